@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""dpkg and apt state of package names, and the install command."""
+
+import re
+import shutil
+import subprocess
+from typing import Dict, Iterable, List, Optional, Sequence
+
+# Debian policy 5.6.7: lowercase letters, digits, '+', '-', '.'; at least
+# two characters; starting alphanumeric.  Optionally ':arch'.
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9+.-]+(:[a-z0-9][a-z0-9-]*)?$")
+
+#: dpkg states in which a package's files are on the system.
+_INSTALLED_STATES = "iWt"
+
+
+def valid_name(name: str) -> bool:
+    """Whether ``name`` is a Debian package name (optionally ``:arch``)."""
+    return bool(_NAME_RE.match(name))
+
+
+def _split(name: str):
+    pkg, _, arch = name.partition(":")
+    return pkg, arch or None
+
+
+def installed(names: Sequence[str],
+              native_arch: Optional[str]) -> Optional[Dict[str, bool]]:
+    """Which of ``names`` dpkg has installed, in one ``dpkg-query`` call
+    (which honours DPKG_ADMINDIR); None when there is no dpkg."""
+    if not shutil.which("dpkg-query"):
+        return None
+    names = [n for n in names if valid_name(n)]
+    result = {n: False for n in names}
+    if not names:
+        return result
+    bare = sorted({_split(n)[0] for n in names})
+    try:
+        proc = subprocess.run(
+            ["dpkg-query", "-W",
+             "-f=${Package}\\t${Architecture}\\t${db:Status-Abbrev}\\n",
+             "--"] + bare,
+            capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode not in (0, 1):  # 1: some names are not known
+        return None
+    present = set()
+    for line in proc.stdout.splitlines():
+        parts = line.split("\t")
+        if len(parts) == 3 and len(parts[2]) >= 2 \
+                and parts[2][1] in _INSTALLED_STATES:
+            present.add((parts[0], parts[1]))
+    for name in names:
+        pkg, arch = _split(name)
+        wanted = {arch or native_arch, "all"} if (arch or native_arch) \
+            else None
+        result[name] = any(
+            p == pkg and (wanted is None or a in wanted) for p, a in present)
+    return result
+
+
+def known(names: Sequence[str],
+          native_arch: Optional[str]) -> Optional[Dict[str, bool]]:
+    """Which of ``names`` apt could install or has installed (one
+    ``apt-cache policy`` call); None when there is no apt."""
+    if not shutil.which("apt-cache"):
+        return None
+    names = [n for n in names if valid_name(n)]
+    result = {n: False for n in names}
+    if not names:
+        return result
+    try:
+        proc = subprocess.run(
+            ["apt-cache", "policy", "--"] + list(names),
+            capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    entries: Dict[str, Dict[str, str]] = {}
+    current = None
+    for line in proc.stdout.splitlines():
+        if line and not line[0].isspace() and line.endswith(":"):
+            current = entries.setdefault(line[:-1], {})
+        elif current is not None and ":" in line:
+            key, _, value = line.strip().partition(":")
+            current.setdefault(key, value.strip())
+    for name in names:
+        pkg, arch = _split(name)
+        keys = [name] + ([pkg] if arch is None or arch == native_arch else [])
+        for key in keys:
+            entry = entries.get(key)
+            if entry is not None:
+                result[name] = (entry.get("Candidate", "(none)") != "(none)"
+                                or entry.get("Installed", "(none)")
+                                != "(none)")
+                break
+    return result
+
+
+def install_command(names: Iterable[str]) -> Optional[str]:
+    """The one ``sudo apt install`` line for ``names``; None for none.
+    Only valid Debian names are ever put into it."""
+    names = list(dict.fromkeys(n for n in names if valid_name(n)))
+    if not names:
+        return None
+    return "sudo apt install " + " ".join(names)

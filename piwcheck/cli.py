@@ -1,0 +1,158 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Command line: wires argparse to target, check and report."""
+
+import argparse
+import os
+import sys
+from typing import List, Optional
+
+from .errors import EXIT_USAGE, PiwcheckError
+
+DESCRIPTION = """\
+Check, before pip install, which wheel piwheels.org has for this Raspberry
+Pi's Python and which apt packages it needs that are not installed."""
+
+EPILOG = """\
+exit status:
+  0  ready: every package has a wheel and its apt packages are installed
+  1  action needed: missing apt packages, no usable wheel, or not on piwheels
+  2  usage or input error
+  3  piwheels unreachable, or it answered nonsense
+
+environment:
+  PIWCHECK_INDEX_URL  default for --index-url
+  DPKG_ADMINDIR       the dpkg database to read (as dpkg-query does)
+  DEBUG=1             show a traceback instead of a one-line error
+"""
+
+
+def version() -> str:
+    """piwcheck's version, from the installed package's metadata."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("piwcheck")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+class _VersionAction(argparse.Action):
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0,
+                         help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print("piwcheck " + version())
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also the source of the man page)."""
+    from .piwheels import DEFAULT_INDEX_URL, DEFAULT_TIMEOUT
+
+    parser = argparse.ArgumentParser(
+        prog="piwcheck", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "requirements", nargs="*", metavar="REQUIREMENT",
+        help="a requirement as pip takes it, e.g. numpy or 'pillow>=10'")
+    target = parser.add_argument_group(
+        "target", "default: this machine and the running python3")
+    target.add_argument(
+        "--abi", metavar="ABI",
+        help="check for another Python ABI, e.g. cp311 (Bookworm) or cp39")
+    target.add_argument(
+        "--platform", metavar="PLATFORM", action="append", default=[],
+        help="check for another platform, e.g. linux_armv7l or "
+             "linux_armv6l (Pi Zero/1); repeatable")
+    target.add_argument(
+        "--python", metavar="PATH",
+        help="check for another interpreter on this machine, e.g. a "
+             "venv's bin/python")
+    parser.add_argument(
+        "--index-url", metavar="URL",
+        default=os.environ.get("PIWCHECK_INDEX_URL") or DEFAULT_INDEX_URL,
+        help="the piwheels site (default: %(default)s); a trailing "
+             "/simple is accepted")
+    parser.add_argument(
+        "--pre", action="store_true",
+        help="consider pre-releases, as pip install --pre")
+    parser.add_argument(
+        "--timeout", metavar="SECONDS", type=float, default=DEFAULT_TIMEOUT,
+        help="network timeout (default: %(default)g)")
+    parser.add_argument(
+        "--json", action="store_true",
+        help="print one JSON document on stdout instead of the report")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true",
+        help="print only the apt command, and errors")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="show more: URLs, hashes, pip dependencies, platforms")
+    parser.add_argument("--version", action=_VersionAction)
+    return parser
+
+
+def _target(args, parser):
+    from . import target
+
+    if args.python and (args.abi or args.platform):
+        parser.error("--python cannot be combined with --abi/--platform")
+    if args.python:
+        return target.interpreter_target(args.python)
+    base = target.local_target()
+    if args.abi or args.platform:
+        return target.described_target(args.abi, args.platform, base)
+    return base
+
+
+def run(args, parser) -> int:
+    """Check what ``args`` ask for; print the report; the exit code."""
+    from .check import check
+    from .piwheels import Client
+    from .report import render_json, render_text
+    from .requirements import parse_requirement
+
+    if args.timeout <= 0:
+        parser.error("--timeout must be positive")
+    reqs = [parse_requirement(text) for text in args.requirements]
+    if not reqs:
+        parser.error("name at least one requirement")
+    client = Client(args.index_url, timeout=args.timeout)
+    tgt = _target(args, parser)
+    report = check(reqs, tgt, client, pre=args.pre)
+    if not args.quiet:
+        for pkg in report.packages:
+            if pkg.status == "error":
+                print("piwcheck: {}: {}".format(pkg.name, pkg.reason),
+                      file=sys.stderr)
+    if args.json:
+        sys.stdout.write(render_json(report, version()))
+    else:
+        sys.stdout.write(render_text(report, args.verbose, args.quiet))
+    return report.exit_code
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point: returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return run(args, parser)
+    except SystemExit as exc:  # argparse's usage errors, --help, --version
+        if exc.code is None:
+            return 0
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except PiwcheckError as exc:
+        if os.environ.get("DEBUG"):
+            raise
+        from .report import clean
+
+        print("piwcheck: error: " + clean(exc), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        if os.environ.get("DEBUG"):
+            raise
+        print("piwcheck: interrupted", file=sys.stderr)
+        return 130

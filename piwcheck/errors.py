@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The one exception hierarchy, and the exit codes it maps to."""
+
+#: Exit codes, as documented in README.rst.
+EXIT_OK = 0
+EXIT_ACTION = 1
+EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+
+
+class PiwcheckError(Exception):
+    """An expected failure: shown as one line on stderr, never a traceback."""
+
+    exit_code = EXIT_USAGE
+
+
+class InputError(PiwcheckError):
+    """Bad input from the user: a requirement, a file, an option."""
+
+    exit_code = EXIT_USAGE
+
+
+class FetchError(PiwcheckError):
+    """piwheels could not be reached, or answered nonsense."""
+
+    exit_code = EXIT_UNREACHABLE
+
+
+class DataError(FetchError):
+    """A document from piwheels that does not have the documented shape."""
+
+
+class NotFound(PiwcheckError):
+    """The project is not on piwheels."""
+
+    exit_code = EXIT_ACTION

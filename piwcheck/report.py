@@ -1,0 +1,207 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Renderers: the human report and the JSON document.  No decisions here."""
+
+import json
+import re
+from typing import List, Optional
+
+from .check import PackageResult, Report
+from .piwheels import WheelFile
+from .select import builder_release
+
+JSON_VERSION = 1
+
+LABELS = {
+    "ok": "ok",
+    "missing-apt": "missing apt packages",
+    "no-wheel": "no wheel: pip would build it from source",
+    "not-found": "not on piwheels",
+    "error": "error",
+    "skipped": "skipped",
+    "unsupported": "unsupported",
+}
+
+# C0 and C1 controls, DEL, and the bidirectional overrides.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e"
+                     "\u2066-\u2069]")
+
+
+def clean(text: object) -> str:
+    """``text`` with terminal control characters made visible."""
+    return _UNSAFE.sub(lambda m: "\\x{:02x}".format(ord(m.group()))
+                       if ord(m.group()) < 0x100
+                       else "\\u{:04x}".format(ord(m.group())), str(text))
+
+
+def _size(n: float) -> str:
+    """Decimal units, as pip shows them."""
+    for unit in ("B", "kB", "MB"):
+        if n < 1000:
+            break
+        n /= 1000
+    return ("{:.0f} {}" if unit == "B" else "{:.1f} {}").format(n, unit)
+
+
+def _describe_target(report: Report) -> str:
+    t = report.target
+    plats = t.platforms
+    plain = [p for p in plats if p.startswith("linux_")] or plats
+    text = "{} (Python {}) on {}".format(
+        t.abi, t.python_full_version, plain[0] if plain else "?")
+    if t.os_id:
+        text += ", {} {}".format(t.os_id.capitalize(), t.os_codename or "")
+    if t.dpkg_arch:
+        text += " ({})".format(t.dpkg_arch)
+    return text.strip() + (", this machine" if t.local else
+                           ", described by --abi/--platform")
+
+
+def _apt_state(dep) -> str:
+    if dep.installed is None:
+        return "not checked"
+    if dep.installed:
+        return "installed"
+    if dep.known_to_apt is False:
+        return "missing, unknown to apt"
+    return "missing"
+
+
+def _file_line(f: WheelFile) -> str:
+    return "{} ({}, built on {}, {})".format(
+        f.filename, _size(f.size), builder_release(f.builder_abi),
+        f.builder_abi)
+
+
+def _block(pkg: PackageResult, verbose: bool) -> List[str]:
+    head = pkg.name + (" " + pkg.version if pkg.version else "")
+    lines = ["{}: {}".format(head, LABELS.get(pkg.status, pkg.status))]
+    origin = list(pkg.source)
+    if pkg.required_by:
+        origin.append("dependency of " + ", ".join(pkg.required_by))
+    if verbose or pkg.required_by or len(origin) > 1:
+        lines.append("  from:   " + "; ".join(origin))
+    if verbose:
+        lines.append("  wanted: " + pkg.requirement)
+    if pkg.file:
+        lines.append("  wheel:  " + _file_line(pkg.file))
+        if verbose:
+            lines.append("  url:    " + pkg.file.url)
+            lines.append("  sha256: " + pkg.file.sha256)
+        width = max([len(d.name) for d in pkg.apt_dependencies] + [0])
+        for i, dep in enumerate(pkg.apt_dependencies):
+            lines.append("  {} {}  {}".format(
+                "apt:   " if i == 0 else "       ", dep.name.ljust(width),
+                _apt_state(dep)))
+        if not pkg.apt_dependencies:
+            lines.append("  apt:    (none)")
+        if verbose:
+            deps = pkg.pip_dependencies
+            lines.append("  pip:    " + (
+                "unknown (piwheels does not say)" if deps is None
+                else ", ".join(deps) or "(none)"))
+    if pkg.reason:
+        lines.append("  why:    " + pkg.reason)
+    if pkg.status == "no-wheel":
+        if pkg.fallback_version:
+            lines.append(
+                "  newest with a wheel: {} ({}): pip install '{}=={}'".format(
+                    pkg.fallback_version, pkg.fallback_file.filename,
+                    pkg.name, pkg.fallback_version))
+        elif pkg.version:
+            lines.append("  no matching release has a wheel for you")
+    for warning in pkg.warnings:
+        lines.append("  warning: " + warning)
+    return [clean(line) for line in lines]
+
+
+def _summary(report: Report) -> str:
+    counts = report.counts()
+    parts = ["{} {}".format(n, status.replace("-", " "))
+             for status, n in counts.items() if n]
+    total = len(report.packages)
+    return "{} package{}: {}".format(
+        total, "" if total == 1 else "s", ", ".join(parts) or "none")
+
+
+def render_text(report: Report, verbose: bool = False,
+                quiet: bool = False) -> str:
+    """The human report; ``quiet`` keeps only the apt command."""
+    if quiet:
+        return (report.apt_command + "\n") if report.apt_command else ""
+    lines = ["Target: " + _describe_target(report)]
+    if verbose:
+        lines.append("  index:     " + report.index_url)
+        lines.append("  platforms: " + ", ".join(report.target.platforms))
+    lines.extend("note: " + n for n in report.notes)
+    for pkg in report.packages:
+        lines.append("")
+        lines.extend(_block(pkg, verbose))
+    lines.append("")
+    lines.append(_summary(report))
+    if report.apt_command:
+        checked = report.target.local and any(
+            d.installed is not None for p in report.packages
+            for d in p.apt_dependencies)
+        lines.append("Install the missing apt packages with:" if checked
+                     else "Make sure these apt packages are installed:")
+        lines.append("  " + report.apt_command)
+    return "\n".join(clean(line) for line in lines) + "\n"
+
+
+def _file_json(f: Optional[WheelFile]):
+    if f is None:
+        return None
+    return {"filename": f.filename, "url": f.url, "sha256": f.sha256,
+            "size": f.size, "builder_abi": f.builder_abi,
+            "file_abi_tag": f.file_abi_tag, "platform": f.platform,
+            "requires_python": f.requires_python}
+
+
+def _package_json(pkg: PackageResult) -> dict:
+    return {
+        "requirement": pkg.requirement,
+        "name": pkg.name,
+        "status": pkg.status,
+        "version": pkg.version,
+        "file": _file_json(pkg.file),
+        "apt_dependencies": [
+            {"name": d.name, "installed": d.installed,
+             "known_to_apt": d.known_to_apt}
+            for d in pkg.apt_dependencies],
+        "pip_dependencies": (None if pkg.pip_dependencies is None
+                             else list(pkg.pip_dependencies)),
+        "warnings": list(pkg.warnings),
+        "reason": pkg.reason,
+        "source": list(pkg.source),
+        "required_by": list(pkg.required_by),
+        "fallback": None if not pkg.fallback_version else {
+            "version": pkg.fallback_version,
+            "file": _file_json(pkg.fallback_file)},
+    }
+
+
+def render_json(report: Report, version: str) -> str:
+    """The JSON document (version 1, see README.rst)."""
+    t = report.target
+    doc = {
+        "piwcheck": version,
+        "json_version": JSON_VERSION,
+        "index_url": report.index_url,
+        "target": {
+            "abi": t.abi,
+            "python_version": t.python_version,
+            "python_full_version": t.python_full_version,
+            "platforms": t.platforms,
+            "os": {"id": t.os_id, "codename": t.os_codename}
+            if t.os_id else None,
+            "dpkg_arch": t.dpkg_arch,
+            "local": t.local,
+            "notes": list(report.notes),
+        },
+        "packages": [_package_json(p) for p in report.packages],
+        "summary": report.counts(),
+        "apt_install": list(report.apt_install),
+        "apt_command": report.apt_command,
+        "exit_code": report.exit_code,
+    }
+    return json.dumps(doc, indent=2) + "\n"

@@ -1,0 +1,169 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Fixtures: a real piwheels-format server, a crafted dpkg database, a
+crafted apt configuration, and interpreters that describe a Pi."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from packaging import tags
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from piwserver import PiwheelsServer  # noqa: E402
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+
+
+@pytest.fixture(scope="session")
+def _server():
+    server = PiwheelsServer(os.path.join(DATA, "projects")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server(_server):
+    """The shared server, with no faults and an empty log."""
+    _server.faults.clear()
+    _server.reset_log()
+    _server.delay = 0.0
+    yield _server
+    _server.faults.clear()
+
+
+@pytest.fixture
+def fresh_server():
+    """A server of its own, for tests that change its documents."""
+    server = PiwheelsServer(os.path.join(DATA, "projects")).start()
+    yield server
+    server.stop()
+
+
+#: Packages in the crafted dpkg database: (name, arch, status).
+DPKG_PACKAGES = [
+    ("libgfortran5", "amd64", "install ok installed"),
+    ("libopenblas0-pthread", "amd64", "deinstall ok config-files"),
+    ("libffi8", "amd64", "install ok installed"),
+    ("libc6", "amd64", "install ok installed"),
+    ("libgood1", "amd64", "install ok unpacked"),
+    ("libok2", "armhf", "install ok installed"),
+    ("tzdata", "all", "install ok installed"),
+]
+
+
+def write_status(path, packages):
+    """A dpkg ``status`` file for ``packages``."""
+    stanzas = []
+    for name, arch, status in packages:
+        stanzas.append(textwrap.dedent("""\
+            Package: {}
+            Status: {}
+            Priority: optional
+            Section: libs
+            Maintainer: Test <test@example.org>
+            Architecture: {}
+            Multi-Arch: {}
+            Version: 1.0-1
+            Description: test package {}
+            """).format(name, status, arch,
+                       "foreign" if arch == "all" else "same", name))
+    with open(path, "w") as f:
+        f.write("\n".join(stanzas))
+
+
+@pytest.fixture
+def dpkg_db(tmp_path, monkeypatch):
+    """DPKG_ADMINDIR pointing at a crafted database."""
+    if not shutil.which("dpkg-query"):
+        pytest.skip("dpkg-query is not installed")
+    admin = tmp_path / "dpkg"
+    (admin / "info").mkdir(parents=True)
+    (admin / "updates").mkdir()
+    write_status(admin / "status", DPKG_PACKAGES)
+    monkeypatch.setenv("DPKG_ADMINDIR", str(admin))
+    return admin
+
+
+def native_arch():
+    return subprocess.run(["dpkg", "--print-architecture"],
+                          capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture
+def apt_config(tmp_path, dpkg_db, monkeypatch):
+    """APT_CONFIG for an apt that knows ``libopenblas0-pthread`` and the
+    crafted dpkg database, from a local flat repository."""
+    if not (shutil.which("apt-get") and shutil.which("apt-cache")):
+        pytest.skip("apt is not installed")
+    root = tmp_path / "apt"
+    for sub in ("lists/partial", "cache/archives/partial", "etc/apt.conf.d",
+                "etc/preferences.d", "etc/sources.list.d", "repo"):
+        (root / sub).mkdir(parents=True)
+    arch = native_arch()
+    (root / "repo" / "Packages").write_text(textwrap.dedent("""\
+        Package: libopenblas0-pthread
+        Version: 0.3.21+ds-4
+        Architecture: {0}
+        Maintainer: Test <test@example.org>
+        Filename: ./libopenblas0-pthread_0.3.21+ds-4_{0}.deb
+        Size: 100
+        Description: OpenBLAS
+        """).format(arch))
+    (root / "sources.list").write_text(
+        "deb [trusted=yes] file:{} ./\n".format(root / "repo"))
+    conf = root / "apt.conf"
+    conf.write_text(textwrap.dedent("""\
+        Dir::State "{r}/";
+        Dir::State::Lists "{r}/lists/";
+        Dir::State::status "{s}";
+        Dir::Cache "{r}/cache/";
+        Dir::Etc "{r}/etc/";
+        Dir::Etc::sourcelist "{r}/sources.list";
+        Dir::Etc::sourceparts "{r}/etc/sources.list.d/";
+        APT::Architecture "{a}";
+        Acquire::Languages "none";
+        """).format(r=root, s=dpkg_db / "status", a=arch))
+    monkeypatch.setenv("APT_CONFIG", str(conf))
+    proc = subprocess.run(["apt-get", "update", "-q"], capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        pytest.skip("apt-get update failed: " + proc.stderr[-200:])
+    return conf
+
+
+def pi_tags(abi="cp311", arch="armv7l"):
+    """The tags a Raspberry Pi's pip computes, in its order."""
+    py = (3, int(abi[3:].rstrip("mt")))
+    plats = ["manylinux_2_36_" + arch, "manylinux_2_17_" + arch,
+             "manylinux2014_" + arch, "linux_" + arch]
+    interp = "cp{}{}".format(*py)
+    return [str(t) for t in list(tags.cpython_tags(py, [abi], plats))
+            + list(tags.compatible_tags(py, interp, plats))]
+
+
+@pytest.fixture
+def pi_python(tmp_path):
+    """Make an executable that answers piwcheck's --python question the way
+    a Raspberry Pi's python3 would (tags, marker environment)."""
+    def make(abi="cp311", arch="armv7l", full="3.11.2"):
+        env = {"implementation_name": "cpython",
+               "implementation_version": full, "os_name": "posix",
+               "platform_machine": arch, "platform_release": "6.6.51+rpt",
+               "platform_system": "Linux", "platform_version": "#1 SMP",
+               "python_full_version": full,
+               "platform_python_implementation": "CPython",
+               "python_version": full.rsplit(".", 1)[0],
+               "sys_platform": "linux"}
+        path = tmp_path / "python-{}-{}".format(abi, arch)
+        answer = json.dumps({"tags": pi_tags(abi, arch), "env": env})
+        assert "'" not in answer
+        # printf is a shell builtin: the script works with an empty PATH
+        path.write_text("#!/bin/sh\nprintf '%s\\n' '{}'\n".format(answer))
+        path.chmod(0o755)
+        return str(path)
+    return make

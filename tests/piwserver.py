@@ -1,0 +1,304 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""A piwheels-format HTTP server on 127.0.0.1 for tests and benchmarks.
+
+Serves ``/project/<name>/json/`` from a folder of ``<name>.json`` files the
+way piwheels' static site does (301 without the trailing slash, an HTML 404
+for anything else, ETag and Last-Modified with conditional 304s), and can
+misbehave on purpose: see ``FAULTS``.  Run it alone with
+``python3 tests/piwserver.py --help``."""
+
+import argparse
+import email.utils
+import gzip
+import hashlib
+import json
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
+                    "projects")
+#: Longest any misbehaving answer runs, so nothing outlives a test.
+FAULT_LIMIT = 120.0
+
+NOT_FOUND = (b"<!DOCTYPE html><html><head><title>piwheels - 404</title>"
+             b"</head><body><h1>Not Found</h1></body></html>\n")
+
+
+class PiwheelsServer:
+    """The server; ``documents`` maps canonical names to bytes."""
+
+    def __init__(self, data_dir=DATA, delay=0.0, gzip_bodies=False):
+        self.documents = {}
+        self.mtimes = {}
+        if data_dir:
+            for fn in sorted(os.listdir(data_dir)):
+                if fn.endswith(".json"):
+                    with open(os.path.join(data_dir, fn), "rb") as f:
+                        self.add(fn[:-5], f.read())
+        self.delay = delay
+        self.gzip_bodies = gzip_bodies
+        #: name -> fault: a key of FAULTS, or a callable(handler, name).
+        self.faults = {}
+        self.log = []
+        self.statuses = Counter()
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self._httpd = None
+        self._thread = None
+
+    def add(self, name, body, mtime=1700000000.0):
+        """Serve ``body`` (bytes, or an object to encode) for ``name``."""
+        if not isinstance(body, bytes):
+            body = json.dumps(body).encode("utf-8")
+        self.documents[name] = body
+        self.mtimes[name] = mtime
+
+    def start(self, port=0):
+        server = self
+
+        class Handler(_Handler):
+            piw = server
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever,
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:{}".format(self._httpd.server_address[1])
+
+    def stop(self):
+        self.stopping.set()
+        if self._httpd:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    def __enter__(self):
+        return self.start() if self._httpd is None else self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def count(self, name=None):
+        """Requests for ``name``'s document (all requests when None)."""
+        with self.lock:
+            return sum(1 for entry in self.log
+                       if name is None or entry[1] == name)
+
+    def reset_log(self):
+        with self.lock:
+            self.log.clear()
+            self.statuses.clear()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    piw = None  # set per server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _record(self, name, status):
+        with self.piw.lock:
+            self.piw.log.append((self.path, name, status, dict(self.headers)))
+            self.piw.statuses[status] += 1
+
+    def send_body(self, status, body, ctype="application/json",
+                  headers=None, name=None):
+        self._record(name, status)
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        if body is not None:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body is not None and self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_GET(self):
+        if self.piw.delay:
+            time.sleep(self.piw.delay)
+        parts = self.path.split("?")[0].split("/")
+        # ['', 'project', name, 'json', ''] or without the final ''
+        if len(parts) in (4, 5) and parts[1] == "project" \
+                and parts[3] == "json":
+            name = parts[2]
+            fault = self.piw.faults.get(name)
+            if fault is not None:
+                handler = FAULTS[fault] if isinstance(fault, str) else fault
+                if handler(self, name) is not False:
+                    return
+            if name in self.piw.documents:
+                if len(parts) == 4:
+                    return self.send_body(
+                        301, b"", "text/html",
+                        {"Location": self.path + "/"}, name)
+                return self.send_document(name)
+        self.send_body(404, NOT_FOUND, "text/html")
+
+    def send_document(self, name):
+        body = self.piw.documents[name]
+        etag = '"{}"'.format(hashlib.sha1(body).hexdigest()[:16])
+        mtime = self.piw.mtimes[name]
+        headers = {"ETag": etag,
+                   "Last-Modified": email.utils.formatdate(mtime,
+                                                           usegmt=True),
+                   "Cache-Control": "max-age=0"}
+        inm = self.headers.get("If-None-Match")
+        ims = self.headers.get("If-Modified-Since")
+        fresh = False
+        if inm is not None:
+            fresh = etag in [t.strip() for t in inm.split(",")]
+        elif ims is not None:
+            try:
+                fresh = email.utils.parsedate_to_datetime(
+                    ims).timestamp() >= int(mtime)
+            except (TypeError, ValueError):
+                fresh = False
+        if fresh:
+            return self.send_body(304, None, headers=headers, name=name)
+        if self.piw.gzip_bodies and "gzip" in self.headers.get(
+                "Accept-Encoding", ""):
+            body = gzip.compress(body)
+            headers["Content-Encoding"] = "gzip"
+        self.send_body(200, body, headers=headers, name=name)
+
+
+def _wait(handler, seconds):
+    """Sleep up to ``seconds``; False when the server is stopping."""
+    return not handler.piw.stopping.wait(min(seconds, FAULT_LIMIT))
+
+
+def _status(code, headers=None, times=None):
+    """Answer ``code``; with ``times``, only the first that many requests
+    (then the document is served)."""
+    def fault(h, name):
+        if times is not None:
+            with h.piw.lock:
+                seen = sum(1 for e in h.piw.log if e[1] == name)
+            if seen >= times:
+                return False
+        h.send_body(code, b"<html><body>busy</body></html>", "text/html",
+                    headers, name)
+    return fault
+
+
+def _reset(h, name):
+    h._record(name, "reset")
+    h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                            struct.pack("ii", 1, 0))
+    h.connection.close()
+    h.close_connection = True
+
+
+def _hang(h, name):
+    h._record(name, "hang")
+    _wait(h, FAULT_LIMIT)
+    h.close_connection = True
+
+
+def _trickle(h, name):
+    h._record(name, "trickle")
+    h.send_response(200)
+    h.send_header("Content-Type", "application/json")
+    h.send_header("Content-Length", "1000000")
+    h.end_headers()
+    try:
+        while _wait(h, 0.5):
+            h.wfile.write(b" ")
+            h.wfile.flush()
+    except OSError:
+        pass
+    h.close_connection = True
+
+
+def _endless(h, name):
+    h._record(name, "endless")
+    h.send_response(200)
+    h.send_header("Content-Type", "application/json")
+    h.send_header("Transfer-Encoding", "chunked")
+    h.end_headers()
+    chunk = b" " * 65536
+    deadline = time.monotonic() + FAULT_LIMIT
+    try:
+        h.wfile.write(b'{"releases": {"x": ')
+        while time.monotonic() < deadline and not h.piw.stopping.is_set():
+            h.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+    except OSError:
+        pass
+    h.close_connection = True
+
+
+def _truncated(h, name):
+    body = h.piw.documents.get(name, b'{"releases": {}}' * 10)
+    h._record(name, "truncated")
+    h.send_response(200)
+    h.send_header("Content-Type", "application/json")
+    h.send_header("Content-Length", str(len(body)))
+    h.end_headers()
+    h.wfile.write(body[:len(body) // 2])
+    h.wfile.flush()
+    h.close_connection = True
+
+
+def _body(payload, ctype="application/json", headers=None):
+    def fault(h, name):
+        h.send_body(200, payload, ctype, headers, name)
+    return fault
+
+
+def _redirect_loop(h, name):
+    h.send_body(302, b"", "text/html", {"Location": h.path}, name)
+
+
+FAULTS = {
+    "500": _status(500),
+    "503-once": _status(503, times=1),
+    "429": _status(429, {"Retry-After": "1"}, times=1),
+    "reset": _reset,
+    "hang": _hang,
+    "trickle": _trickle,
+    "endless": _endless,
+    "truncated": _truncated,
+    "bad-gzip": _body(b"\x1f\x8b\x08\x00garbage-not-gzip",
+                      headers={"Content-Encoding": "gzip"}),
+    "not-json": _body(b'{"releases": {"1.0": '),
+    "html": _body(b"<html><body>Please log in to the Wi-Fi</body></html>",
+                  "text/html"),
+    "empty": _body(b""),
+    "redirect-loop": _redirect_loop,
+}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=DATA,
+                        help="folder of <name>.json documents")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--delay", type=float, default=0.0,
+                        help="seconds added to every answer")
+    args = parser.parse_args(argv)
+    server = PiwheelsServer(args.data, delay=args.delay).start(args.port)
+    print(server.url, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,311 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The command end to end: main([...]) against the test server."""
+
+import json
+import os
+import shutil
+import sys
+
+import pytest
+
+from piwcheck.cli import main, version
+
+PI = ["--platform", "linux_armv7l", "--abi", "cp311"]
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys, *args):
+    code, out, err = run(capsys, "--json", *args)
+    return code, json.loads(out), err
+
+
+def pkgs(doc):
+    return {p["name"]: p for p in doc["packages"]}
+
+
+def test_pi_check_from_a_pc(server, capsys):
+    code, out, err = run(capsys, *PI, "--index-url", server.url,
+                         "numpy", "RPi.GPIO", "cryptography")
+    assert code == 0, out + err
+    assert err == ""
+    assert "numpy 2.1.3: ok" in out
+    assert "numpy-2.1.3-cp311-cp311-linux_armv7l.whl" in out
+    assert "RPi.GPIO-0.7.1-cp311-cp311-linux_armv7l.whl" in out
+    assert "cryptography-44.0.0-cp39-abi3-linux_armv7l.whl" in out
+    assert "was built on Bullseye (cp39), not Bookworm (cp311)" in out
+    assert "not checked" in out
+    assert out.rstrip().endswith(
+        "sudo apt install libgfortran5 libopenblas0-pthread libc6 "
+        "libssl1.1 libffi8")
+
+
+def test_json_document(server, capsys):
+    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+                              "numpy", "cryptography")
+    assert code == 0
+    assert doc["piwcheck"] == version()
+    assert doc["index_url"] == server.url
+    t = doc["target"]
+    assert t["abi"] == "cp311" and t["python_version"] == "3.11"
+    assert t["platforms"] == ["linux_armv7l", "any"]
+    assert t["os"] is None and t["dpkg_arch"] is None and not t["local"]
+    numpy = pkgs(doc)["numpy"]
+    assert numpy["status"] == "ok" and numpy["version"] == "2.1.3"
+    assert numpy["requirement"] == "numpy"
+    assert numpy["file"]["filename"] == \
+        "numpy-2.1.3-cp311-cp311-linux_armv7l.whl"
+    assert numpy["file"]["builder_abi"] == "cp311"
+    assert numpy["file"]["platform"] == "linux_armv7l"
+    assert len(numpy["file"]["sha256"]) == 64
+    assert numpy["apt_dependencies"] == [
+        {"name": "libgfortran5", "installed": None, "known_to_apt": None},
+        {"name": "libopenblas0-pthread", "installed": None,
+         "known_to_apt": None}]
+    assert numpy["reason"] is None and numpy["warnings"] == []
+    crypto = pkgs(doc)["cryptography"]
+    assert crypto["pip_dependencies"] == ["cffi"]
+    assert len(crypto["warnings"]) == 1
+    assert pkgs(doc)["cffi"]["required_by"] == ["cryptography"]
+    assert doc["apt_install"] == ["libgfortran5", "libopenblas0-pthread",
+                                  "libc6", "libssl1.1", "libffi8"]
+    assert doc["apt_command"] == "sudo apt install " + " ".join(
+        doc["apt_install"])
+
+
+def test_local_missing_apt(server, capsys, pi_python, apt_config):
+    code, doc, err = run_json(capsys, "--python", pi_python(),
+                              "--index-url", server.url, "needs-lib")
+    assert code == 1
+    assert doc["target"]["local"] is True
+    assert doc["target"]["abi"] == "cp311"
+    lib = pkgs(doc)["needs-lib"]
+    assert lib["status"] == "missing-apt"
+    assert lib["apt_dependencies"] == [
+        {"name": "libgfortran5", "installed": True, "known_to_apt": True},
+        {"name": "libopenblas0-pthread", "installed": False,
+         "known_to_apt": True},
+        {"name": "libpiwcheck-absent1", "installed": False,
+         "known_to_apt": False}]
+    assert doc["apt_install"] == ["libopenblas0-pthread"]
+
+
+def test_local_dpkg_without_apt(server, capsys, pi_python, dpkg_db,
+                                tmp_path, monkeypatch):
+    fake = pi_python()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("dpkg", "dpkg-query"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    monkeypatch.setenv("PATH", str(bin_dir))
+    code, doc, err = run_json(capsys, "--python", fake,
+                              "--index-url", server.url, "needs-lib")
+    assert code == 1
+    deps = pkgs(doc)["needs-lib"]["apt_dependencies"]
+    assert [d["installed"] for d in deps] == [True, False, False]
+    assert [d["known_to_apt"] for d in deps] == [True, None, None]
+    assert doc["apt_install"] == ["libopenblas0-pthread",
+                                  "libpiwcheck-absent1"]
+
+
+def test_local_unknown_to_apt_left_out(server, capsys, pi_python,
+                                       apt_config):
+    code, out, err = run(capsys, "--python", pi_python(),
+                         "--index-url", server.url, "needs-lib")
+    assert code == 1
+    assert "libopenblas0-pthread  missing\n" in out
+    assert "libpiwcheck-absent1   missing, unknown to apt" in out
+    assert "libgfortran5          installed" in out
+    assert "apt here does not know libpiwcheck-absent1" in out
+    assert out.rstrip().endswith("sudo apt install libopenblas0-pthread")
+
+
+def test_local_all_installed_is_ready(server, capsys, pi_python, dpkg_db):
+    code, doc, err = run_json(capsys, "--python", pi_python(),
+                              "--index-url", server.url, "cffi")
+    assert code == 0
+    assert pkgs(doc)["cffi"]["apt_dependencies"] == [
+        {"name": "libffi8", "installed": True, "known_to_apt": True}]
+    assert pkgs(doc)["pycparser"]["status"] == "ok"
+    assert doc["apt_command"] is None
+
+
+def test_local_without_dpkg_is_not_checked(server, capsys, pi_python,
+                                           monkeypatch):
+    fake = pi_python()
+    monkeypatch.setenv("PATH", "/nonexistent")
+    code, doc, err = run_json(capsys, "--python", fake,
+                              "--index-url", server.url, "needs-lib")
+    assert code == 0
+    deps = pkgs(doc)["needs-lib"]["apt_dependencies"]
+    assert all(d["installed"] is None for d in deps)
+    assert len(doc["apt_install"]) == 3
+
+
+def test_no_wheel_names_fallback(server, capsys):
+    code, out, err = run(capsys, *PI, "--index-url", server.url, "pillow")
+    assert code == 1
+    assert "pillow 11.0.0: no wheel: pip would build it from source" in out
+    assert "the build failed or is pending" in out
+    assert "newest with a wheel: 10.4.0" in out
+    assert "pip install 'pillow==10.4.0'" in out
+
+
+def test_skipped_release(server, capsys):
+    code, doc, err = run_json(capsys, "--platform", "linux_armv7l",
+                              "--abi", "cp39", "--index-url", server.url,
+                              "opencv-python")
+    cv = pkgs(doc)["opencv-python"]
+    assert code == 1 and cv["status"] == "no-wheel"
+    assert cv["reason"] == \
+        "piwheels skipped it: binary is too large for piwheels"
+    assert cv["fallback"]["version"] == "4.5.3.56"
+
+
+def test_not_found(server, capsys):
+    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+                              "no-such-thing", "gpiozero")
+    assert code == 1
+    assert pkgs(doc)["no-such-thing"]["status"] == "not-found"
+    assert pkgs(doc)["gpiozero"]["status"] == "ok"
+
+
+def test_requirement_with_specifier_and_extras(server, capsys):
+    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+                              "Pillow[xmp]>=9,<10", "numpy==1.26.4")
+    assert pkgs(doc)["pillow"]["version"] == "9.5.0"
+    assert pkgs(doc)["pillow"]["requirement"] == "Pillow[xmp]>=9,<10"
+    assert pkgs(doc)["numpy"]["version"] == "1.26.4"
+
+
+def test_pre(server, capsys):
+    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+                              "--pre", "numpy")
+    assert pkgs(doc)["numpy"]["version"] == "2.2.0rc1"
+
+
+def test_bad_requirement_is_usage_error(server, capsys):
+    code, out, err = run(capsys, *PI, "--index-url", server.url,
+                         "numpy=1.18.3", "gpiozero")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("piwcheck: error: command line: invalid "
+                          "requirement 'numpy=1.18.3'")
+    assert server.count() == 0
+
+
+@pytest.mark.parametrize("args,message", [
+    ([], "name at least one requirement"),
+    (["--python", sys.executable, "--abi", "cp311", "x"], "cannot be"),
+    (["--abi", "py3", "x"], "--abi 'py3'"),
+    (["--timeout", "0", "x"], "--timeout must be positive"),
+    (["--index-url", "ftp://x", "x"], "--index-url"),
+    (["--no-such-option"], "unrecognized arguments"),
+])
+def test_usage_errors(capsys, args, message):
+    code, out, err = run(capsys, *args)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_unreachable_is_exit_3_and_keeps_others(server, capsys):
+    server.faults["numpy"] = "500"
+    code, out, err = run(capsys, *PI, "--index-url", server.url,
+                         "numpy", "RPi.GPIO")
+    assert code == 3
+    assert err.count("\n") == 1
+    assert err.startswith("piwcheck: numpy: ")
+    assert "HTTP 500" in err
+    assert "rpi-gpio 0.7.1: ok" in out
+    assert "numpy: error" in out
+
+
+def test_connection_refused(capsys):
+    code, out, err = run(capsys, *PI, "--index-url", "http://127.0.0.1:9",
+                         "--timeout", "2", "numpy")
+    assert code == 3
+    assert err.startswith("piwcheck: numpy: cannot reach")
+    assert "Traceback" not in err
+
+
+def test_hostile_document(server, capsys):
+    code, out, err = run(capsys, *PI, "--index-url", server.url, "hostile")
+    assert "\x1b" not in out and "\x07" not in out
+    command = out.rstrip().splitlines()[-1]
+    assert command == "  sudo apt install libgood1 libok2:armhf"
+    assert "invalid apt package name 'libfoo; rm -rf /'" in out
+    assert "invalid apt package name '$(reboot)'" in out
+    assert "invalid dependency name '../../etc/passwd'" in out
+    assert "good-dep 1.0: ok" in out
+    assert "/etc/passwd" not in "".join(e[0] for e in server.log)
+
+
+def test_hostile_summary_does_not_reach_terminal(fresh_server, capsys):
+    fresh_server.add("evil", {
+        "package": "evil", "summary": "x", "releases": {"1.0": {
+            "files": {}, "skip_reason": "\x1b]0;owned\x07\x1b[2Jbad\u202e"}}})
+    code, out, err = run(capsys, *PI, "--index-url", fresh_server.url,
+                         "evil")
+    assert code == 1
+    assert "\\x1b]0;owned\\x07\\x1b[2Jbad\\u202e" in out
+    assert "\x1b" not in out and "\u202e" not in out
+
+
+def test_aarch64_target_is_explained(server, capsys):
+    code, out, err = run(capsys, "--platform", "linux_aarch64", "--abi",
+                         "cp311", "--index-url", server.url, "numpy",
+                         "gpiozero")
+    assert "PyPI (manylinux)" in out
+    assert "numpy 2.1.3: no wheel" in out
+    assert "wheels only for other platforms" in out
+    assert "gpiozero 2.0.1: ok" in out
+    assert code == 1
+
+
+def test_quiet_prints_only_the_command(server, capsys):
+    code, out, err = run(capsys, *PI, "--index-url", server.url, "-q",
+                         "cffi")
+    assert out == "sudo apt install libffi8\n"
+
+
+def test_verbose(server, capsys):
+    code, out, err = run(capsys, *PI, "--index-url", server.url, "-v",
+                         "legacy-tool", "cffi")
+    assert "platforms: linux_armv7l, any" in out
+    assert "sha256: " in out
+    assert "pip:    pycparser" in out
+
+
+def test_index_url_from_environment(server, capsys, monkeypatch):
+    monkeypatch.setenv("PIWCHECK_INDEX_URL", server.url + "/simple/")
+    code, doc, err = run_json(capsys, *PI, "RPi.GPIO")
+    assert code == 0 and doc["index_url"] == server.url
+
+
+def test_version(capsys):
+    code, out, err = run(capsys, "--version")
+    assert code == 0
+    assert out == "piwcheck {}\n".format(version())
+    import configparser
+    cfg = configparser.ConfigParser()
+    cfg.read(os.path.join(os.path.dirname(__file__), "..", "setup.cfg"))
+    assert version() == cfg["metadata"]["version"]
+
+
+def test_help(capsys):
+    code, out, err = run(capsys, "--help")
+    assert code == 0
+    assert "exit status:" in out and "--index-url" in out
+
+
+def test_debug_reraises(capsys, monkeypatch):
+    monkeypatch.setenv("DEBUG", "1")
+    from piwcheck.errors import InputError
+    with pytest.raises(InputError):
+        main(["numpy=1"])
