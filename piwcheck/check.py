@@ -86,6 +86,7 @@ class _Entry:
     requirements: List[Requirement] = field(default_factory=list)
     required_by: List[str] = field(default_factory=list)
     specifier: SpecifierSet = field(default_factory=SpecifierSet)
+    constrained_by: List[str] = field(default_factory=list)
     selection: Optional[Selection] = None
     status: Optional[str] = None
     reason: Optional[str] = None
@@ -104,7 +105,16 @@ def _applies(req: Requirement, target: Target) -> bool:
             req.source, req.text, exc))
 
 
+def _constrain(entry: _Entry, constraints: Sequence[Requirement],
+               target: Target) -> None:
+    for c in constraints:
+        if c.name == entry.name and c.status is None and _applies(c, target):
+            entry.specifier &= c.specifier
+            entry.constrained_by.append(c.source)
+
+
 def _gather(requirements: Sequence[Requirement],
+            constraints: Sequence[Requirement],
             target: Target) -> Dict[str, _Entry]:
     entries: Dict[str, _Entry] = {}
     for req in requirements:
@@ -122,14 +132,18 @@ def _gather(requirements: Sequence[Requirement],
         else:
             for req in live:
                 entry.specifier &= req.specifier
+                entry.warnings.extend(req.warnings)
+            _constrain(entry, constraints, target)
     return entries
 
 
 def check(requirements: Sequence[Requirement], target: Target, client,
           pre: bool = False, deps: bool = True, workers: int = 8,
-          progress: Optional[Callable[[int, int], None]] = None) -> Report:
-    """Check ``requirements`` for ``target`` against ``client``'s index."""
-    entries = _gather(requirements, target)
+          progress: Optional[Callable[[int, int], None]] = None,
+          constraints: Sequence[Requirement] = ()) -> Report:
+    """Check ``requirements`` for ``target`` against ``client``'s index;
+    ``constraints`` narrow versions but add no packages."""
+    entries = _gather(requirements, constraints, target)
     roots = list(entries)
     with ThreadPoolExecutor(max(1, workers)) as pool:
         pending = {pool.submit(client.fetch, name): name
@@ -146,6 +160,7 @@ def check(requirements: Sequence[Requirement], target: Target, client,
                             entries[dep].required_by.append(entry.name)
                         continue
                     entries[dep] = _Entry(dep, required_by=[entry.name])
+                    _constrain(entries[dep], constraints, target)
                     pending[pool.submit(client.fetch, dep)] = dep
             if progress:
                 progress(done_count, done_count + len(pending))
@@ -167,6 +182,9 @@ def _settle(entry: _Entry, future, target: Target, pre: bool,
         return []
     sel = select(project, entry.specifier, target, pre)
     entry.selection = sel
+    if deps and sel.file and sel.file.pip_dependencies is None:
+        entry.warnings.append("piwheels does not list its dependencies: "
+                              "they are unknown and were not checked")
     if not (deps and sel.file and sel.file.pip_dependencies):
         return []
     follow = []
@@ -214,7 +232,8 @@ def _result(e: _Entry, installed: Optional[Dict[str, bool]],
     common = dict(
         requirement=", ".join(r.text for r in e.requirements) or e.name,
         name=e.name,
-        source=tuple(r.source for r in e.requirements),
+        source=tuple(r.source for r in e.requirements) + tuple(
+            "constraint " + c for c in e.constrained_by),
         required_by=tuple(e.required_by))
     sel = e.selection
     if sel is None:

@@ -57,6 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "requirements", nargs="*", metavar="REQUIREMENT",
         help="a requirement as pip takes it, e.g. numpy or 'pillow>=10'")
+    parser.add_argument(
+        "-r", "--requirement", metavar="FILE", action="append", default=[],
+        dest="files",
+        help="check the requirements in FILE (pip's format; - reads "
+             "stdin); repeatable")
+    parser.add_argument(
+        "-c", "--constraint", metavar="FILE", action="append", default=[],
+        dest="constraint_files",
+        help="narrow versions with the constraints in FILE; repeatable")
+    parser.add_argument(
+        "--no-deps", action="store_true",
+        help="do not follow the dependencies pip would install")
     target = parser.add_argument_group(
         "target", "default: this machine and the running python3")
     target.add_argument(
@@ -81,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timeout", metavar="SECONDS", type=float, default=DEFAULT_TIMEOUT,
         help="network timeout (default: %(default)g)")
+    parser.add_argument(
+        "-j", "--jobs", metavar="N", type=int, default=8,
+        help="fetch up to N documents at once (default: %(default)s)")
     parser.add_argument(
         "--json", action="store_true",
         help="print one JSON document on stdout instead of the report")
@@ -107,25 +122,66 @@ def _target(args, parser):
     return base
 
 
+def _progress(args):
+    """A progress line on stderr, for a terminal only."""
+    if args.json or args.quiet or not sys.stderr.isatty():
+        return None, lambda: None
+
+    def show(done, known):
+        if known > 1:
+            sys.stderr.write("\rchecking {}/{}".format(done, known))
+            sys.stderr.flush()
+
+    def clear():
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+    return show, clear
+
+
+def _requirements(args):
+    from .reqfile import Reader
+    from .requirements import parse_requirement
+
+    reader = Reader()
+    for path in args.files:
+        reader.read(path)
+    for path in args.constraint_files:
+        reader.read(path, constraint=True)
+    parsed = reader.parsed
+    reqs = [parse_requirement(text) for text in args.requirements]
+    return reqs + parsed.requirements, parsed
+
+
 def run(args, parser) -> int:
     """Check what ``args`` ask for; print the report; the exit code."""
     from .check import check
     from .piwheels import Client
-    from .report import render_json, render_text
-    from .requirements import parse_requirement
+    from .report import clean, render_json, render_text
 
     if args.timeout <= 0:
         parser.error("--timeout must be positive")
-    reqs = [parse_requirement(text) for text in args.requirements]
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    reqs, parsed = _requirements(args)
     if not reqs:
-        parser.error("name at least one requirement")
-    client = Client(args.index_url, timeout=args.timeout)
+        parser.error("name at least one requirement, or a file with -r")
+    if args.verbose:
+        for note in parsed.notes:
+            print("piwcheck: " + clean(note), file=sys.stderr)
+    client = Client(args.index_url, timeout=args.timeout, pool=args.jobs)
     tgt = _target(args, parser)
-    report = check(reqs, tgt, client, pre=args.pre)
+    show, clear = _progress(args)
+    try:
+        report = check(reqs, tgt, client, pre=args.pre or parsed.pre,
+                       deps=not args.no_deps, workers=args.jobs,
+                       progress=show, constraints=parsed.constraints)
+    finally:
+        if show:
+            clear()
     if not args.quiet:
         for pkg in report.packages:
             if pkg.status == "error":
-                print("piwcheck: {}: {}".format(pkg.name, pkg.reason),
+                print("piwcheck: {}: {}".format(pkg.name, clean(pkg.reason)),
                       file=sys.stderr)
     if args.json:
         sys.stdout.write(render_json(report, version()))

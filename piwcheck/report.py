@@ -114,13 +114,19 @@ def _block(pkg: PackageResult, verbose: bool) -> List[str]:
     return [clean(line) for line in lines]
 
 
+#: The summary line's words for each status, in its order.
+SUMMARY = (("ok", "ok"), ("missing-apt", "missing apt"),
+           ("no-wheel", "without wheel"), ("not-found", "not on piwheels"),
+           ("skipped", "skipped"), ("unsupported", "unsupported"),
+           ("error", "errors"))
+
+
 def _summary(report: Report) -> str:
     counts = report.counts()
-    parts = ["{} {}".format(n, status.replace("-", " "))
-             for status, n in counts.items() if n]
     total = len(report.packages)
     return "{} package{}: {}".format(
-        total, "" if total == 1 else "s", ", ".join(parts) or "none")
+        total, "" if total == 1 else "s",
+        ", ".join("{} {}".format(counts[s], word) for s, word in SUMMARY))
 
 
 def render_text(report: Report, verbose: bool = False,

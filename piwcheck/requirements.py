@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Requirements as the user writes them."""
+"""Requirements as the user writes them: PEP 508 strings, and the URL,
+VCS, path and legacy forms pip also takes."""
 
+import re
 from dataclasses import dataclass
-from typing import FrozenSet, Optional
+from typing import FrozenSet, Optional, Tuple
 
-from packaging.markers import Marker
+from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as _Parsed
-from packaging.specifiers import SpecifierSet
+from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
+from packaging.utils import canonicalize_name
 
 from .errors import InputError
 from .piwheels import canonical_name
@@ -17,8 +20,8 @@ from .piwheels import canonical_name
 class Requirement:
     """One requirement and where it came from.
 
-    ``status``/``reason`` are set when the requirement is settled without
-    asking piwheels (``unsupported``: a URL or path)."""
+    ``status``/``reason`` are set when it is settled without asking
+    piwheels (``unsupported``: editable, VCS, URL or path)."""
 
     text: str
     name: str
@@ -28,6 +31,16 @@ class Requirement:
     source: str
     status: Optional[str] = None
     reason: Optional[str] = None
+    warnings: Tuple[str, ...] = ()
+
+
+_SCHEME_RE = re.compile(r"^(?:(?:git|hg|svn|bzr)\+[a-z]+:|[a-z][a-z0-9+.-]*://"
+                        r"|file:)", re.I)
+_VCS_RE = re.compile(r"^(?:git|hg|svn|bzr)\+", re.I)
+_ARCHIVE_RE = re.compile(r"\.(?:whl|zip|tar\.gz|tgz|tar\.bz2|tar\.xz|tar)$",
+                         re.I)
+_EGG_RE = re.compile(r"[#&]egg=([A-Za-z0-9_.+-]+)")
+_CLAUSE_RE = re.compile(r"(~=|===|==|!=|<=|>=|<|>)\s*([^\s,;]+)")
 
 
 def _first_line(exc: Exception) -> str:
@@ -35,21 +48,138 @@ def _first_line(exc: Exception) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def parse_requirement(text: str, source: str = "command line") -> Requirement:
-    """A PEP 508 requirement; InputError naming ``source`` when invalid."""
+def _guess_name(location: str) -> str:
+    """A display name for a URL or path requirement."""
+    egg = _EGG_RE.search(location)
+    if egg:
+        raw = egg.group(1)
+    else:
+        tail = re.split(r"[#?]", location)[0].rstrip("/")
+        base = tail.replace("\\", "/").rsplit("/", 1)[-1]
+        base = re.sub(r"@[^@]*$", "", base)  # VCS revision
+        if _ARCHIVE_RE.search(base):
+            raw = base.split("-")[0]
+        else:
+            raw = re.sub(r"\.git$", "", base)
+    name = canonicalize_name(raw)
+    return name if re.match(r"^[a-z0-9][a-z0-9.-]*$", name) else "unknown"
+
+
+def _marker(text: Optional[str], source: str, line: str) -> Optional[Marker]:
+    if not text or not text.strip():
+        return None
+    try:
+        return Marker(text.strip())
+    except InvalidMarker as exc:
+        raise InputError("{}: invalid marker in {!r}: {}".format(
+            source, line, _first_line(exc)))
+
+
+def _unsupported(text: str, location: str, marker: Optional[Marker],
+                 source: str, kind: str,
+                 name: Optional[str] = None) -> Requirement:
+    return Requirement(
+        text=text, name=name or _guess_name(location),
+        specifier=SpecifierSet(), extras=frozenset(), marker=marker,
+        source=source, status="unsupported",
+        reason="{} ({}) is not installed from piwheels".format(
+            kind, location))
+
+
+def _looks_like_path(text: str) -> bool:
+    return ("/" in text or "\\" in text or text.startswith(".")
+            or text.startswith("~") or bool(_ARCHIVE_RE.search(text)))
+
+
+def _repair_legacy(text: str) -> Tuple[str, Tuple[str, ...]]:
+    """Rewrite specifiers that only pip's legacy parser took (``>=3.0.*``,
+    ``==1.0.0x``) the way it read them; the notes say what changed."""
+    notes = []
+
+    def fix(match):
+        op, version = match.groups()
+        try:
+            Specifier(op + version)
+            return match.group(0)
+        except InvalidSpecifier:
+            pass
+        if version.endswith(".*") and op not in ("==", "!="):
+            new = op + version[:-2]
+        elif op == "==":
+            new = "===" + version
+        else:
+            return match.group(0)
+        notes.append("legacy specifier {!r} read as {!r} (pip 24.1 and "
+                     "newer reject it)".format(op + version, new))
+        return new
+
+    head, sep, marker = text.partition(";")
+    return _CLAUSE_RE.sub(fix, head) + sep + marker, tuple(notes)
+
+
+def parse_line(text: str, source: str = "command line",
+               editable: bool = False) -> Requirement:
+    """A requirement as pip reads it from a file or the command line;
+    InputError naming ``source`` when pip would reject it."""
     text = text.strip()
+    if editable or _SCHEME_RE.match(text):
+        location, _, marker = text.partition("; " if not editable else ";")
+        if editable:
+            kind = "an editable install"
+        elif _VCS_RE.match(text):
+            kind = "a VCS requirement"
+        else:
+            kind = "a direct URL"
+        return _unsupported(text, location.strip(),
+                            _marker(marker, source, text), source, kind)
     try:
         parsed = _Parsed(text)
+    except InvalidRequirement as exc:
+        error = exc
+    else:
+        return _from_parsed(parsed, text, source)
+    if "@" in text and "://" in text:
+        # pip splits the marker off a URL requirement at the first ';'
+        head, _, marker = text.partition(";")
+        try:
+            parsed = _Parsed(head.strip())
+        except InvalidRequirement:
+            pass
+        else:
+            return _unsupported(text, parsed.url or head,
+                                _marker(marker, source, text), source,
+                                "a direct URL", canonical_name(parsed.name))
+    if _looks_like_path(text.split(";")[0]):
+        location, _, marker = text.partition(";")
+        return _unsupported(text, location.strip(),
+                            _marker(marker, source, text), source,
+                            "a local path")
+    repaired, notes = _repair_legacy(text)
+    if notes:
+        try:
+            return _from_parsed(_Parsed(repaired), text, source, notes)
+        except InvalidRequirement:
+            pass
+    raise InputError("{}: invalid requirement {!r}: {}".format(
+        source, text, _first_line(error)))
+
+
+def _from_parsed(parsed: _Parsed, text: str, source: str,
+                 notes: Tuple[str, ...] = ()) -> Requirement:
+    try:
         name = canonical_name(parsed.name)
-    except (InvalidRequirement, InputError) as exc:
+    except InputError as exc:
         raise InputError("{}: invalid requirement {!r}: {}".format(
-            source, text, _first_line(exc)))
-    status = reason = None
+            source, text, exc))
     if parsed.url:
-        status = "unsupported"
-        reason = "a direct URL ({}) is not installed from piwheels".format(
-            parsed.url)
+        return _unsupported(text, parsed.url, parsed.marker, source,
+                            "a direct URL", name)
     return Requirement(
         text=text, name=name, specifier=parsed.specifier,
         extras=frozenset(parsed.extras), marker=parsed.marker,
-        source=source, status=status, reason=reason)
+        source=source, warnings=notes)
+
+
+def parse_requirement(text: str, source: str = "command line") -> Requirement:
+    """A requirement given on the command line."""
+    return parse_line(text, source)

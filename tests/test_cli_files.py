@@ -1,0 +1,223 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Whole projects: -r/-c files, dependencies, markers, end to end."""
+
+import json
+import os
+import pty
+import subprocess
+import sys
+
+from piwcheck.cli import main
+
+PI = ["--platform", "linux_armv7l", "--abi", "cp311"]
+
+
+def run_json(capsys, *args):
+    code = main(["--json"] + list(args))
+    out, err = capsys.readouterr()
+    return code, json.loads(out), err
+
+
+def pkgs(doc):
+    return {p["name"]: p for p in doc["packages"]}
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+MARKERS = """\
+RPi.GPIO; platform_machine == "armv7l" or platform_machine == "armv6l"
+gpiozero; platform_machine != "x86_64"
+numpy<2; python_version < "3.8"
+numpy>=2; python_version >= "3.8"
+pillow; sys_platform == "win32"
+"""
+
+
+def test_markers_for_a_pi_target(server, capsys, tmp_path):
+    req = write(tmp_path, "req.txt", MARKERS)
+    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+                              "--no-deps", "-r", req)
+    got = {n: (p["status"], p["version"]) for n, p in pkgs(doc).items()}
+    assert got == {"rpi-gpio": ("ok", "0.7.1"), "gpiozero": ("ok", "2.0.1"),
+                   "numpy": ("ok", "2.1.3"), "pillow": ("skipped", None)}
+    assert "win32" in pkgs(doc)["pillow"]["reason"]
+    assert doc["summary"]["skipped"] == 1
+    assert server.count("pillow") == 0
+
+
+def test_markers_for_a_buster_pi_zero(server, capsys, tmp_path):
+    req = write(tmp_path, "req.txt", MARKERS)
+    code, doc, err = run_json(capsys, "--abi", "cp37m", "--platform",
+                              "linux_armv6l", "--index-url", server.url,
+                              "--no-deps", "-r", req)
+    got = {n: (p["status"], p["version"]) for n, p in pkgs(doc).items()}
+    # 0.7.1 has no cp37m wheel: pip would build it; 0.7.0 has one
+    assert got["rpi-gpio"] == ("no-wheel", "0.7.1")
+    assert pkgs(doc)["rpi-gpio"]["fallback"]["version"] == "0.7.0"
+    assert got["numpy"] == ("ok", "1.21.6")
+    assert pkgs(doc)["numpy"]["file"]["filename"] == \
+        "numpy-1.21.6-cp37-cp37m-linux_armv6l.whl"
+
+
+def test_markers_for_x86(server, capsys, tmp_path):
+    req = write(tmp_path, "req.txt", MARKERS)
+    code, doc, err = run_json(capsys, "--platform", "linux_x86_64", "--abi",
+                              "cp311", "--index-url", server.url,
+                              "--no-deps", "-r", req)
+    assert pkgs(doc)["rpi-gpio"]["status"] == "skipped"
+    assert pkgs(doc)["gpiozero"]["status"] == "skipped"
+
+
+def test_dependencies_followed_once(server, capsys):
+    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+                              "cryptography", "cffi")
+    assert [p["name"] for p in doc["packages"]] == [
+        "cryptography", "cffi", "pycparser"]
+    assert pkgs(doc)["cffi"]["required_by"] == ["cryptography"]
+    assert pkgs(doc)["cffi"]["source"] == ["command line"]
+    assert pkgs(doc)["pycparser"]["required_by"] == ["cffi"]
+    assert server.count("cffi") == 1 and server.count("pycparser") == 1
+
+
+def test_no_deps(server, capsys):
+    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+                              "--no-deps", "cryptography")
+    assert [p["name"] for p in doc["packages"]] == ["cryptography"]
+    assert server.count("cffi") == 0
+
+
+def test_dependency_cycle(server, capsys):
+    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+                              "cycle-a")
+    assert code == 0
+    assert pkgs(doc)["cycle-a"]["required_by"] == ["cycle-b"]
+    assert pkgs(doc)["cycle-b"]["required_by"] == ["cycle-a"]
+    assert server.count("cycle-a") == 1 and server.count("cycle-b") == 1
+
+
+def test_unknown_dependencies_are_said(server, capsys):
+    code, doc, err = run_json(capsys, "--abi", "cp37m", "--platform",
+                              "linux_armv7l", "--index-url", server.url,
+                              "legacy-tool")
+    legacy = pkgs(doc)["legacy-tool"]
+    assert legacy["pip_dependencies"] is None
+    assert "does not list its dependencies" in legacy["warnings"][0]
+
+
+def test_constraints_narrow_but_add_nothing(server, capsys, tmp_path):
+    req = write(tmp_path, "req.txt", "scipy<1.14\n-c cons.txt\n")
+    write(tmp_path, "cons.txt", "numpy<2\nopencv-python==4.5.3.56\n")
+    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+                              "-r", req)
+    assert set(pkgs(doc)) == {"scipy", "numpy"}
+    numpy = pkgs(doc)["numpy"]
+    assert numpy["version"] == "1.26.4"
+    assert numpy["required_by"] == ["scipy"]
+    assert numpy["source"] == ["constraint {}:1".format(tmp_path /
+                                                        "cons.txt")]
+    assert server.count("opencv-python") == 0
+
+
+def test_constraint_option_on_command_line(server, capsys, tmp_path):
+    cons = write(tmp_path, "cons.txt", "numpy==1.26.4\n")
+    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+                              "-c", cons, "numpy")
+    assert pkgs(doc)["numpy"]["version"] == "1.26.4"
+
+
+def test_same_package_twice(server, capsys, tmp_path):
+    req = write(tmp_path, "req.txt", "numpy>=1.20\nscipy<1.14\n")
+    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+                              "-r", req, "numpy<2")
+    numpy = pkgs(doc)["numpy"]
+    assert numpy["version"] == "1.26.4"
+    assert numpy["source"] == ["command line", req + ":1"]
+    assert numpy["requirement"] == "numpy<2, numpy>=1.20"
+    assert numpy["required_by"] == ["scipy"]
+
+
+def test_pre_in_file(server, capsys, tmp_path):
+    req = write(tmp_path, "req.txt", "--pre\nnumpy\n")
+    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+                              "-r", req)
+    assert pkgs(doc)["numpy"]["version"] == "2.2.0rc1"
+
+
+def test_unsupported_do_not_fail(server, capsys, tmp_path):
+    req = write(tmp_path, "req.txt",
+                "-e git+https://github.com/x/y.git#egg=y\n./local\nRPi.GPIO\n")
+    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+                              "-r", req)
+    assert code == 0
+    assert [p["status"] for p in doc["packages"]] == [
+        "unsupported", "unsupported", "ok"]
+    assert doc["summary"]["unsupported"] == 2
+
+
+def test_text_report_summary_and_origin(server, capsys, tmp_path):
+    req = write(tmp_path, "req.txt", "cryptography\npillow; sys_platform == "
+                "'win32'\n-e ./x\n")
+    code = main(PI + ["--index-url", server.url, "-r", req, "nosuch"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert ("6 packages: 3 ok, 0 missing apt, 0 without wheel, "
+            "1 not on piwheels, 1 skipped, 1 unsupported, 0 errors") in out
+    assert "  from:   dependency of cryptography" in out
+
+
+def test_file_errors_are_usage_errors(server, capsys, tmp_path):
+    req = write(tmp_path, "req.txt", "gpiozero\nnumpy=1.18.3\n")
+    code = main(PI + ["--index-url", server.url, "-r", req])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err == ("piwcheck: error: {}:2: invalid requirement "
+                   "'numpy=1.18.3': ".format(req)) + err.split("': ", 1)[1]
+    assert err.count("\n") == 1
+    code = main(PI + ["-r", str(tmp_path / "missing.txt")])
+    assert code == 2
+    assert "missing.txt: cannot read it" in capsys.readouterr().err
+
+
+def test_verbose_notes_file_options(server, capsys, tmp_path):
+    req = write(tmp_path, "req.txt", "--extra-index-url https://x.org/\n"
+                "RPi.GPIO\n")
+    main(PI + ["--index-url", server.url, "-v", "-r", req])
+    err = capsys.readouterr().err
+    assert "req.txt:1: --extra-index-url https://x.org/ ignored" in err
+
+
+def _run_on_tty(args):
+    """Run piwcheck with stderr on a pseudo-terminal; (stdout, tty text)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "piwcheck"] + args, stdout=subprocess.PIPE,
+        stderr=slave, cwd=os.path.dirname(os.path.dirname(__file__)))
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    out = proc.stdout.read()
+    proc.wait()
+    os.close(master)
+    return out.decode(), b"".join(chunks).decode()
+
+
+def test_progress_on_a_terminal_only(server, capsys):
+    args = PI + ["--index-url", server.url, "cryptography", "numpy"]
+    out, tty = _run_on_tty(args)
+    assert "checking 4/4" in tty
+    assert "checking" not in out
+    out, tty = _run_on_tty(args + ["--json"])
+    assert "checking" not in tty
+    main(args)
+    assert "checking" not in capsys.readouterr().err

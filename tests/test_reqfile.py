@@ -1,0 +1,267 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""pip's requirements-file format (piwcheck.reqfile, piwcheck.requirements)."""
+
+import io
+import os
+import sys
+
+import pytest
+
+from piwcheck.errors import InputError
+from piwcheck.reqfile import Reader, logical_lines
+from piwcheck.requirements import parse_line
+
+CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                      "shared", "corpus", "requirements")
+
+
+def read(tmp_path, text, name="requirements.txt", mode="w"):
+    path = tmp_path / name
+    if mode == "w":
+        path.write_text(text)
+    else:
+        path.write_bytes(text)
+    return Reader().read(str(path))
+
+
+def names(parsed):
+    return [r.name for r in parsed.requirements]
+
+
+def test_comments_and_blank_lines(tmp_path):
+    p = read(tmp_path, "# header\n\nnumpy  # inline\n   # indented\n"
+                       "pkg @ https://x.org/pkg-1.0.tar.gz#sha256=ab\n"
+                       "#gpiozero\n\tscipy\t# tab before the comment\n")
+    assert [r.text for r in p.requirements] == [
+        "numpy", "pkg @ https://x.org/pkg-1.0.tar.gz#sha256=ab", "scipy"]
+    assert p.requirements[1].status == "unsupported"
+
+
+def test_hash_without_space_is_not_a_comment(tmp_path):
+    with pytest.raises(InputError, match="'scipy#x'"):
+        read(tmp_path, "scipy#x\n")
+
+
+def test_source_lines(tmp_path):
+    p = read(tmp_path, "# c\n\nnumpy\n\\\n\nRPi.GPIO\n")
+    assert [r.source.rsplit(":", 1)[1] for r in p.requirements] == ["3", "6"]
+    assert p.requirements[0].source.endswith("requirements.txt:3")
+
+
+def test_backslash_continuation(tmp_path):
+    p = read(tmp_path, "numpy==1.26.4 \\\n    --hash=sha256:aa \\\n"
+                       "     --hash=sha256:bb\nscipy\n")
+    assert names(p) == ["numpy", "scipy"]
+    assert str(p.requirements[0].specifier) == "==1.26.4"
+    assert p.requirements[0].source.endswith(":1")
+    assert p.requirements[1].source.endswith(":4")
+
+
+def test_marker_before_hash_continuation(tmp_path):
+    p = read(tmp_path, "isort==5.6.3 ; python_version >= \"3.6\" \\\n"
+                       "    --hash=sha256:aa\n")
+    assert str(p.requirements[0].marker) == 'python_version >= "3.6"'
+
+
+def test_crlf_and_bom(tmp_path):
+    p = read(tmp_path, b"\xef\xbb\xbfnumpy\r\ngpiozero>=2 # x\r\nscipy",
+             mode="b")
+    assert names(p) == ["numpy", "gpiozero", "scipy"]
+
+
+def test_utf16_with_bom(tmp_path):
+    p = read(tmp_path, "numpy\ngpiozero\n".encode("utf-16"), mode="b")
+    assert names(p) == ["numpy", "gpiozero"]
+
+
+def test_undecodable_bytes(tmp_path):
+    with pytest.raises(InputError, match=r"requirements.txt:2: not utf-8"):
+        read(tmp_path, b"numpy\ngpio\xffzero\n", mode="b")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="cannot read it: No such file"):
+        Reader().read(str(tmp_path / "nope.txt"))
+
+
+def test_directory(tmp_path):
+    with pytest.raises(InputError, match="is a directory"):
+        Reader().read(str(tmp_path))
+
+
+def test_env_vars(tmp_path, monkeypatch):
+    monkeypatch.setenv("PKG_NAME", "numpy")
+    monkeypatch.setenv("lower", "x")
+    monkeypatch.delenv("UNSET_VAR", raising=False)
+    lines = logical_lines("${PKG_NAME}>=1\n$PKG_NAME\n${lower}\n${UNSET_VAR}\n")
+    assert [l for _, l in lines] == ["numpy>=1", "$PKG_NAME", "${lower}",
+                                     "${UNSET_VAR}"]
+
+
+def test_nested_includes_relative_to_including_file(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "base.txt").write_text("numpy\n")
+    (tmp_path / "sub" / "dev.txt").write_text(
+        "-r ../base.txt\n--requirement=more.txt\n-c ../cons.txt\ngpiozero\n")
+    (tmp_path / "sub" / "more.txt").write_text("scipy\n")
+    (tmp_path / "cons.txt").write_text("numpy<2\nopencv-python==4.5.3.56\n")
+    p = Reader().read(str(tmp_path / "sub" / "dev.txt"))
+    assert names(p) == ["numpy", "scipy", "gpiozero"]
+    assert p.requirements[0].source == str(tmp_path / "base.txt") + ":1"
+    assert [c.name for c in p.constraints] == ["numpy", "opencv-python"]
+
+
+def test_include_cycle_names_the_chain(tmp_path):
+    (tmp_path / "a.txt").write_text("-r b.txt\n")
+    (tmp_path / "b.txt").write_text("numpy\n-r a.txt\n")
+    with pytest.raises(InputError) as info:
+        Reader().read(str(tmp_path / "a.txt"))
+    a, b = str(tmp_path / "a.txt"), str(tmp_path / "b.txt")
+    assert str(info.value) == "include cycle: {} -> {} -> {}".format(a, b, a)
+
+
+def test_self_include(tmp_path):
+    (tmp_path / "a.txt").write_text("-r ./a.txt\n")
+    with pytest.raises(InputError, match="include cycle"):
+        Reader().read(str(tmp_path / "a.txt"))
+
+
+def test_missing_include_names_the_line(tmp_path):
+    with pytest.raises(InputError,
+                       match=r"requirements.txt:2: .*gone.txt: cannot read"):
+        read(tmp_path, "numpy\n-r gone.txt\n")
+
+
+def test_per_requirement_options_ignored(tmp_path):
+    p = read(tmp_path, "numpy --hash=sha256:aa --hash sha256:bb\n"
+                       "pkg --config-settings=x=y --global-option=--z\n")
+    assert names(p) == ["numpy", "pkg"] and p.notes == []
+
+
+def test_file_level_options(tmp_path):
+    p = read(tmp_path, "-i https://www.piwheels.org/simple\n"
+                       "--extra-index-url 'https://pypi.nvidia.com'\n"
+                       "--find-links /tmp/wheels\n--only-binary cryptography\n"
+                       "--prefer-binary\n--require-hashes\n--no-binary :all:\n"
+                       "--trusted-host x.org\n--no-index\nnumpy\n")
+    assert names(p) == ["numpy"] and not p.pre
+    assert len(p.notes) == 9
+    assert p.notes[1].endswith(
+        ":2: --extra-index-url https://pypi.nvidia.com ignored")
+
+
+def test_pre_option(tmp_path):
+    assert read(tmp_path, "--pre\nnumpy\n").pre
+
+
+def test_unknown_option_is_an_error(tmp_path):
+    with pytest.raises(InputError, match=r":1: no such option: --frobnicate"):
+        read(tmp_path, "--frobnicate\n")
+
+
+def test_unsupported_forms(tmp_path):
+    p = read(tmp_path, "\n".join([
+        "-e git+https://github.com/x/Adafruit_Blinka.git#egg=Adafruit_Blinka",
+        "-e ./local-dir/",
+        "git+git://github.com/espressif/esptool@master#egg=esptool",
+        "git+https://github.com/openai/CLIP.git",
+        "urtypes @ git+https://github.com/x/urtypes@abc123",
+        "openvino @ https://x.org/openvino-2022.3.1-1-cp39-cp39-"
+        "manylinux_2_31_x86_64.whl; platform_machine == 'x86_64'",
+        "https://x.org/tflite_runtime-2.5.0.post1-cp39-cp39-linux_aarch64.whl",
+        "./vendor/thing-1.0.tar.gz",
+        "file:///opt/src/pkg",
+    ]) + "\n")
+    assert [(r.name, r.status) for r in p.requirements] == [
+        ("adafruit-blinka", "unsupported"), ("local-dir", "unsupported"),
+        ("esptool", "unsupported"), ("clip", "unsupported"),
+        ("urtypes", "unsupported"), ("openvino", "unsupported"),
+        ("tflite-runtime", "unsupported"), ("thing", "unsupported"),
+        ("pkg", "unsupported")]
+    assert str(p.requirements[5].marker) == 'platform_machine == "x86_64"'
+    assert "an editable install" in p.requirements[0].reason
+    assert "a VCS requirement" in p.requirements[2].reason
+    assert "a direct URL" in p.requirements[6].reason
+    assert "a local path" in p.requirements[7].reason
+
+
+def test_extras_and_names(tmp_path):
+    p = read(tmp_path, "fuzzywuzzy[speedup]\nRPi.GPIO\nFlask_SocketIO>=5\n"
+                       "scipy      == 1.8.0\nmkdocs >= 1.0.4\n")
+    assert names(p) == ["fuzzywuzzy", "rpi-gpio", "flask-socketio", "scipy",
+                        "mkdocs"]
+    assert p.requirements[0].extras == {"speedup"}
+    assert str(p.requirements[3].specifier) == "==1.8.0"
+
+
+@pytest.mark.parametrize("line", ["numpy=1.18.3", "numpy>>1", "[x]",
+                                  "pkg; os_name === 'x' garbage"])
+def test_lines_pip_rejects(tmp_path, line):
+    with pytest.raises(InputError) as info:
+        read(tmp_path, "gpiozero\n" + line + "\n")
+    assert str(info.value).startswith(
+        str(tmp_path / "requirements.txt") + ":2: invalid ")
+    assert repr(line) in str(info.value) or "marker" in str(info.value)
+
+
+def test_legacy_specifiers_pip_23_took(tmp_path):
+    p = read(tmp_path, "matplotlib>=3.0.*\nadapt-parser==1.0.0x\n")
+    specs = [str(r.specifier) for r in p.requirements]
+    assert specs in (  # packaging >= 22 needs the repair; 20.9 reads both
+        [">=3.0", "===1.0.0x"], [">=3.0.*", "==1.0.0x"])
+    if specs[0] == ">=3.0":
+        assert "pip 24.1 and newer reject it" in p.requirements[0].warnings[0]
+
+
+def test_stdin(monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(
+        io.BytesIO(b"numpy\n-r nonexistent-from-stdin.txt\n")))
+    with pytest.raises(InputError, match=r"<stdin>:2: "):
+        Reader().read("-")
+
+
+def test_command_line_parse():
+    r = parse_line("pillow>=10; python_version >= '3.8'")
+    assert r.source == "command line" and r.name == "pillow"
+    with pytest.raises(InputError, match="^command line: invalid"):
+        parse_line("pillow>=>10")
+
+
+def _corpus_files():
+    if not os.path.isdir(CORPUS):
+        return []
+    found = []
+    for root, _, files in os.walk(CORPUS):
+        found.extend(os.path.join(root, f) for f in files
+                     if f.endswith(".txt"))
+    return sorted(found)
+
+
+#: Corpus files pip rejects (SOURCES.md): the single '=' operator.
+PIP_REJECTS = {"40-Azure-Samples-Custom-vision-service-iot-edge-raspberry-pi-"
+               "arm32v7-requirements.txt"}
+
+
+@pytest.mark.skipif(not _corpus_files(), reason="no shared corpus here")
+@pytest.mark.parametrize("path", _corpus_files(),
+                         ids=lambda p: os.path.relpath(p, CORPUS))
+def test_corpus(path):
+    """Every real file parses, or fails on a line pip also rejects (or on
+    an include that only resolves from its mirrored folder)."""
+    name = os.path.relpath(path, CORPUS)
+    try:
+        parsed = Reader().read(path)
+    except InputError as exc:
+        message = str(exc)
+        assert name in PIP_REJECTS or "cannot read it" in message, message
+        assert os.path.basename(path) in message
+        if name in PIP_REJECTS:
+            assert ":2: invalid requirement 'numpy=1.18.3'" in message
+        else:  # a top-level copy whose includes live in its own folder
+            number = name[:2]
+            mirrored = [d for d in os.listdir(CORPUS)
+                        if d.startswith(number + "-")
+                        and os.path.isdir(os.path.join(CORPUS, d))]
+            assert mirrored, message
+        return
+    assert parsed.requirements or parsed.constraints
