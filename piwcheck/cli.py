@@ -6,6 +6,7 @@ import os
 import sys
 from typing import List, Optional
 
+from . import DEFAULT_INDEX_URL, DEFAULT_TIMEOUT
 from .errors import EXIT_USAGE, PiwcheckError
 
 DESCRIPTION = """\
@@ -49,7 +50,6 @@ class _VersionAction(argparse.Action):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also the source of the man page)."""
-    from .piwheels import DEFAULT_INDEX_URL, DEFAULT_TIMEOUT
 
     parser = argparse.ArgumentParser(
         prog="piwcheck", description=DESCRIPTION, epilog=EPILOG,
@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", metavar="SECONDS", type=float, default=DEFAULT_TIMEOUT,
         help="network timeout (default: %(default)g)")
     parser.add_argument(
-        "-j", "--jobs", metavar="N", type=int, default=8,
+        "-j", "--jobs", metavar="N", type=int, default=16,
         help="fetch up to N documents at once (default: %(default)s)")
     parser.add_argument(
         "--json", action="store_true",
@@ -116,10 +116,9 @@ def _target(args, parser):
         parser.error("--python cannot be combined with --abi/--platform")
     if args.python:
         return target.interpreter_target(args.python)
-    base = target.local_target()
     if args.abi or args.platform:
-        return target.described_target(args.abi, args.platform, base)
-    return base
+        return target.described_target(args.abi, args.platform)
+    return target.local_target()
 
 
 def _progress(args):

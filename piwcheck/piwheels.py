@@ -6,16 +6,16 @@ import json
 import re
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, FrozenSet, Optional, Tuple
 
 from packaging.tags import Tag
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from . import DEFAULT_INDEX_URL, DEFAULT_TIMEOUT
 from .errors import DataError, FetchError, InputError, NotFound
 
-DEFAULT_INDEX_URL = "https://www.piwheels.org"
-DEFAULT_TIMEOUT = 10.0
 #: Largest document accepted; real ones are a few MB.
 MAX_BYTES = 64 * 1024 * 1024
 
@@ -100,32 +100,73 @@ def _str_list(obj: dict, key: str, where: str, optional: bool = False):
     return tuple(value)
 
 
-def _wheel_tags(filename: str) -> FrozenSet[Tag]:
-    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+@lru_cache(maxsize=None)
+def _tags(triple: str) -> FrozenSet[Tag]:
+    from packaging.tags import parse_tag
 
-    try:
-        return frozenset(parse_wheel_filename(filename)[3])
-    except (InvalidWheelFilename, InvalidVersion, ValueError):
+    return frozenset(parse_tag(triple))
+
+
+def _wheel_tags(filename: str) -> FrozenSet[Tag]:
+    """The tags of a wheel filename (name-ver[-build]-py-abi-plat.whl);
+    empty when it is not one.  Cheaper than parse_wheel_filename, which
+    also parses the version: documents hold thousands of files."""
+    if not filename.endswith(".whl"):
         return frozenset()
+    parts = filename[:-4].split("-")
+    if len(parts) not in (5, 6) or not all(parts):
+        return frozenset()
+    return _tags("-".join(parts[-3:]))
+
+
+def _is_str_list(value: Any) -> bool:
+    return type(value) is list and all(type(v) is str for v in value)
 
 
 def _parse_file(filename: str, data: Any, where: str) -> WheelFile:
+    # The fast path checks types directly; _explain_file finds the fault.
+    try:
+        pip = data.get("pip_dependencies")
+        rp = data.get("requires_python")
+        f = WheelFile(
+            filename=filename,
+            url=data["file_url"],
+            sha256=data["filehash"],
+            size=data["filesize"],
+            builder_abi=data["builder_abi"],
+            file_abi_tag=data["file_abi_tag"],
+            platform=data["platform"],
+            requires_python=rp,
+            apt_dependencies=tuple(data["apt_dependencies"]),
+            pip_dependencies=None if pip is None else tuple(pip),
+            tags=_wheel_tags(filename),
+        )
+        ok = (type(f.url) is str and type(f.sha256) is str
+              and type(f.size) is int and type(f.builder_abi) is str
+              and type(f.file_abi_tag) is str and type(f.platform) is str
+              and (rp is None or type(rp) is str)
+              and _is_str_list(data["apt_dependencies"])
+              and (pip is None or _is_str_list(pip)))
+    except (AttributeError, KeyError, TypeError):
+        ok = False
+    if not ok:
+        _explain_file(filename, data, where)
+    return f
+
+
+def _explain_file(filename: str, data: Any, where: str) -> None:
+    """Raise the DataError that says what is wrong with a file entry."""
     where = "{} file {}".format(where, filename)
     if not isinstance(data, dict):
         raise DataError("{}: not an object".format(where))
-    return WheelFile(
-        filename=filename,
-        url=_get(data, "file_url", str, where),
-        sha256=_get(data, "filehash", str, where),
-        size=_get(data, "filesize", int, where),
-        builder_abi=_get(data, "builder_abi", str, where),
-        file_abi_tag=_get(data, "file_abi_tag", str, where),
-        platform=_get(data, "platform", str, where),
-        requires_python=_get(data, "requires_python", str, where, None),
-        apt_dependencies=_str_list(data, "apt_dependencies", where),
-        pip_dependencies=_str_list(data, "pip_dependencies", where, True),
-        tags=_wheel_tags(filename),
-    )
+    for key in ("file_url", "filehash", "builder_abi", "file_abi_tag",
+                "platform"):
+        _get(data, key, str, where)
+    _get(data, "filesize", int, where)
+    _get(data, "requires_python", str, where, None)
+    _str_list(data, "apt_dependencies", where)
+    _str_list(data, "pip_dependencies", where, True)
+    raise DataError("{}: not a valid file entry".format(where))
 
 
 def _parse_release(version: str, data: Any) -> Release:

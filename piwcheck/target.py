@@ -170,9 +170,11 @@ def interpreter_target(python: str) -> Target:
 
 
 def described_target(abi: Optional[str], platforms: Sequence[str],
-                     base: Target) -> Target:
+                     base: Optional[Target] = None) -> Target:
     """Another machine: ``abi`` and ``platforms`` as in ``pip download``;
-    what is not given comes from ``base``."""
+    what is not given comes from ``base`` (needed only then)."""
+    if base is None and (abi is None or not platforms):
+        base = local_target()
     if abi is not None:
         match = _ABI_RE.match(abi)
         if not match:
@@ -193,8 +195,12 @@ def described_target(abi: Optional[str], platforms: Sequence[str],
     tag_list = tuple(tags.cpython_tags(py, [abi], platforms)) + tuple(
         tags.compatible_tags(py, interp, platforms))
     version = "{}.{}".format(*py)
-    full = version if abi != base.abi else base.python_full_version
-    env = dict(base.marker_env)
+    full = base.python_full_version if base and abi == base.abi else version
+    if base is None:
+        from packaging.markers import default_environment
+        env = default_environment()
+    else:
+        env = dict(base.marker_env)
     env.update({
         "python_version": version,
         "python_full_version": full,

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Benchmark: one package vs a 40-requirement project (~60 packages with
+dependencies) against a local piwheels-format server that adds a delay to
+every answer; also peak RSS and start-up time.  Prints figures; asserts
+nothing.
+
+    python3 bench/bench_check.py [--delay 0.1] [--runs 3]
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SERVER = os.path.join(ROOT, "tests", "piwserver.py")
+
+ROOTS, MIDS, LEAVES = 40, 14, 6  # 60 packages in all
+
+
+def _file(name, version, abi, plat, builder, apt, deps):
+    fn = "{}-{}-{}-{}-{}.whl".format(name.replace("-", "_"), version,
+                                     abi if abi != "cp37m" else "cp37",
+                                     abi, plat)
+    return fn, {
+        "file_url": "https://www.piwheels.org/simple/{}/{}".format(name, fn),
+        "filehash": hashlib.sha256(fn.encode()).hexdigest(),
+        "filesize": 123456, "builder_abi": abi, "file_abi_tag": abi,
+        "platform": plat, "requires_python": ">=3.7",
+        "apt_dependencies": apt, "pip_dependencies": deps}
+
+
+def _document(name, deps, releases=25):
+    """A document the size of a busy real project: many releases, each
+    built for four ABIs on two platforms."""
+    rels = {}
+    for r in range(releases):
+        version = "1.{}.0".format(r)
+        files = {}
+        for abi in ("cp37m", "cp39", "cp311", "cp313"):
+            for plat in ("linux_armv7l", "linux_armv6l"):
+                fn, f = _file(name, version, abi, plat, abi,
+                              ["libc6", "libgcc-s1", "zlib1g"], deps)
+                files[fn] = f
+        rels[version] = {"released": "2024-01-01 00:00:00",
+                         "prerelease": False, "yanked": False,
+                         "skip_reason": "", "files": files}
+    return {"package": name, "summary": "benchmark project " + name,
+            "pypi_url": "", "piwheels_url": "", "releases": rels}
+
+
+def make_data(folder):
+    """60 projects: 40 roots, each depending on one of 14 mid-level
+    projects, each of those on one of 6 leaves; returns the file path."""
+    mids = ["mid-{:02d}".format(i) for i in range(MIDS)]
+    leaves = ["leaf-{:02d}".format(i) for i in range(LEAVES)]
+    roots = ["root-{:02d}".format(i) for i in range(ROOTS)]
+    for i, name in enumerate(roots):
+        deps = [mids[i % MIDS]]
+        with open(os.path.join(folder, name + ".json"), "w") as f:
+            json.dump(_document(name, deps), f)
+    for i, name in enumerate(mids):
+        with open(os.path.join(folder, name + ".json"), "w") as f:
+            json.dump(_document(name, [leaves[i % LEAVES]]), f)
+    for name in leaves:
+        with open(os.path.join(folder, name + ".json"), "w") as f:
+            json.dump(_document(name, []), f)
+    req = os.path.join(folder, "requirements.txt")
+    with open(req, "w") as f:
+        f.write("# 40 requirements\n")
+        f.writelines("{}>=1.0\n".format(n) for n in roots)
+    return req
+
+
+def piwcheck(*args):
+    return [sys.executable, "-m", "piwcheck"] + list(args)
+
+
+def timed(cmd, runs):
+    """Best and median wall time of ``cmd`` over ``runs`` runs."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, cwd=ROOT)
+        times.append(time.perf_counter() - start)
+        if proc.returncode not in (0, 1):
+            sys.exit("failed: {}\n{}".format(" ".join(cmd),
+                                             proc.stderr.decode()))
+    return min(times), statistics.median(times), proc
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--delay", type=float, default=0.1)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    folder = tempfile.mkdtemp(prefix="piwcheck-bench-")
+    try:
+        req = make_data(folder)
+        server = subprocess.Popen(
+            [sys.executable, SERVER, "--data", folder, "--delay",
+             str(args.delay)], stdout=subprocess.PIPE, text=True)
+        url = server.stdout.readline().strip()
+        try:
+            run(url, req, args)
+        finally:
+            server.terminate()
+            server.wait()
+    finally:
+        shutil.rmtree(folder)
+
+
+def run(url, req, args):
+    common = ["--json", "--abi", "cp311", "--platform", "linux_armv7l",
+              "--index-url", url]
+    size = os.path.getsize(os.path.join(os.path.dirname(req),
+                                        "root-00.json"))
+    print("server: {} s added to every answer; documents {:.0f} kB each"
+          .format(args.delay, size / 1000))
+    a, a_med, _ = timed(piwcheck(*common, "leaf-00"), args.runs)
+    b, b_med, proc = timed(piwcheck(*common, "-r", req), args.runs)
+    found = len(json.loads(proc.stdout)["packages"])
+    c, c_med, _ = timed(piwcheck(*common, "-j", "1", "-r", req), 1)
+    print("(a) one package:                {:6.2f} s (median {:.2f})".format(
+        a, a_med))
+    print("(b) 40 requirements, {} packages: {:6.2f} s (median {:.2f})"
+          .format(found, b, b_med))
+    print("(c) the same, concurrency 1:    {:6.2f} s".format(c))
+    print("ratio (b)/(a): {:.2f}  (target <= 3)".format(b / a))
+    print("ratio (c)/(b): {:.2f}  (what concurrency saves)".format(c / b))
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print("peak RSS of a piwcheck process: {:.1f} MB".format(rss / 1024))
+    bare, _, _ = timed([sys.executable, "-c", "pass"], 10)
+    version, _, _ = timed(piwcheck("--version"), 10)
+    print("start-up: python3 -c pass {:.0f} ms, piwcheck --version {:.0f} ms"
+          " ({:.1f}x)".format(bare * 1000, version * 1000, version / bare))
+    imports = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "piwcheck", "--version"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT).stderr.splitlines()
+    heavy = [line.split("|")[-1].strip() for line in imports
+             if line.startswith("import time:") and any(
+                 m in line for m in ("requests", "urllib3", "distro",
+                                     "concurrent", "packaging.tags"))]
+    print("heavy modules imported by --version: {}".format(
+        ", ".join(sorted(set(h.split(".")[0] for h in heavy))) or "none"))
+
+
+if __name__ == "__main__":
+    main()
