@@ -1,6 +1,18 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""All metadata lives in setup.cfg."""
+"""Metadata lives in setup.cfg; the version in debian/changelog."""
+
+import os
+import re
 
 from setuptools import setup
 
-setup()
+
+def changelog_version():
+    """The version of the newest debian/changelog entry."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "debian", "changelog")
+    with open(path, encoding="utf-8") as f:
+        return re.match(r"^\S+ \(([^)\s]+)\)", f.readline()).group(1)
+
+
+setup(version=changelog_version())

@@ -19,6 +19,14 @@ from piwserver import PiwheelsServer  # noqa: E402
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 
+@pytest.fixture(autouse=True)
+def _no_proxy_for_test_server(monkeypatch):
+    """The test server is on 127.0.0.1: reach it directly even where a
+    proxy is set (pybuild sets http_proxy to a dead port during builds)."""
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.setenv(name, "127.0.0.1,localhost")
+
+
 @pytest.fixture(scope="session")
 def _server():
     server = PiwheelsServer(os.path.join(DATA, "projects")).start()

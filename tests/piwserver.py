@@ -46,6 +46,8 @@ class PiwheelsServer:
         #: name -> fault: a key of FAULTS, or a callable(handler, name).
         self.faults = {}
         self.log = []
+        #: Exceptions raised while answering (clients that hung up).
+        self.errors = []
         self.statuses = Counter()
         self.lock = threading.Lock()
         self.stopping = threading.Event()
@@ -65,8 +67,14 @@ class PiwheelsServer:
         class Handler(_Handler):
             piw = server
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self._httpd.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address):
+                # a client that hung up mid-answer is normal here
+                server.errors.append(sys.exc_info()[1])
+
+        self._httpd = Server(("127.0.0.1", port), Handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         daemon=True)
         self._thread.start()
