@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The man page, bash completion and README say what the parser says."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from piwcheck.cli import build_parser
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GENDOCS = os.path.join(ROOT, "debian", "gendocs.py")
+OPTIONS = sorted(o for a in build_parser()._actions for o in a.option_strings)
+
+needs_source = pytest.mark.skipif(
+    not os.path.exists(GENDOCS), reason="not in a source tree")
+
+
+def gendocs(kind):
+    return subprocess.run([sys.executable, GENDOCS, kind],
+                          capture_output=True, text=True, check=True,
+                          cwd=ROOT).stdout
+
+
+@needs_source
+@pytest.mark.skipif(not shutil.which("dpkg-parsechangelog"),
+                    reason="dpkg-dev is not installed")
+def test_man_page_covers_every_option():
+    page = gendocs("man")
+    assert page.startswith('.TH PIWCHECK 1 "" "piwcheck ')
+    assert "piwcheck \\- check piwheels wheels" in page
+    for option in OPTIONS:
+        assert option.replace("-", "\\-") in page, option
+    assert ".SH EXIT STATUS" in page and ".SH ENVIRONMENT" in page
+    for code in "0123":
+        assert "\\fB{}\\fR".format(code) in page
+    if shutil.which("man"):
+        text = subprocess.run(["man", "-l", "-"], input=page,
+                              capture_output=True, text=True,
+                              env=dict(os.environ, MANWIDTH="80")).stdout
+        assert "piwheels unreachable" in text
+
+
+@needs_source
+def test_bash_completion_covers_every_option():
+    script = gendocs("bash")
+    for option in OPTIONS:
+        assert " {} ".format(option) in " " + script.replace("'", " "), option
+    if shutil.which("bash"):
+        subprocess.run(["bash", "-n"], input=script, text=True, check=True)
+
+
+def test_readme_documents_every_option():
+    readme = os.path.join(ROOT, "README.rst")
+    if not os.path.exists(readme):
+        pytest.skip("not in a source tree")
+    with open(readme) as f:
+        text = f.read()
+    for option in OPTIONS:
+        if option not in ("-h", "--help"):
+            assert "``{}".format(option) in text or \
+                ", ``{}".format(option) in text, option
