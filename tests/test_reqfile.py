@@ -194,7 +194,7 @@ def test_extras_and_names(tmp_path):
     assert str(p.requirements[3].specifier) == "==1.8.0"
 
 
-@pytest.mark.parametrize("line", ["numpy=1.18.3", "numpy>>1", "[x]",
+@pytest.mark.parametrize("line", ["numpy=1.18.3", "numpy 1.0", "[x]",
                                   "pkg; os_name === 'x' garbage"])
 def test_lines_pip_rejects(tmp_path, line):
     with pytest.raises(InputError) as info:
@@ -224,7 +224,7 @@ def test_command_line_parse():
     r = parse_line("pillow>=10; python_version >= '3.8'")
     assert r.source == "command line" and r.name == "pillow"
     with pytest.raises(InputError, match="^command line: invalid"):
-        parse_line("pillow>=>10")
+        parse_line("pillow 10")
 
 
 def _corpus_files():
