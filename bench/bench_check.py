@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Benchmark: one package vs a 40-requirement project (~60 packages with
 dependencies) against a local piwheels-format server that adds a delay to
-every answer; also peak RSS and start-up time.  Prints figures; asserts
-nothing.
+every answer; the same project with a cold and a warm cache, on latency
+alone and on a modelled slow link; peak RSS and start-up time.  Prints
+figures; asserts nothing.
 
-    python3 bench/bench_check.py [--delay 0.1] [--runs 3]
+    python3 bench/bench_check.py [--delay 0.1] [--runs 3] [--bandwidth 2]
 """
 
 import argparse
@@ -22,7 +23,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-SERVER = os.path.join(ROOT, "tests", "piwserver.py")
+SERVER = os.path.join(ROOT, "tests", "piwserver.py")  # imported by main
 
 ROOTS, MIDS, LEAVES = 40, 14, 6  # 60 packages in all
 
@@ -81,6 +82,29 @@ def make_data(folder):
     return req
 
 
+def cache_run(server, req, common, folder, runs, label):
+    """Cold and warm cache runs of the 40-requirement file."""
+    cache = os.path.join(folder, "cache")
+    shutil.rmtree(cache, ignore_errors=True)
+    args = [a for a in common if a != "--no-cache"] + ["--cache-dir", cache]
+    server.reset_log()
+    cold, _, _ = timed(piwcheck(*args, "-r", req), 1)
+    cold_counts = dict(server.statuses)
+    server.reset_log()
+    warm, warm_med, _ = timed(piwcheck(*args, "-r", req), runs)
+    warm_counts = {k: v // runs for k, v in server.statuses.items()}
+    print("cache, 40 requirements, {}: cold {:.2f} s, warm {:.2f} s "
+          "(median {:.2f}); warm/cold {:.2f}  (target <= 0.5)".format(
+              label, cold, warm, warm_med, warm / cold))
+    print("  answers: cold run {}; warm run {} (per run)".format(
+        _counts(cold_counts), _counts(warm_counts)))
+
+
+def _counts(statuses):
+    return ", ".join("{} x {}".format(n, code)
+                     for code, n in sorted(statuses.items())) or "none"
+
+
 def piwcheck(*args):
     return [sys.executable, "-m", "piwcheck"] + list(args)
 
@@ -103,26 +127,29 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--delay", type=float, default=0.1)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--bandwidth", type=float, default=2.0,
+                        help="MB/s of the modelled link for the cache runs "
+                             "(a Pi Zero W on Wi-Fi manages about this)")
     args = parser.parse_args()
+    sys.path.insert(0, os.path.dirname(SERVER))
+    from piwserver import PiwheelsServer
+
     folder = tempfile.mkdtemp(prefix="piwcheck-bench-")
     try:
         req = make_data(folder)
-        server = subprocess.Popen(
-            [sys.executable, SERVER, "--data", folder, "--delay",
-             str(args.delay)], stdout=subprocess.PIPE, text=True)
-        url = server.stdout.readline().strip()
+        server = PiwheelsServer(folder, delay=args.delay).start()
         try:
-            run(url, req, args)
+            run(server, req, args, folder)
         finally:
-            server.terminate()
-            server.wait()
+            server.stop()
     finally:
         shutil.rmtree(folder)
 
 
-def run(url, req, args):
+def run(server, req, args, folder):
+    url = server.url
     common = ["--json", "--abi", "cp311", "--platform", "linux_armv7l",
-              "--index-url", url]
+              "--index-url", url, "--no-cache"]
     size = os.path.getsize(os.path.join(os.path.dirname(req),
                                         "root-00.json"))
     print("server: {} s added to every answer; documents {:.0f} kB each"
@@ -138,6 +165,12 @@ def run(url, req, args):
     print("(c) the same, concurrency 1:    {:6.2f} s".format(c))
     print("ratio (b)/(a): {:.2f}  (target <= 3)".format(b / a))
     print("ratio (c)/(b): {:.2f}  (what concurrency saves)".format(c / b))
+    for bandwidth in (None, args.bandwidth):
+        server.bandwidth = bandwidth and bandwidth * 1e6
+        cache_run(server, req, common, folder, args.runs,
+                  "latency only" if bandwidth is None else
+                  "latency + a {:g} MB/s link".format(bandwidth))
+    server.bandwidth = None
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print("peak RSS of a piwcheck process: {:.1f} MB".format(rss / 1024))
     bare, _, _ = timed([sys.executable, "-c", "pass"], 10)

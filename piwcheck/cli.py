@@ -22,6 +22,9 @@ exit status:
 
 environment:
   PIWCHECK_INDEX_URL  default for --index-url
+  XDG_CACHE_HOME      where the cache goes (see --cache-dir)
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE
+                      proxies and CA certificates, as requests reads them
   DPKG_ADMINDIR       the dpkg database to read (as dpkg-query does)
   DEBUG=1             show a traceback instead of a one-line error
 """
@@ -96,6 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-j", "--jobs", metavar="N", type=int, default=16,
         help="fetch up to N documents at once (default: %(default)s)")
+    cache = parser.add_argument_group(
+        "cache", "answers are kept in an HTTP cache and revalidated, so a "
+        "repeat run transfers little")
+    cache.add_argument(
+        "--cache-dir", metavar="DIR",
+        help="where to keep the cache (default: $XDG_CACHE_HOME/piwcheck "
+             "or ~/.cache/piwcheck)")
+    cache.add_argument(
+        "--no-cache", action="store_true",
+        help="neither read nor write the cache")
+    cache.add_argument(
+        "--offline", action="store_true",
+        help="answer from the cache only; packages it has nothing for are "
+             "errors")
     parser.add_argument(
         "--json", action="store_true",
         help="print one JSON document on stdout instead of the report")
@@ -151,10 +168,28 @@ def _requirements(args):
     return reqs + parsed.requirements, parsed
 
 
+def _client(args, parser):
+    from .cache import default_dir
+    from .errors import InputError
+    from .piwheels import Client
+
+    if args.offline and args.no_cache:
+        parser.error("--offline needs the cache: drop --no-cache")
+    cache_dir = None if args.no_cache else (args.cache_dir or default_dir())
+    try:
+        return Client(args.index_url, timeout=args.timeout, pool=args.jobs,
+                      cache_dir=cache_dir, offline=args.offline)
+    except InputError as exc:
+        if args.cache_dir or args.offline:
+            raise
+        print("piwcheck: warning: {}; going on without it".format(exc),
+              file=sys.stderr)
+        return Client(args.index_url, timeout=args.timeout, pool=args.jobs)
+
+
 def run(args, parser) -> int:
     """Check what ``args`` ask for; print the report; the exit code."""
     from .check import check
-    from .piwheels import Client
     from .report import clean, render_json, render_text
 
     if args.timeout <= 0:
@@ -167,7 +202,7 @@ def run(args, parser) -> int:
     if args.verbose:
         for note in parsed.notes:
             print("piwcheck: " + clean(note), file=sys.stderr)
-    client = Client(args.index_url, timeout=args.timeout, pool=args.jobs)
+    client = _client(args, parser)
     tgt = _target(args, parser)
     show, clear = _progress(args)
     try:

@@ -17,7 +17,7 @@ from . import DEFAULT_INDEX_URL, DEFAULT_TIMEOUT
 from .errors import DataError, FetchError, InputError, NotFound
 
 #: Largest document accepted; real ones are a few MB.
-MAX_BYTES = 64 * 1024 * 1024
+MAX_BYTES = 64 * 1000 * 1000
 
 _CANONICAL_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -215,23 +215,101 @@ def normalise_index_url(url: str) -> str:
     return url
 
 
+#: Most tries for one document (the first and three retries).
+MAX_ATTEMPTS = 4
+
+
+class _Retry(Exception):
+    """A failure worth another try; ``after`` is what the server asked
+    for; ``unreachable`` marks failures that say the site is down."""
+
+    def __init__(self, message: str, after: Optional[float] = None,
+                 unreachable: bool = False):
+        super().__init__(message)
+        self.after = after
+        self.unreachable = unreachable
+
+
+def _retry_after(value: Optional[str]) -> Optional[float]:
+    """Seconds from a Retry-After header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    import email.utils
+
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _check_length(resp) -> None:
+    """A body shorter than its Content-Length was cut short (urllib3 1.x
+    does not check this itself)."""
+    expected = resp.headers.get("Content-Length", "")
+    tell = getattr(resp.raw, "tell", None)
+    if not expected.isdigit() or tell is None:
+        return
+    got = tell()
+    if isinstance(got, int) and got < int(expected):
+        raise _Retry("{}: the answer was cut short ({} of {} bytes)".format(
+            resp.url, got, expected))
+
+
+def _socket_of(resp):
+    """The socket under a streamed response, when there is one."""
+    return getattr(getattr(resp.raw, "_connection", None), "sock", None)
+
+
 class Client:
-    """Fetches project documents over one pooled HTTP session."""
+    """Fetches project documents over one pooled HTTP session, with
+    retries, a time budget per document, a size cap and, given a
+    ``cache_dir``, a persistent HTTP cache."""
 
     def __init__(self, index_url: str = DEFAULT_INDEX_URL,
-                 timeout: float = DEFAULT_TIMEOUT, pool: int = 10,
-                 max_bytes: int = MAX_BYTES):
+                 timeout: float = DEFAULT_TIMEOUT, pool: int = 16,
+                 max_bytes: int = MAX_BYTES,
+                 cache_dir: Optional[str] = None, offline: bool = False):
+        import threading
+
         import requests
 
         self.index_url = normalise_index_url(index_url)
         self.timeout = timeout
+        #: Seconds one document may take, all tries and waits included.
+        self.budget = 3 * timeout
         self.max_bytes = max_bytes
+        self.offline = offline
+        self.cache = None
         self.session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(
-            pool_connections=pool, pool_maxsize=pool)
+        if cache_dir:
+            from cachecontrol import CacheControlAdapter
+
+            from .cache import DirCache, SafeSerializer
+
+            try:
+                self.cache = DirCache(cache_dir)
+            except OSError as exc:
+                raise InputError("cache {}: {}".format(
+                    cache_dir, exc.strerror or exc))
+            adapter = CacheControlAdapter(
+                cache=self.cache, serializer=SafeSerializer(),
+                pool_connections=pool, pool_maxsize=pool)
+        else:
+            adapter = requests.adapters.HTTPAdapter(
+                pool_connections=pool, pool_maxsize=pool)
+        self.adapter = adapter
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = "piwcheck"
+        self.session.headers["Accept"] = "application/json"
+        self._down: Optional[str] = None
+        self._lock = threading.Lock()
 
     def url(self, name: str) -> str:
         """The JSON URL of a project."""
@@ -244,33 +322,172 @@ class Client:
 
     def fetch_json(self, name: str) -> Any:
         """The decoded JSON of a project document."""
+        url = self.url(name)
+        deadline = time.monotonic() + self.budget
+        if self.offline:
+            try:
+                return self._decode(url, *self._from_cache(url, deadline))
+            except _Retry as exc:
+                raise FetchError(str(exc))
+        attempt = 0
+        fresh = False
+        while True:
+            with self._lock:
+                down = self._down
+            if down:
+                raise FetchError("{} (not tried again)".format(down))
+            attempt += 1
+            try:
+                body, ctype, cached = self._get(url, deadline, fresh)
+            except _Retry as exc:
+                wait = exc.after if exc.after is not None else min(
+                    0.5 * 2 ** (attempt - 1), 4.0)
+                left = deadline - time.monotonic()
+                if attempt >= MAX_ATTEMPTS or wait >= left:
+                    message = str(exc)
+                    if exc.after is not None and exc.after >= left:
+                        message += " (asked to wait {} s, more than the " \
+                                   "{} s left)".format(_secs(exc.after),
+                                                       _secs(left))
+                    elif attempt > 1:
+                        message += " ({} tries)".format(attempt)
+                    if exc.unreachable:
+                        with self._lock:
+                            self._down = message
+                    raise FetchError(message)
+                time.sleep(wait)
+                continue
+            try:
+                return self._decode(url, body, ctype)
+            except DataError:
+                if not cached or fresh:
+                    raise
+                fresh = True  # a damaged cache entry: fetch it anew
+                attempt -= 1
+
+    def _get(self, url: str, deadline: float, fresh: bool):
+        """One try: (body, content type, whether it came from the
+        cache)."""
         import requests
 
-        url = self.url(name)
-        deadline = time.monotonic() + self.timeout * 3
+        left = deadline - time.monotonic()
+        timeout = max(0.1, min(self.timeout, left))
+        headers = {"Cache-Control": "no-cache"} if fresh else None
         try:
-            with self.session.get(
-                    url, timeout=(self.timeout, self.timeout), stream=True,
-                    headers={"Accept": "application/json"}) as resp:
-                if resp.status_code == 404:
+            with self.session.get(url, timeout=(timeout, timeout),
+                                  stream=True, headers=headers) as resp:
+                code = resp.status_code
+                if code == 404:
                     raise NotFound("piwheels has no such project ({} "
                                    "answered 404)".format(url))
-                if resp.status_code != 200:
-                    raise FetchError("{} answered HTTP {}".format(
-                        url, resp.status_code))
+                if code == 429 or 500 <= code < 600:
+                    raise _Retry("{} answered HTTP {}".format(url, code),
+                                 _retry_after(resp.headers.get(
+                                     "Retry-After")))
+                if code != 200:
+                    raise FetchError("{} answered HTTP {}".format(url, code))
                 body = self._read(resp, deadline)
-                ctype = resp.headers.get("Content-Type", "")
-        except requests.exceptions.Timeout:
-            raise FetchError("{}: timed out after {:g} s".format(
-                url, self.timeout))
+                return (body, resp.headers.get("Content-Type", ""),
+                        bool(getattr(resp, "from_cache", False)))
+        except requests.exceptions.ConnectTimeout:
+            raise _Retry("cannot reach {}: no connection within {} s"
+                         .format(url, _secs(timeout)), unreachable=True)
+        except requests.exceptions.ReadTimeout:
+            raise _Retry("{}: no answer within {} s".format(
+                url, _secs(timeout)), unreachable=True)
         except requests.exceptions.SSLError as exc:
             raise FetchError("{}: TLS failed: {}".format(url, _short(exc)))
+        except requests.exceptions.ProxyError as exc:
+            raise _Retry("cannot reach {} through the proxy: {}".format(
+                url, _short(exc)), unreachable=True)
         except requests.exceptions.TooManyRedirects:
-            raise FetchError("{}: too many redirects".format(url))
+            raise FetchError("{}: too many redirects (a redirect "
+                             "loop?)".format(url))
+        except requests.exceptions.ContentDecodingError:
+            raise DataError("{}: the answer does not decode (bad gzip "
+                            "data)".format(url))
+        except requests.exceptions.ChunkedEncodingError as exc:
+            raise _Retry("{}: the answer was cut short ({})".format(
+                url, _short(exc)))
         except requests.exceptions.ConnectionError as exc:
-            raise FetchError("cannot reach {}: {}".format(url, _short(exc)))
+            reason = _short(exc)
+            if "reset" in reason.lower() or "aborted" in reason.lower():
+                raise _Retry("{}: the connection was reset".format(url))
+            raise _Retry("cannot reach {}: {}".format(url, reason),
+                         unreachable=True)
         except requests.exceptions.RequestException as exc:
             raise FetchError("{}: {}".format(url, _short(exc)))
+
+    def _from_cache(self, url: str, deadline: float):
+        """--offline: the cached answer, however old; FetchError when
+        there is none."""
+        import requests
+
+        if self.cache is None:
+            raise FetchError("not in cache (there is no cache)")
+        request = self.session.prepare_request(requests.Request("GET", url))
+        controller = self.adapter.controller
+        data = self.cache.get(controller.cache_url(url))
+        cached = controller.serializer.loads(request, data) if data else None
+        if cached is None:
+            raise FetchError("not in cache")
+        resp = requests.adapters.HTTPAdapter.build_response(
+            self.adapter, request, cached)
+        return self._read(resp, deadline), resp.headers.get(
+            "Content-Type", "")
+
+    def _read(self, resp, deadline: float) -> bytes:
+        """The body, within the size cap and the deadline: a watchdog
+        shuts the socket when the deadline passes mid-read."""
+        import socket
+        import threading
+
+        import requests
+
+        sock = _socket_of(resp)
+        expired = threading.Event()
+        timer = None
+        if sock is not None:
+            def stop():
+                expired.set()
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            timer = threading.Timer(max(0.0, deadline - time.monotonic()),
+                                    stop)
+            timer.daemon = True
+            timer.start()
+        chunks = []
+        size = 0
+        late = FetchError("{}: the answer took longer than {} s".format(
+            resp.url, _secs(self.budget)))
+        try:
+            for chunk in resp.iter_content(65536):
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise FetchError("{}: the answer is larger than {} MB"
+                                     .format(resp.url,
+                                             self.max_bytes // 1000000))
+                if time.monotonic() > deadline:
+                    raise late
+                chunks.append(chunk)
+        except (requests.exceptions.RequestException, OSError) as exc:
+            if expired.is_set():
+                raise late
+            if isinstance(exc, requests.exceptions.RequestException):
+                raise
+            raise requests.exceptions.ConnectionError(exc)
+        finally:
+            if timer is not None:
+                timer.cancel()
+        if expired.is_set():
+            raise late
+        _check_length(resp)
+        return b"".join(chunks)
+
+    @staticmethod
+    def _decode(url: str, body: bytes, ctype: str) -> Any:
         if not body.strip():
             raise DataError("{}: empty answer".format(url))
         try:
@@ -280,19 +497,10 @@ class Client:
                 ctype.split(";")[0]) if "html" in ctype else ""
             raise DataError("{}: answer is not JSON{}".format(url, hint))
 
-    def _read(self, resp, deadline: float) -> bytes:
-        chunks = []
-        size = 0
-        for chunk in resp.iter_content(65536):
-            size += len(chunk)
-            if size > self.max_bytes:
-                raise FetchError("{}: answer larger than {} MB".format(
-                    resp.url, self.max_bytes // (1024 * 1024)))
-            if time.monotonic() > deadline:
-                raise FetchError("{}: answer took longer than {:g} s".format(
-                    resp.url, self.timeout * 3))
-            chunks.append(chunk)
-        return b"".join(chunks)
+
+def _secs(seconds: float) -> str:
+    """Seconds for a message: 30, 2.5, 0.3."""
+    return "{:.1f}".format(seconds).rstrip("0").rstrip(".") or "0"
 
 
 def _short(exc: BaseException) -> str:
@@ -304,4 +512,7 @@ def _short(exc: BaseException) -> str:
     match = re.search(r"(Connection (?:refused|reset[^'\")]*|aborted))", text)
     if match:
         return match.group(1)
+    match = re.search(r"(certificate verify failed[^'\")]*)", text)
+    if match:
+        return match.group(1).strip()
     return text.splitlines()[0][:200] if text else type(exc).__name__

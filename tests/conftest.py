@@ -20,11 +20,14 @@ DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 
 @pytest.fixture(autouse=True)
-def _no_proxy_for_test_server(monkeypatch):
-    """The test server is on 127.0.0.1: reach it directly even where a
-    proxy is set (pybuild sets http_proxy to a dead port during builds)."""
+def _isolated(monkeypatch, tmp_path_factory):
+    """Reach the 127.0.0.1 test server directly even where a proxy is set
+    (pybuild sets http_proxy to a dead port during builds), and keep the
+    cache out of the user's home."""
     for name in ("no_proxy", "NO_PROXY"):
         monkeypatch.setenv(name, "127.0.0.1,localhost")
+    monkeypatch.setenv("XDG_CACHE_HOME",
+                       str(tmp_path_factory.mktemp("xdg-cache")))
 
 
 @pytest.fixture(scope="session")

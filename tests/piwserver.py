@@ -33,7 +33,8 @@ NOT_FOUND = (b"<!DOCTYPE html><html><head><title>piwheels - 404</title>"
 class PiwheelsServer:
     """The server; ``documents`` maps canonical names to bytes."""
 
-    def __init__(self, data_dir=DATA, delay=0.0, gzip_bodies=False):
+    def __init__(self, data_dir=DATA, delay=0.0, gzip_bodies=False,
+                 bandwidth=None):
         self.documents = {}
         self.mtimes = {}
         if data_dir:
@@ -43,9 +44,14 @@ class PiwheelsServer:
                         self.add(fn[:-5], f.read())
         self.delay = delay
         self.gzip_bodies = gzip_bodies
+        #: Bytes a second for all bodies together (a shared link), or None.
+        self.bandwidth = bandwidth
+        self._link_free = 0.0
         #: name -> fault: a key of FAULTS, or a callable(handler, name).
         self.faults = {}
         self.log = []
+        #: Requests that came as a forward proxy's (absolute URI).
+        self.proxied = 0
         #: Exceptions raised while answering (clients that hung up).
         self.errors = []
         self.statuses = Counter()
@@ -54,6 +60,17 @@ class PiwheelsServer:
         self._httpd = None
         self._thread = None
 
+    def send_slowly(self, wfile, body, chunk=16384):
+        """Write ``body`` no faster than the shared link allows."""
+        for i in range(0, len(body), chunk):
+            piece = body[i:i + chunk]
+            with self.lock:
+                start = max(time.monotonic(), self._link_free)
+                self._link_free = start + len(piece) / self.bandwidth
+                done = self._link_free
+            time.sleep(max(0.0, done - time.monotonic()))
+            wfile.write(piece)
+
     def add(self, name, body, mtime=1700000000.0):
         """Serve ``body`` (bytes, or an object to encode) for ``name``."""
         if not isinstance(body, bytes):
@@ -61,7 +78,8 @@ class PiwheelsServer:
         self.documents[name] = body
         self.mtimes[name] = mtime
 
-    def start(self, port=0):
+    def start(self, port=0, tls=None):
+        """Listen on 127.0.0.1; ``tls`` is (certfile, keyfile) for HTTPS."""
         server = self
 
         class Handler(_Handler):
@@ -75,6 +93,14 @@ class PiwheelsServer:
                 server.errors.append(sys.exc_info()[1])
 
         self._httpd = Server(("127.0.0.1", port), Handler)
+        self.scheme = "http"
+        if tls:
+            import ssl
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket,
+                                                     server_side=True)
+            self.scheme = "https"
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         daemon=True)
         self._thread.start()
@@ -82,7 +108,8 @@ class PiwheelsServer:
 
     @property
     def url(self):
-        return "http://127.0.0.1:{}".format(self._httpd.server_address[1])
+        return "{}://127.0.0.1:{}".format(self.scheme,
+                                          self._httpd.server_address[1])
 
     def stop(self):
         self.stopping.set()
@@ -106,6 +133,7 @@ class PiwheelsServer:
         with self.lock:
             self.log.clear()
             self.statuses.clear()
+            self.proxied = 0
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -131,7 +159,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if body is not None and self.command != "HEAD":
-            self.wfile.write(body)
+            if self.piw.bandwidth:
+                self.piw.send_slowly(self.wfile, body)
+            else:
+                self.wfile.write(body)
 
     def do_HEAD(self):
         self.do_GET()
@@ -139,7 +170,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.piw.delay:
             time.sleep(self.piw.delay)
-        parts = self.path.split("?")[0].split("/")
+        path = self.path
+        if path.startswith("http://"):  # asked as a forward proxy
+            path = "/" + path.split("/", 3)[-1]
+            self.piw.proxied += 1
+        parts = path.split("?")[0].split("/")
         # ['', 'project', name, 'json', ''] or without the final ''
         if len(parts) in (4, 5) and parts[1] == "project" \
                 and parts[3] == "json":
@@ -153,8 +188,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if len(parts) == 4:
                     return self.send_body(
                         301, b"", "text/html",
-                        {"Location": self.path + "/"}, name)
+                        {"Location": path + "/"}, name)
                 return self.send_document(name)
+            return self.send_body(404, NOT_FOUND, "text/html", name=name)
         self.send_body(404, NOT_FOUND, "text/html")
 
     def send_document(self, name):
@@ -242,7 +278,8 @@ def _endless(h, name):
     chunk = b" " * 65536
     deadline = time.monotonic() + FAULT_LIMIT
     try:
-        h.wfile.write(b'{"releases": {"x": ')
+        start = b'{"releases": {"x": '
+        h.wfile.write(b"%x\r\n%s\r\n" % (len(start), start))
         while time.monotonic() < deadline and not h.piw.stopping.is_set():
             h.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
     except OSError:
@@ -274,6 +311,7 @@ def _redirect_loop(h, name):
 
 FAULTS = {
     "500": _status(500),
+    "429-long": _status(429, {"Retry-After": "120"}),
     "503-once": _status(503, times=1),
     "429": _status(429, {"Retry-After": "1"}, times=1),
     "reset": _reset,
@@ -298,8 +336,11 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--delay", type=float, default=0.0,
                         help="seconds added to every answer")
+    parser.add_argument("--bandwidth", type=float, default=None,
+                        help="MB a second for all answers together")
     args = parser.parse_args(argv)
-    server = PiwheelsServer(args.data, delay=args.delay).start(args.port)
+    server = PiwheelsServer(args.data, delay=args.delay, bandwidth=(
+        args.bandwidth * 1e6 if args.bandwidth else None)).start(args.port)
     print(server.url, flush=True)
     try:
         while True:

@@ -217,7 +217,7 @@ def test_usage_errors(capsys, args, message):
 def test_unreachable_is_exit_3_and_keeps_others(server, capsys):
     server.faults["numpy"] = "500"
     code, out, err = run(capsys, *PI, "--index-url", server.url,
-                         "numpy", "RPi.GPIO")
+                         "--timeout", "0.5", "numpy", "RPi.GPIO")
     assert code == 3
     assert err.count("\n") == 1
     assert err.startswith("piwcheck: numpy: ")
@@ -228,7 +228,7 @@ def test_unreachable_is_exit_3_and_keeps_others(server, capsys):
 
 def test_connection_refused(capsys):
     code, out, err = run(capsys, *PI, "--index-url", "http://127.0.0.1:9",
-                         "--timeout", "2", "numpy")
+                         "--timeout", "0.5", "numpy")
     assert code == 3
     assert err.startswith("piwcheck: numpy: cannot reach")
     assert "Traceback" not in err

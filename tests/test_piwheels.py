@@ -131,7 +131,7 @@ def test_fetch_404(server):
 def test_fetch_500(server):
     server.faults["numpy"] = "500"
     with pytest.raises(FetchError, match="HTTP 500"):
-        Client(server.url).fetch("numpy")
+        Client(server.url, timeout=0.5).fetch("numpy")
 
 
 def test_fetch_html_is_captive_portal(server):
@@ -158,4 +158,5 @@ def test_fetch_connection_refused():
     port = sock.getsockname()[1]
     sock.close()
     with pytest.raises(FetchError, match="cannot reach"):
-        Client("http://127.0.0.1:{}".format(port), timeout=2).fetch("numpy")
+        Client("http://127.0.0.1:{}".format(port), timeout=0.5).fetch(
+            "numpy")

@@ -1,0 +1,294 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Flaky networks and hostile answers, one test per fault, against the
+real test server: status, message, and a bounded duration."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+
+from piwcheck.cli import main
+
+#: --timeout 1: each document then has a 3 s budget (3 x timeout).
+FAST = ["--timeout", "1", "--abi", "cp311", "--platform", "linux_armv7l",
+        "--no-deps", "--json"]
+
+
+def check(capsys, server, *names, extra=()):
+    start = time.monotonic()
+    code = main(FAST + list(extra) + ["--index-url", server.url] +
+                list(names))
+    took = time.monotonic() - start
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    return code, {p["name"]: p for p in doc["packages"]}, err, took
+
+
+# fault, the reason's words, the longest it may take (s)
+FAULTS = [
+    ("500", "answered HTTP 500 (3 tries)", 3.5),
+    ("reset", "the connection was reset", 3.5),
+    ("hang", "no answer within 1 s", 3.5),
+    ("trickle", "the answer took longer than 3 s", 3.5),
+    ("endless", "the answer is larger than 64 MB", 3.5),
+    ("truncated", "the answer was cut short", 3.5),
+    ("bad-gzip", "bad gzip data", 1.0),
+    ("not-json", "answer is not JSON", 1.0),
+    ("html", "not JSON (got text/html: a captive portal or proxy?)", 1.0),
+    ("empty", "empty answer", 1.0),
+    ("redirect-loop", "too many redirects", 2.0),
+    ("429-long", "asked to wait 120 s, more than the", 1.0),
+]
+
+
+@pytest.mark.parametrize("fault,words,limit", FAULTS,
+                         ids=[f[0] for f in FAULTS])
+def test_fault(server, capsys, fault, words, limit):
+    server.faults["numpy"] = fault
+    code, pkgs, err, took = check(capsys, server, "numpy", "RPi.GPIO")
+    assert code == 3
+    assert pkgs["numpy"]["status"] == "error"
+    assert words in pkgs["numpy"]["reason"], pkgs["numpy"]["reason"]
+    assert pkgs["rpi-gpio"]["status"] == "ok"  # the others are intact
+    assert err.count("\n") == 1 and err.startswith("piwcheck: numpy: ")
+    assert "Traceback" not in err
+    assert took < limit, took
+
+
+def test_503_then_ok_is_retried(server, capsys):
+    server.faults["numpy"] = "503-once"
+    code, pkgs, err, took = check(capsys, server, "numpy")
+    assert code == 0 and pkgs["numpy"]["status"] == "ok"
+    assert [e[2] for e in server.log] == [503, 200]
+    assert 0.4 < took < 2
+
+
+def test_429_retry_after_is_honoured(server, capsys):
+    server.faults["numpy"] = "429"
+    code, pkgs, err, took = check(capsys, server, "numpy")
+    assert code == 0 and pkgs["numpy"]["status"] == "ok"
+    assert [e[2] for e in server.log] == [429, 200]
+    assert 1.0 <= took < 2.5
+
+
+def test_404_is_not_retried(server, capsys):
+    code, pkgs, err, took = check(capsys, server, "nope")
+    assert code == 1 and pkgs["nope"]["status"] == "not-found"
+    assert server.count("nope") == 1
+
+
+def test_connection_refused_is_bounded_and_said_once(capsys):
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    start = time.monotonic()
+    code = main(FAST + ["-j", "1", "--index-url",
+                        "http://127.0.0.1:{}".format(port), "numpy", "scipy"])
+    took = time.monotonic() - start
+    out, err = capsys.readouterr()
+    pkgs = {p["name"]: p for p in json.loads(out)["packages"]}
+    assert code == 3 and took < 3.5
+    assert "cannot reach" in pkgs["numpy"]["reason"]
+    assert pkgs["scipy"]["status"] == "error"
+    assert pkgs["scipy"]["reason"].endswith("(not tried again)")
+
+
+@pytest.mark.parametrize("doc,words", [
+    ([], "not a project document (list at the top)"),
+    ({"releases": {"1.0": {"files": {"x-1.0-py3-none-any.whl": {
+        "file_url": "u", "filehash": "h", "filesize": "12",
+        "builder_abi": "cp311", "file_abi_tag": "none", "platform": "any",
+        "apt_dependencies": []}}}}}, "field 'filesize' is str, not int"),
+    ({"releases": {"1.0": {"files": {"x-1.0-py3-none-any.whl": {
+        "file_url": "u", "filehash": "h", "filesize": 1,
+        "file_abi_tag": "none", "platform": "any",
+        "apt_dependencies": []}}}}}, "missing field 'builder_abi'"),
+    ({"package": "x"}, "missing field 'releases'"),
+    ({"releases": {"1.0": []}}, "release 1.0: not an object"),
+])
+def test_wrong_shapes_are_errors(fresh_server, capsys, doc, words):
+    fresh_server.add("x", doc)
+    code, pkgs, err, took = check(capsys, fresh_server, "x", "RPi.GPIO")
+    assert code == 3
+    assert pkgs["x"]["status"] == "error" and words in pkgs["x"]["reason"]
+    assert pkgs["rpi-gpio"]["status"] == "ok"
+
+
+def test_http_proxy(server, capsys, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.setenv("http_proxy", server.url)
+    code = main(FAST + ["--index-url", "http://piwheels.invalid", "numpy"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert server.proxied == 1
+
+
+def test_no_proxy_is_honoured(server, capsys, monkeypatch):
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    code = main(FAST + ["--index-url", server.url, "numpy"])  # no_proxy set
+    assert code == 0
+    assert server.proxied == 0
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+         "-keyout", str(key), "-out", str(cert), "-days", "2",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True)
+    return str(cert), str(key)
+
+
+def test_tls_failure_and_custom_ca_bundle(certificate, capsys, monkeypatch):
+    from piwserver import PiwheelsServer
+    server = PiwheelsServer().start(tls=certificate)
+    try:
+        monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+        monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+        code, pkgs, err, took = check(capsys, server, "numpy")
+        assert code == 3
+        assert "TLS failed: certificate verify failed" in \
+            pkgs["numpy"]["reason"]
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", certificate[0])
+        code, pkgs, err, took = check(capsys, server, "numpy")
+        assert code == 0 and pkgs["numpy"]["version"] == "2.1.3"
+    finally:
+        server.stop()
+
+
+# The cache
+
+
+def run(capsys, server, *args):
+    code = main(["--json", "--abi", "cp311", "--platform", "linux_armv7l",
+                 "--index-url", server.url] + list(args))
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    return code, doc["packages"], err
+
+
+def test_second_run_sends_only_conditional_requests(server, capsys):
+    code, first, _ = run(capsys, server, "cryptography", "numpy")
+    assert set(server.statuses) == {200}
+    server.reset_log()
+    code, second, _ = run(capsys, server, "cryptography", "numpy")
+    assert second == first
+    assert server.statuses == {304: 4}
+    assert all("If-None-Match" in e[3] for e in server.log)
+
+
+def test_changed_document_is_fetched_again(fresh_server, capsys):
+    run(capsys, fresh_server, "--no-deps", "numpy")
+    doc = json.loads(fresh_server.documents["numpy"])
+    del doc["releases"]["2.1.3"]
+    fresh_server.add("numpy", doc)
+    fresh_server.reset_log()
+    code, pkgs, _ = run(capsys, fresh_server, "--no-deps", "numpy")
+    assert pkgs[0]["version"] == "1.26.4"
+    assert fresh_server.statuses == {200: 1}
+
+
+def test_offline_after_a_warm_run(server, capsys):
+    code, warm, _ = run(capsys, server, "cryptography", "numpy")
+    server.reset_log()
+    code, offline, err = run(capsys, server, "--offline", "cryptography",
+                             "numpy")
+    assert code == 0 and offline == warm
+    assert server.count() == 0
+
+
+def test_offline_names_what_it_lacks(server, capsys):
+    run(capsys, server, "numpy")
+    server.reset_log()
+    code, pkgs, err = run(capsys, server, "--offline", "numpy", "gpiozero")
+    assert code == 3
+    by_name = {p["name"]: p for p in pkgs}
+    assert by_name["numpy"]["status"] == "ok"
+    assert by_name["gpiozero"]["status"] == "error"
+    assert by_name["gpiozero"]["reason"] == "not in cache"
+    assert server.count() == 0
+
+
+def _cache_files():
+    root = os.path.join(os.environ["XDG_CACHE_HOME"], "piwcheck", "http")
+    return [os.path.join(root, f) for f in os.listdir(root)]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncate", "empty"])
+def test_damaged_cache_is_survived(server, capsys, damage):
+    code, warm, _ = run(capsys, server, "cryptography")
+    files = _cache_files()
+    assert len(files) == 3
+    for path in files:
+        with open(path, "rb") as f:
+            data = f.read()
+        with open(path, "wb") as f:
+            f.write({"garbage": b"cc=4,\x00\xffnot msgpack" * 10,
+                     "truncate": data[:len(data) // 2],
+                     "empty": b""}[damage])
+    server.reset_log()
+    code, again, err = run(capsys, server, "cryptography")
+    assert code == 0 and again == warm and err == ""
+    assert server.statuses == {200: 3}  # refetched whole
+    server.reset_log()
+    run(capsys, server, "cryptography")
+    assert server.statuses == {304: 3}  # and cached again
+
+
+def test_no_cache_and_cache_dir(server, capsys, tmp_path):
+    run(capsys, server, "--no-cache", "numpy")
+    assert not os.path.exists(os.path.join(os.environ["XDG_CACHE_HOME"],
+                                           "piwcheck"))
+    run(capsys, server, "--cache-dir", str(tmp_path / "c"), "numpy")
+    assert len(os.listdir(tmp_path / "c" / "http")) == 1
+
+
+def test_unwritable_cache_is_a_warning(server, capsys, tmp_path,
+                                       monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    code, pkgs, err = run(capsys, server, "numpy")
+    assert code == 0
+    assert err.startswith("piwcheck: warning: cache ")
+    assert "going on without it" in err
+
+
+def test_offline_with_no_cache_is_a_usage_error(capsys):
+    assert main(["--offline", "--no-cache", "numpy"]) == 2
+
+
+def test_two_processes_share_one_cache(server, tmp_path):
+    """Racing processes on one cache both succeed, run after run."""
+    import sys
+    server.delay = 0.02
+    cache = str(tmp_path / "shared-cache")
+    cmd = [sys.executable, "-m", "piwcheck", "--json", "--abi", "cp311",
+           "--platform", "linux_armv7l", "--cache-dir", cache,
+           "--index-url", server.url, "numpy", "cryptography", "pillow",
+           "gpiozero", "scipy<1.14"]
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    results = []
+    for _ in range(3):
+        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, env=env, cwd=root)
+                 for _ in range(2)]
+        for proc in procs:
+            out, err = proc.communicate(timeout=60)
+            assert proc.returncode == 1, err  # pillow has no wheel
+            assert err == b""
+            results.append(json.loads(out)["packages"])
+    assert all(r == results[0] for r in results)
+    assert 304 in server.statuses

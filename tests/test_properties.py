@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Property-based: arbitrary documents and requirements text meet only
+the documented errors, never another exception."""
+
+import copy
+import json
+import os
+import tempfile
+
+import pytest
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from piwcheck.errors import DataError, InputError  # noqa: E402
+from piwcheck.piwheels import parse_project  # noqa: E402
+from piwcheck.reqfile import Reader  # noqa: E402
+from piwcheck.requirements import parse_line  # noqa: E402
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
+                    "projects")
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=30)
+
+FIELDS = ["package", "summary", "releases", "files", "file_url", "filehash",
+          "filesize", "builder_abi", "file_abi_tag", "platform",
+          "requires_python", "apt_dependencies", "pip_dependencies",
+          "yanked", "prerelease", "skip_reason", "released"]
+
+with open(os.path.join(DATA, "cryptography.json")) as f:
+    BASE = json.load(f)
+
+
+def _paths(obj, prefix=()):
+    yield prefix
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            yield from _paths(value, prefix + (key,))
+
+
+PATHS = list(_paths(BASE))[1:]
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(json_values)
+def test_arbitrary_json(doc):
+    try:
+        parse_project(doc, "x")
+    except DataError:
+        pass
+
+
+@settings(max_examples=300)
+@given(st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=6))
+def test_arbitrary_objects_with_real_field_names(doc):
+    try:
+        parse_project({"releases": {"1.0": {"files": {
+            "x-1.0-py3-none-any.whl": doc}}}}, "x")
+        parse_project({"releases": {"1.0": doc}}, "x")
+        parse_project(doc, "x")
+    except DataError:
+        pass
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(PATHS), json_values)
+def test_real_document_with_one_value_replaced(path, value):
+    doc = copy.deepcopy(BASE)
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    try:
+        parse_project(doc, "cryptography")
+    except DataError:
+        pass
+
+
+LINE_PARTS = st.sampled_from([
+    "numpy", "RPi.GPIO", ">=", "==", "~=", "1.0", "2.*", ";", " ", "#",
+    " # c", "\\", "\n", "\r\n", "-r", "-c", "-e", "--pre", "--hash=x",
+    "--index-url", "[extra]", "@", "https://x.org/a.whl", "git+https://x",
+    "${HOME}", "${NOPE}", "python_version", "'3.8'", "\"", "'", "-",
+    "./path", "=", ",", "(", ")", "\x00", "\ufeff", "\u00e9"])
+
+
+def _read_file(data):
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "req.txt")
+        with open(path, "wb") as f:
+            f.write(data)
+        try:
+            Reader().read(path)
+        except InputError:
+            pass
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(LINE_PARTS | st.text(max_size=8), max_size=30).map(
+    "".join))
+def test_arbitrary_requirements_files(text):
+    _read_file(text.encode("utf-8", "surrogatepass"))
+
+
+@settings(max_examples=400)
+@given(st.lists(LINE_PARTS | st.text(max_size=8), max_size=12).map(
+    "".join))
+def test_arbitrary_requirement_strings(text):
+    try:
+        parse_line(text)
+    except InputError:
+        pass
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=200))
+def test_arbitrary_bytes_as_a_file(data):
+    _read_file(data)
