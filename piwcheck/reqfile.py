@@ -182,6 +182,9 @@ class Reader:
              origin: str = "") -> Parsed:
         """Add ``path`` (``-`` for stdin) and what it includes; ``origin``
         names the line that included it."""
+        if "\x00" in path:
+            raise InputError("{}{!r}: not a valid file name".format(
+                origin, path))
         key = path if path == "-" else os.path.realpath(path)
         display = "<stdin>" if path == "-" else path
         if key in (k for k, _ in self._chain):

@@ -7,7 +7,8 @@ from typing import List, Optional, Tuple
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from .piwheels import Project, Release, WheelFile
-from .target import BUILDER_RELEASES, Target
+from .target import (BUILDER_RELEASES, PIWHEELS_PLATFORMS, Target,
+                     machine_arch)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,11 @@ def why_no_wheel(release: Release, target: Target) -> str:
         return "wheels only for other Pythons/OS releases: {}".format(
             ", ".join(built))
     others = sorted({t.platform for f in release.files for t in f.tags})
+    if not any(p in PIWHEELS_PLATFORMS for p in platforms):
+        return ("piwheels builds no wheels for {}: pip will take this "
+                "package from PyPI (manylinux wheels, or a source build), "
+                "which piwcheck does not check".format(
+                    machine_arch(target.platforms[0])))
     return "wheels only for other platforms: {}".format(", ".join(others))
 
 

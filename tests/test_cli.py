@@ -263,7 +263,7 @@ def test_aarch64_target_is_explained(server, capsys):
                          "gpiozero")
     assert "PyPI (manylinux)" in out
     assert "numpy 2.1.3: no wheel" in out
-    assert "wheels only for other platforms" in out
+    assert "piwheels builds no wheels for aarch64" in out
     assert "gpiozero 2.0.1: ok" in out
     assert code == 1
 

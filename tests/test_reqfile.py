@@ -266,3 +266,9 @@ def test_corpus(path):
             assert mirrored, message
         return
     assert parsed.requirements or parsed.constraints
+
+
+def test_nul_in_an_include_is_an_input_error(tmp_path):
+    """Found by hypothesis: '-r <NUL>' once raised ValueError."""
+    with pytest.raises(InputError, match="not a valid file name"):
+        read(tmp_path, "-r \x00\n")

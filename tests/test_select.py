@@ -126,11 +126,22 @@ def test_built_only_for_other_os_releases():
     assert s.fallback is None
 
 
-def test_other_platform_reason():
+def test_aarch64_reason_says_pip_uses_pypi():
     s = sel("numpy", target=pi(platform="linux_aarch64"))
     assert s.file is None
-    assert s.reason == \
-        "wheels only for other platforms: linux_armv6l, linux_armv7l"
+    assert s.reason.startswith("piwheels builds no wheels for aarch64: pip "
+                               "will take this package from PyPI")
+
+
+def test_other_platform_reason():
+    from piwcheck.piwheels import parse_project
+    doc = {"releases": {"1.0": {"files": {
+        "x-1.0-cp311-cp311-linux_armv6l.whl": {
+            "file_url": "u", "filehash": "h", "filesize": 1,
+            "builder_abi": "cp311", "file_abi_tag": "cp311",
+            "platform": "linux_armv6l", "apt_dependencies": []}}}}}
+    s = select(parse_project(doc, "x"), SpecifierSet(), pi())
+    assert s.reason == "wheels only for other platforms: linux_armv6l"
 
 
 def test_no_matching_release():
