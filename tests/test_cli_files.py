@@ -7,6 +7,8 @@ import pty
 import subprocess
 import sys
 
+import pytest
+
 from piwcheck.cli import main
 
 PI = ["--platform", "linux_armv7l", "--abi", "cp311"]
@@ -221,3 +223,32 @@ def test_progress_on_a_terminal_only(server, capsys):
     assert "checking" not in tty
     main(args)
     assert "checking" not in capsys.readouterr().err
+
+
+def _corpus():
+    from test_reqfile import CORPUS, PIP_REJECTS, _corpus_files
+    return CORPUS, PIP_REJECTS, _corpus_files()
+
+
+@pytest.mark.parametrize("path", [
+    pytest.param(p, id=os.path.relpath(p, _corpus()[0]))
+    for p in _corpus()[2]
+] or [pytest.param(None, marks=pytest.mark.skip(
+    reason="no shared corpus here"))])
+def test_corpus_runs_to_a_report(server, capsys, path):
+    """Each real requirements file ends in a report (exit 0/1) or, for the
+    file pip rejects and top-level copies whose includes live elsewhere, a
+    one-line file:line error (exit 2); never a traceback."""
+    corpus, rejects, _ = _corpus()
+    name = os.path.relpath(path, corpus)
+    code = main(PI + ["--index-url", server.url, "--no-deps", "-j", "4",
+                      "-r", path])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    if code == 2:
+        assert out == "" and err.count("\n") == 1
+        assert name in rejects or "cannot read it" in err, err
+    else:
+        assert code in (0, 1), err
+        assert out.splitlines()[-1].startswith("  sudo apt install") or \
+            " packages: " in out or " package: " in out
