@@ -95,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="consider pre-releases, as pip install --pre")
     parser.add_argument(
         "--timeout", metavar="SECONDS", type=float, default=DEFAULT_TIMEOUT,
-        help="network timeout (default: %(default)g)")
+        help="seconds to wait to connect and between bytes; each document "
+             "gets three times this in all (default: %(default)g)")
     parser.add_argument(
         "-j", "--jobs", metavar="N", type=int, default=16,
         help="fetch up to N documents at once (default: %(default)s)")
@@ -170,7 +171,7 @@ def _requirements(args):
 
 def _client(args, parser):
     from .cache import default_dir
-    from .errors import InputError
+    from .errors import CacheError
     from .piwheels import Client
 
     if args.offline and args.no_cache:
@@ -179,7 +180,7 @@ def _client(args, parser):
     try:
         return Client(args.index_url, timeout=args.timeout, pool=args.jobs,
                       cache_dir=cache_dir, offline=args.offline)
-    except InputError as exc:
+    except CacheError as exc:
         if args.cache_dir or args.offline:
             raise
         print("piwcheck: warning: {}; going on without it".format(exc),

@@ -20,6 +20,10 @@ class InputError(PiwcheckError):
     exit_code = EXIT_USAGE
 
 
+class CacheError(InputError):
+    """The cache folder cannot be used."""
+
+
 class FetchError(PiwcheckError):
     """piwheels could not be reached, or answered nonsense."""
 

@@ -14,7 +14,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from . import DEFAULT_INDEX_URL, DEFAULT_TIMEOUT
-from .errors import DataError, FetchError, InputError, NotFound
+from .errors import (CacheError, DataError, FetchError, InputError,
+                     NotFound)
 
 #: Largest document accepted; real ones are a few MB.
 MAX_BYTES = 64 * 1000 * 1000
@@ -295,7 +296,7 @@ class Client:
             try:
                 self.cache = DirCache(cache_dir)
             except OSError as exc:
-                raise InputError("cache {}: {}".format(
+                raise CacheError("cache {}: {}".format(
                     cache_dir, exc.strerror or exc))
             adapter = CacheControlAdapter(
                 cache=self.cache, serializer=SafeSerializer(),
