@@ -63,7 +63,8 @@ class Target:
         notes = []
         platforms = self.platforms
         if not any(p in PIWHEELS_PLATFORMS for p in platforms):
-            arch = platforms[0] if platforms else "this platform"
+            arch = machine_arch(platforms[0]) if platforms else \
+                "this platform"
             notes.append(
                 "piwheels builds wheels only for 32-bit ARM (linux_armv7l, "
                 "linux_armv6l); for {} only its pure-Python wheels "
