@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, FrozenSet, Optional, Tuple
 
-from packaging.tags import Tag
+from packaging.tags import Tag, parse_tag
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -80,11 +80,11 @@ def _get(obj: dict, key: str, kind, where: str, default: Any = ...) -> Any:
             raise DataError("{}: missing field {!r}".format(where, key))
         return default
     value = obj[key]
-    if kind is int and isinstance(value, bool):
-        value = None  # bool is an int subclass; not a size
     if value is None and default is None:
         return None
-    if not isinstance(value, kind):
+    # bool is an int subclass, but true is not a size
+    if not isinstance(value, kind) or (kind is int and
+                                       isinstance(value, bool)):
         raise DataError("{}: field {!r} is {}, not {}".format(
             where, key, type(value).__name__,
             getattr(kind, "__name__", "a valid type")))
@@ -103,8 +103,6 @@ def _str_list(obj: dict, key: str, where: str, optional: bool = False):
 
 @lru_cache(maxsize=None)
 def _tags(triple: str) -> FrozenSet[Tag]:
-    from packaging.tags import parse_tag
-
     return frozenset(parse_tag(triple))
 
 

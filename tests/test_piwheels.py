@@ -62,7 +62,7 @@ def _broken(mutate):
 
 @pytest.mark.parametrize("mutate,message", [
     (lambda d, r, f: f.update(filesize="12"), "'filesize' is str"),
-    (lambda d, r, f: f.update(filesize=True), "'filesize'"),
+    (lambda d, r, f: f.update(filesize=True), "'filesize' is bool, not int"),
     (lambda d, r, f: f.pop("builder_abi"), "missing field 'builder_abi'"),
     (lambda d, r, f: f.update(apt_dependencies="libc6"), "apt_dependencies"),
     (lambda d, r, f: f.update(apt_dependencies=[1]), "non-string"),
