@@ -215,7 +215,7 @@ def _finish(entries: List[_Entry], target: Target,
     results = []
     to_install: List[str] = []
     for e in entries:
-        result = _result(e, installed, known)
+        result = _result(e, installed, known, target.abi)
         results.append(result)
         to_install.extend(
             d.name for d in result.apt_dependencies
@@ -228,7 +228,8 @@ def _finish(entries: List[_Entry], target: Target,
 
 
 def _result(e: _Entry, installed: Optional[Dict[str, bool]],
-            known: Optional[Dict[str, bool]]) -> PackageResult:
+            known: Optional[Dict[str, bool]],
+            target_abi: str) -> PackageResult:
     common = dict(
         requirement=", ".join(r.text for r in e.requirements) or e.name,
         name=e.name,
@@ -259,8 +260,11 @@ def _result(e: _Entry, installed: Optional[Dict[str, bool]],
         deps.append(AptDependency(name, is_installed, is_known))
         if is_known is False:
             warnings.append(
-                "apt here does not know {}: the wheel's apt names come from "
-                "{}".format(name, builder_release(sel.file.builder_abi)))
+                "apt here does not know {}: {}".format(
+                    name, "are its package lists up to date (sudo apt "
+                    "update)?" if sel.file.builder_abi == target_abi else
+                    "the wheel's apt names come from " +
+                    builder_release(sel.file.builder_abi)))
     missing = any(d.installed is False for d in deps)
     return PackageResult(
         status="missing-apt" if missing else "ok", version=version,

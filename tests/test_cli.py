@@ -120,8 +120,23 @@ def test_local_unknown_to_apt_left_out(server, capsys, pi_python,
     assert "libopenblas0-pthread  missing\n" in out
     assert "libpiwcheck-absent1   missing, unknown to apt" in out
     assert "libgfortran5          installed" in out
-    assert "apt here does not know libpiwcheck-absent1" in out
+    assert ("apt here does not know libpiwcheck-absent1: are its package "
+            "lists up to date (sudo apt update)?") in out
     assert out.rstrip().endswith("sudo apt install libopenblas0-pthread")
+
+
+def test_local_name_from_another_release(server, capsys, pi_python,
+                                         apt_config):
+    code, doc, err = run_json(capsys, "--python", pi_python(), "--no-deps",
+                              "--index-url", server.url, "cryptography")
+    crypto = pkgs(doc)["cryptography"]
+    assert crypto["apt_dependencies"] == [
+        {"name": "libc6", "installed": True, "known_to_apt": True},
+        {"name": "libssl1.1", "installed": False, "known_to_apt": False}]
+    assert ("apt here does not know libssl1.1: the wheel's apt names come "
+            "from Bullseye") in crypto["warnings"]
+    assert code == 1 and crypto["status"] == "missing-apt"
+    assert doc["apt_command"] is None  # nothing apt could install
 
 
 def test_local_all_installed_is_ready(server, capsys, pi_python, dpkg_db):
