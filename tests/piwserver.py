@@ -50,8 +50,10 @@ class PiwheelsServer:
         #: name -> fault: a key of FAULTS, or a callable(handler, name).
         self.faults = {}
         self.log = []
-        #: Requests that came as a forward proxy's (absolute URI).
+        #: Requests that came as a forward proxy's (absolute URI), and
+        #: CONNECT tunnels opened.
         self.proxied = 0
+        self.tunnels = 0
         #: Exceptions raised while answering (clients that hung up).
         self.errors = []
         self.statuses = Counter()
@@ -134,6 +136,7 @@ class PiwheelsServer:
             self.log.clear()
             self.statuses.clear()
             self.proxied = 0
+            self.tunnels = 0
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -166,6 +169,38 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_HEAD(self):
         self.do_GET()
+
+    def do_CONNECT(self):
+        """Act as an HTTPS proxy: tunnel to a server on 127.0.0.1 only."""
+        import select
+
+        host, _, port = self.path.rpartition(":")
+        if host not in ("127.0.0.1", "localhost") or not port.isdigit():
+            return self.send_body(403, b"", "text/plain")
+        try:
+            upstream = socket.create_connection((host, int(port)), 5)
+        except OSError:
+            return self.send_body(502, b"", "text/plain")
+        with self.piw.lock:
+            self.piw.tunnels += 1
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        sockets = [self.connection, upstream]
+        deadline = time.monotonic() + FAULT_LIMIT
+        try:
+            while time.monotonic() < deadline:
+                ready, _, _ = select.select(sockets, [], [], 1.0)
+                for sock in ready:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    (upstream if sock is self.connection
+                     else self.connection).sendall(data)
+        except OSError:
+            pass
+        finally:
+            upstream.close()
+            self.close_connection = True
 
     def do_GET(self):
         if self.piw.delay:

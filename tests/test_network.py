@@ -292,3 +292,37 @@ def test_two_processes_share_one_cache(server, tmp_path):
             results.append(json.loads(out)["packages"])
     assert all(r == results[0] for r in results)
     assert 304 in server.statuses
+
+
+def test_https_proxy_with_custom_ca(certificate, server, capsys,
+                                    monkeypatch):
+    """HTTPS through an HTTPS_PROXY (a CONNECT tunnel), trusting the
+    server's certificate through REQUESTS_CA_BUNDLE."""
+    from piwserver import PiwheelsServer
+    tls = PiwheelsServer().start(tls=certificate)
+    try:
+        for name in ("no_proxy", "NO_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTPS_PROXY", server.url)
+        monkeypatch.setenv("https_proxy", server.url)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", certificate[0])
+        code, pkgs, err, took = check(capsys, tls, "numpy")
+        assert code == 0 and pkgs["numpy"]["status"] == "ok", err
+        assert server.tunnels >= 1
+        assert tls.count("numpy") == 1
+    finally:
+        tls.stop()
+
+
+def test_dead_proxy_is_one_line(capsys, monkeypatch):
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    start = time.monotonic()
+    code = main(FAST + ["--index-url", "http://piwheels.invalid", "numpy"])
+    out, err = capsys.readouterr()
+    assert code == 3 and time.monotonic() - start < 3.5
+    reason = json.loads(out)["packages"][0]["reason"]
+    assert "through the proxy" in reason
+    assert err.count("\n") == 1
