@@ -43,6 +43,15 @@ _EGG_RE = re.compile(r"[#&]egg=([A-Za-z0-9_.+-]+)")
 _CLAUSE_RE = re.compile(r"(~=|===|==|!=|<=|>=|<|>)\s*([^\s,;]+)")
 
 
+def _pep508(text: str) -> _Parsed:
+    """packaging's Requirement; every parse failure as InvalidRequirement
+    (packaging 23.0 can let InvalidSpecifier through, e.g. 'a==a,a')."""
+    try:
+        return _Parsed(text)
+    except (InvalidSpecifier, InvalidMarker) as exc:
+        raise InvalidRequirement(str(exc))
+
+
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -133,7 +142,7 @@ def parse_line(text: str, source: str = "command line",
         return _unsupported(text, location.strip(),
                             _marker(marker, source, text), source, kind)
     try:
-        parsed = _Parsed(text)
+        parsed = _pep508(text)
     except InvalidRequirement as exc:
         error = exc
     else:
@@ -142,7 +151,7 @@ def parse_line(text: str, source: str = "command line",
         # pip splits the marker off a URL requirement at the first ';'
         head, _, marker = text.partition(";")
         try:
-            parsed = _Parsed(head.strip())
+            parsed = _pep508(head.strip())
         except InvalidRequirement:
             pass
         else:
@@ -157,7 +166,7 @@ def parse_line(text: str, source: str = "command line",
     repaired, notes = _repair_legacy(text)
     if notes:
         try:
-            return _from_parsed(_Parsed(repaired), text, source, notes)
+            return _from_parsed(_pep508(repaired), text, source, notes)
         except InvalidRequirement:
             pass
     raise InputError("{}: invalid requirement {!r}: {}".format(

@@ -18,6 +18,15 @@ from piwcheck.piwheels import parse_project  # noqa: E402
 from piwcheck.reqfile import Reader  # noqa: E402
 from piwcheck.requirements import parse_line  # noqa: E402
 
+# Deterministic by default, so a build or CI run never turns red on a new
+# random example; HYPOTHESIS_PROFILE=explore searches afresh (and longer).
+hypothesis.settings.register_profile("default", derandomize=True,
+                                     max_examples=300)
+hypothesis.settings.register_profile("explore", derandomize=False,
+                                     max_examples=5000)
+hypothesis.settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
                     "projects")
 
@@ -47,7 +56,7 @@ def _paths(obj, prefix=()):
 PATHS = list(_paths(BASE))[1:]
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(json_values)
 def test_arbitrary_json(doc):
     try:
@@ -56,7 +65,6 @@ def test_arbitrary_json(doc):
         pass
 
 
-@settings(max_examples=300)
 @given(st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=6))
 def test_arbitrary_objects_with_real_field_names(doc):
     try:
@@ -68,7 +76,6 @@ def test_arbitrary_objects_with_real_field_names(doc):
         pass
 
 
-@settings(max_examples=300)
 @given(st.sampled_from(PATHS), json_values)
 def test_real_document_with_one_value_replaced(path, value):
     doc = copy.deepcopy(BASE)
@@ -101,14 +108,13 @@ def _read_file(data):
             pass
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(LINE_PARTS | st.text(max_size=8), max_size=30).map(
     "".join))
 def test_arbitrary_requirements_files(text):
     _read_file(text.encode("utf-8", "surrogatepass"))
 
 
-@settings(max_examples=400)
 @given(st.lists(LINE_PARTS | st.text(max_size=8), max_size=12).map(
     "".join))
 def test_arbitrary_requirement_strings(text):
@@ -118,7 +124,6 @@ def test_arbitrary_requirement_strings(text):
         pass
 
 
-@settings(max_examples=200)
 @given(st.binary(max_size=200))
 def test_arbitrary_bytes_as_a_file(data):
     _read_file(data)

@@ -272,3 +272,10 @@ def test_nul_in_an_include_is_an_input_error(tmp_path):
     """Found by hypothesis: '-r <NUL>' once raised ValueError."""
     with pytest.raises(InputError, match="not a valid file name"):
         read(tmp_path, "-r \x00\n")
+
+
+def test_specifier_packaging_lets_through_is_an_input_error():
+    """Found by hypothesis: packaging 23.0 raised InvalidSpecifier from
+    Requirement('numpy==numpy,numpy')."""
+    with pytest.raises(InputError, match="invalid requirement"):
+        parse_line("numpy==numpy,numpy")
