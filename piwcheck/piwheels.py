@@ -390,10 +390,10 @@ class Client:
                         bool(getattr(resp, "from_cache", False)))
         except requests.exceptions.ConnectTimeout:
             raise _Retry("cannot reach {}: no connection within {} s"
-                         .format(url, _secs(timeout)), unreachable=True)
+                         .format(url, _secs(self.timeout)), unreachable=True)
         except requests.exceptions.ReadTimeout:
             raise _Retry("{}: no answer within {} s".format(
-                url, _secs(timeout)), unreachable=True)
+                url, _secs(self.timeout)), unreachable=True)
         except requests.exceptions.SSLError as exc:
             raise FetchError("{}: TLS failed: {}".format(url, _short(exc)))
         except requests.exceptions.ProxyError as exc:
