@@ -2,6 +2,8 @@
 """The check itself: requirements in, a report out.  Fetches concurrently,
 follows pip dependencies, then asks dpkg and apt once for everything."""
 
+import os
+import traceback
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
@@ -179,6 +181,8 @@ def _settle(entry: _Entry, future, target: Target, pre: bool,
         return []
     except (FetchError, InputError) as exc:
         entry.status, entry.reason = "error", str(exc)
+        if os.environ.get("DEBUG"):
+            traceback.print_exception(type(exc), exc, exc.__traceback__)
         return []
     sel = select(project, entry.specifier, target, pre)
     entry.selection = sel

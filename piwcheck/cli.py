@@ -27,6 +27,9 @@ environment:
                       proxies and CA certificates, as requests reads them
   DPKG_ADMINDIR       the dpkg database to read (as dpkg-query does)
   DEBUG=1             show a traceback instead of a one-line error
+
+files:
+  ~/.cache/piwcheck   the HTTP cache (see --cache-dir)
 """
 
 

@@ -326,3 +326,11 @@ def test_debug_reraises(capsys, monkeypatch):
     from piwcheck.errors import InputError
     with pytest.raises(InputError):
         main(["numpy=1"])
+
+
+def test_debug_shows_package_tracebacks(server, capsys, monkeypatch):
+    monkeypatch.setenv("DEBUG", "1")
+    server.faults["numpy"] = "html"
+    code, out, err = run(capsys, *PI, "--index-url", server.url, "numpy")
+    assert code == 3
+    assert "Traceback" in err and "DataError" in err
