@@ -160,7 +160,7 @@ def _progress(args):
 
 def _requirements(args):
     from .reqfile import Reader
-    from .requirements import parse_requirement
+    from .requirements import parse_line
 
     reader = Reader()
     for path in args.files:
@@ -168,7 +168,7 @@ def _requirements(args):
     for path in args.constraint_files:
         reader.read(path, constraint=True)
     parsed = reader.parsed
-    reqs = [parse_requirement(text) for text in args.requirements]
+    reqs = [parse_line(text) for text in args.requirements]
     return reqs + parsed.requirements, parsed
 
 

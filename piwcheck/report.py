@@ -111,7 +111,7 @@ def _block(pkg: PackageResult, verbose: bool) -> List[str]:
             lines.append("  no matching release has a wheel for you")
     for warning in pkg.warnings:
         lines.append("  warning: " + warning)
-    return [clean(line) for line in lines]
+    return lines
 
 
 #: The summary line's words for each status, in its order.

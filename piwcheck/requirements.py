@@ -188,7 +188,3 @@ def _from_parsed(parsed: _Parsed, text: str, source: str,
         extras=frozenset(parsed.extras), marker=parsed.marker,
         source=source, warnings=notes)
 
-
-def parse_requirement(text: str, source: str = "command line") -> Requirement:
-    """A requirement given on the command line."""
-    return parse_line(text, source)
