@@ -33,7 +33,7 @@ def run(url, *extra):
 
 def show(label, code, pkgs, took, err):
     numpy, other = pkgs["numpy"], pkgs["rpi-gpio"]
-    print("{:<14} exit {}  {:5.1f} s  numpy: {:<6} rpi-gpio: {:<3} | {}"
+    print("{:<16} exit {}  {:5.1f} s  numpy: {:<6} rpi-gpio: {:<3} | {}"
           .format(label, code, took, numpy["status"], other["status"],
                   numpy["reason"] or "-"))
     if "Traceback" in err:

@@ -16,6 +16,7 @@ from packaging.version import InvalidVersion, Version
 from . import DEFAULT_INDEX_URL, DEFAULT_TIMEOUT
 from .errors import (CacheError, DataError, FetchError, InputError,
                      NotFound)
+from .watchdog import Watchdog, watched
 
 #: Largest document accepted; real ones are a few MB.
 MAX_BYTES = 64 * 1000 * 1000
@@ -214,6 +215,9 @@ def normalise_index_url(url: str) -> str:
     return url
 
 
+#: Seconds past a document's deadline before its connection is shut.
+WATCHDOG_GRACE = 0.5
+
 #: Most tries for one document (the first and three retries).
 MAX_ATTEMPTS = 4
 
@@ -260,11 +264,6 @@ def _check_length(resp) -> None:
             resp.url, got, expected))
 
 
-def _socket_of(resp):
-    """The socket under a streamed response, when there is one."""
-    return getattr(getattr(resp.raw, "_connection", None), "sock", None)
-
-
 class Client:
     """Fetches project documents over one pooled HTTP session, with
     retries, a time budget per document, a size cap and, given a
@@ -296,11 +295,11 @@ class Client:
             except OSError as exc:
                 raise CacheError("cache {}: {}".format(
                     cache_dir, exc.strerror or exc))
-            adapter = CacheControlAdapter(
+            adapter = watched(CacheControlAdapter)(
                 cache=self.cache, serializer=SafeSerializer(),
                 pool_connections=pool, pool_maxsize=pool)
         else:
-            adapter = requests.adapters.HTTPAdapter(
+            adapter = watched(requests.adapters.HTTPAdapter)(
                 pool_connections=pool, pool_maxsize=pool)
         self.adapter = adapter
         self.session.mount("http://", adapter)
@@ -366,15 +365,20 @@ class Client:
 
     def _get(self, url: str, deadline: float, fresh: bool):
         """One try: (body, content type, whether it came from the
-        cache)."""
+        cache).  A watchdog shuts the connection when the deadline
+        passes, however slowly the server sends headers or body."""
         import requests
 
         left = deadline - time.monotonic()
         timeout = max(0.1, min(self.timeout, left))
         headers = {"Cache-Control": "no-cache"} if fresh else None
+        # A backstop: the socket timeouts below end at the deadline too,
+        # and say more when they fire, so the watchdog waits a moment.
+        dog = Watchdog(deadline + WATCHDOG_GRACE)
         try:
-            with self.session.get(url, timeout=(timeout, timeout),
-                                  stream=True, headers=headers) as resp:
+            with dog, self.session.get(url, timeout=(timeout, timeout),
+                                       stream=True,
+                                       headers=headers) as resp:
                 code = resp.status_code
                 if code == 404:
                     raise NotFound("piwheels has no such project ({} "
@@ -386,36 +390,54 @@ class Client:
                 if code != 200:
                     raise FetchError("{} answered HTTP {}".format(url, code))
                 body = self._read(resp, deadline)
+                if dog.expired.is_set():
+                    raise self._late(url)
                 return (body, resp.headers.get("Content-Type", ""),
                         bool(getattr(resp, "from_cache", False)))
-        except requests.exceptions.ConnectTimeout:
-            raise _Retry("cannot reach {}: no connection within {} s"
-                         .format(url, _secs(self.timeout)), unreachable=True)
-        except requests.exceptions.ReadTimeout:
-            raise _Retry("{}: no answer within {} s".format(
+        except (requests.exceptions.RequestException, OSError,
+                _Retry) as exc:
+            if dog.expired.is_set():
+                raise self._late(url)
+            if isinstance(exc, _Retry):
+                raise
+            raise self._translate(exc, url)
+
+    def _late(self, url: str) -> FetchError:
+        return FetchError("{}: the answer took longer than {} s".format(
+            url, _secs(self.budget)))
+
+    def _translate(self, exc: Exception, url: str) -> Exception:
+        """The FetchError, DataError or _Retry a requests error means."""
+        import requests.exceptions as rex
+
+        if isinstance(exc, rex.ConnectTimeout):
+            return _Retry("cannot reach {}: no connection within {} s"
+                          .format(url, _secs(self.timeout)),
+                          unreachable=True)
+        if isinstance(exc, rex.ReadTimeout):
+            return _Retry("{}: no answer within {} s".format(
                 url, _secs(self.timeout)), unreachable=True)
-        except requests.exceptions.SSLError as exc:
-            raise FetchError("{}: TLS failed: {}".format(url, _short(exc)))
-        except requests.exceptions.ProxyError as exc:
-            raise _Retry("cannot reach {} through the proxy: {}".format(
+        if isinstance(exc, rex.SSLError):
+            return FetchError("{}: TLS failed: {}".format(url, _short(exc)))
+        if isinstance(exc, rex.ProxyError):
+            return _Retry("cannot reach {} through the proxy: {}".format(
                 url, _short(exc)), unreachable=True)
-        except requests.exceptions.TooManyRedirects:
-            raise FetchError("{}: too many redirects (a redirect "
-                             "loop?)".format(url))
-        except requests.exceptions.ContentDecodingError:
-            raise DataError("{}: the answer does not decode (bad gzip "
-                            "data)".format(url))
-        except requests.exceptions.ChunkedEncodingError as exc:
-            raise _Retry("{}: the answer was cut short ({})".format(
+        if isinstance(exc, rex.TooManyRedirects):
+            return FetchError("{}: too many redirects (a redirect "
+                              "loop?)".format(url))
+        if isinstance(exc, rex.ContentDecodingError):
+            return DataError("{}: the answer does not decode (bad gzip "
+                             "data)".format(url))
+        if isinstance(exc, rex.ChunkedEncodingError):
+            return _Retry("{}: the answer was cut short ({})".format(
                 url, _short(exc)))
-        except requests.exceptions.ConnectionError as exc:
+        if isinstance(exc, (rex.ConnectionError, OSError)):
             reason = _short(exc)
             if "reset" in reason.lower() or "aborted" in reason.lower():
-                raise _Retry("{}: the connection was reset".format(url))
-            raise _Retry("cannot reach {}: {}".format(url, reason),
-                         unreachable=True)
-        except requests.exceptions.RequestException as exc:
-            raise FetchError("{}: {}".format(url, _short(exc)))
+                return _Retry("{}: the connection was reset".format(url))
+            return _Retry("cannot reach {}: {}".format(url, reason),
+                          unreachable=True)
+        return FetchError("{}: {}".format(url, _short(exc)))
 
     def _from_cache(self, url: str, deadline: float):
         """--offline: the cached answer, however old; FetchError when
@@ -436,52 +458,17 @@ class Client:
             "Content-Type", "")
 
     def _read(self, resp, deadline: float) -> bytes:
-        """The body, within the size cap and the deadline: a watchdog
-        shuts the socket when the deadline passes mid-read."""
-        import socket
-        import threading
-
-        import requests
-
-        sock = _socket_of(resp)
-        expired = threading.Event()
-        timer = None
-        if sock is not None:
-            def stop():
-                expired.set()
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-            timer = threading.Timer(max(0.0, deadline - time.monotonic()),
-                                    stop)
-            timer.daemon = True
-            timer.start()
+        """The body, within the size cap and the deadline."""
         chunks = []
         size = 0
-        late = FetchError("{}: the answer took longer than {} s".format(
-            resp.url, _secs(self.budget)))
-        try:
-            for chunk in resp.iter_content(65536):
-                size += len(chunk)
-                if size > self.max_bytes:
-                    raise FetchError("{}: the answer is larger than {} MB"
-                                     .format(resp.url,
-                                             self.max_bytes // 1000000))
-                if time.monotonic() > deadline:
-                    raise late
-                chunks.append(chunk)
-        except (requests.exceptions.RequestException, OSError) as exc:
-            if expired.is_set():
-                raise late
-            if isinstance(exc, requests.exceptions.RequestException):
-                raise
-            raise requests.exceptions.ConnectionError(exc)
-        finally:
-            if timer is not None:
-                timer.cancel()
-        if expired.is_set():
-            raise late
+        for chunk in resp.iter_content(65536):
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise FetchError("{}: the answer is larger than {} MB"
+                                 .format(resp.url, self.max_bytes // 1000000))
+            if time.monotonic() > deadline:
+                raise self._late(resp.url)
+            chunks.append(chunk)
         _check_length(resp)
         return b"".join(chunks)
 

@@ -304,6 +304,23 @@ def _trickle(h, name):
     h.close_connection = True
 
 
+def _trickle_headers(h, name):
+    """Headers one byte at a time, each well within any read timeout."""
+    h._record(name, "trickle-headers")
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" \
+        b"X-Padding: " + b"x" * 10000
+    deadline = time.monotonic() + FAULT_LIMIT
+    try:
+        for byte in head:
+            if not _wait(h, 0.5) or time.monotonic() > deadline:
+                break
+            h.wfile.write(bytes([byte]))
+            h.wfile.flush()
+    except OSError:
+        pass
+    h.close_connection = True
+
+
 def _endless(h, name):
     h._record(name, "endless")
     h.send_response(200)
@@ -352,6 +369,7 @@ FAULTS = {
     "reset": _reset,
     "hang": _hang,
     "trickle": _trickle,
+    "trickle-headers": _trickle_headers,
     "endless": _endless,
     "truncated": _truncated,
     "bad-gzip": _body(b"\x1f\x8b\x08\x00garbage-not-gzip",

@@ -33,7 +33,8 @@ FAULTS = [
     ("500", "answered HTTP 500 (3 tries)", 3.5),
     ("reset", "the connection was reset", 3.5),
     ("hang", "no answer within 1 s", 3.5),
-    ("trickle", "the answer took longer than 3 s", 3.5),
+    ("trickle", "the answer took longer than 3 s", 4.0),
+    ("trickle-headers", "the answer took longer than 3 s", 4.0),
     ("endless", "the answer is larger than 64 MB", 3.5),
     ("truncated", "the answer was cut short", 3.5),
     ("bad-gzip", "bad gzip data", 1.0),
@@ -326,3 +327,43 @@ def test_dead_proxy_is_one_line(capsys, monkeypatch):
     reason = json.loads(out)["packages"][0]["reason"]
     assert "through the proxy" in reason
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("route", ["http-proxy", "https", "https-proxy"])
+def test_slow_headers_bounded_on_every_route(certificate, server, capsys,
+                                             monkeypatch, route):
+    """The whole-answer bound holds through proxies and TLS too, where
+    urllib3 makes its connections in other pools."""
+    from piwserver import PiwheelsServer
+    tls = PiwheelsServer().start(tls=certificate)
+    try:
+        for name in ("no_proxy", "NO_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", certificate[0])
+        if route == "http-proxy":
+            monkeypatch.setenv("http_proxy", server.url)
+            monkeypatch.setenv("HTTP_PROXY", server.url)
+            target = server
+            url = "http://piwheels.invalid"
+        else:
+            if route == "https-proxy":
+                monkeypatch.setenv("https_proxy", server.url)
+                monkeypatch.setenv("HTTPS_PROXY", server.url)
+            target = tls
+            url = tls.url
+        target.faults["numpy"] = "trickle-headers"
+        start = time.monotonic()
+        code = main(FAST + ["--index-url", url, "numpy", "RPi.GPIO"])
+        took = time.monotonic() - start
+        out, err = capsys.readouterr()
+        pkgs = {p["name"]: p for p in json.loads(out)["packages"]}
+        assert code == 3
+        assert "the answer took longer than 3 s" in pkgs["numpy"]["reason"]
+        assert pkgs["rpi-gpio"]["status"] == "ok"
+        assert took < 4.0, took
+        if route == "https-proxy":
+            assert server.tunnels >= 1
+        if route == "http-proxy":
+            assert server.proxied >= 1
+    finally:
+        tls.stop()

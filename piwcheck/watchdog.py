@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""A bound on a whole HTTP exchange: connecting, headers and body.
+
+urllib3's timeouts bound each socket operation, so a server that sends a
+byte every few seconds, in its headers or its body, is never timed out.
+A Watchdog shuts the socket of the request made in its thread when its
+deadline passes; the requests adapters made by ``watched`` tell it which
+connection that is."""
+
+import socket
+import threading
+import time
+
+_local = threading.local()
+_classes: dict = {}
+_classes_lock = threading.Lock()
+
+
+class Watchdog:
+    """Within ``with``, this thread's HTTP connection is shut at
+    ``deadline`` (a time.monotonic() value); ``expired`` says it was."""
+
+    def __init__(self, deadline: float):
+        self.expired = threading.Event()
+        self._conn = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(
+            max(0.0, deadline - time.monotonic()), self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> "Watchdog":
+        _local.watchdog = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+        _local.watchdog = None
+
+    def _watch(self, conn) -> None:
+        with self._lock:
+            self._conn = conn
+            expired = self.expired.is_set()
+        if expired:
+            _shut(conn)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired.set()
+            conn = self._conn
+        if conn is not None:
+            _shut(conn)
+
+
+def _shut(conn) -> None:
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def _watched_pool(cls):
+    """``cls``, a urllib3 connection pool, telling the thread's watchdog
+    which connection each request takes."""
+    if getattr(cls, "_piwcheck_watched", False):
+        return cls
+    with _classes_lock:
+        if cls not in _classes:
+            def _get_conn(self, timeout=None):
+                conn = cls._get_conn(self, timeout=timeout)
+                dog = getattr(_local, "watchdog", None)
+                if dog is not None:
+                    dog._watch(conn)
+                return conn
+            _classes[cls] = type(cls.__name__, (cls,), {
+                "_get_conn": _get_conn, "_piwcheck_watched": True})
+        return _classes[cls]
+
+
+def _watch_manager(manager):
+    manager.pool_classes_by_scheme = {
+        scheme: _watched_pool(cls)
+        for scheme, cls in manager.pool_classes_by_scheme.items()}
+    return manager
+
+
+def watched(adapter_class):
+    """A subclass of a requests adapter class whose connections, direct
+    or through a proxy, a Watchdog can shut."""
+    def init_poolmanager(self, *args, **kwargs):
+        adapter_class.init_poolmanager(self, *args, **kwargs)
+        _watch_manager(self.poolmanager)
+
+    def proxy_manager_for(self, proxy, **kwargs):
+        return _watch_manager(
+            adapter_class.proxy_manager_for(self, proxy, **kwargs))
+
+    return type(adapter_class.__name__, (adapter_class,), {
+        "init_poolmanager": init_poolmanager,
+        "proxy_manager_for": proxy_manager_for})
