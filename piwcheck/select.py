@@ -2,6 +2,7 @@
 """Which release and which wheel pip would take, and why not when none."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import List, Optional, Tuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -34,9 +35,11 @@ def builder_release(abi: str) -> str:
     return release.capitalize() if release else abi
 
 
+@lru_cache(maxsize=4096)
 def python_ok(requires_python: Optional[str], version: str) -> bool:
     """Whether ``version`` satisfies ``requires_python``; an invalid
-    constraint is ignored, as pip does."""
+    constraint is ignored, as pip does.  Cached: a document repeats a
+    few constraints over thousands of files."""
     if not requires_python:
         return True
     try:
