@@ -1,16 +1,43 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The persistent HTTP cache: CacheControl (which pip also uses) decides
-what to store and when to revalidate; this module only stores its entries,
-one file each, written atomically so concurrent processes and interrupted
-writes never leave a half-written entry where a reader can see it."""
+"""The persistent cache.  HTTP: CacheControl (which pip also uses) decides
+what to store and when to revalidate; this module only stores its entries.
+Models: each document's parsed, validated model, so a document that has
+not changed (a 304) is not decoded and validated again.  One file an
+entry, written atomically, so concurrent processes and interrupted writes
+never leave a half-written entry where a reader can see it; a damaged
+entry is a miss."""
 
+import dataclasses
 import hashlib
+import io
 import os
+import pickle
+import sys
 import tempfile
 from typing import Optional
 
+import packaging
+
 from cachecontrol.cache import BaseCache
 from cachecontrol.serialize import Serializer
+
+
+def _write(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically; give up quietly."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path),
+                                   prefix=".tmp-")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def default_dir() -> str:
@@ -39,16 +66,7 @@ class DirCache(BaseCache):
             return None
 
     def set(self, key: str, value: bytes, expires=None) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(value)
-            os.replace(tmp, self._path(key))
-        except OSError:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        _write(self._path(key), value)
 
     def delete(self, key: str) -> None:
         try:
@@ -66,3 +84,82 @@ class SafeSerializer(Serializer):
             return super().loads(request, data, *args, **kwargs)
         except Exception:  # any damage, whatever the decoder raises
             return None
+
+
+#: The only classes a model entry may build.
+_MODEL_CLASSES = {
+    ("piwcheck.piwheels", "Project"), ("piwcheck.piwheels", "Release"),
+    ("piwcheck.piwheels", "_restore_file"),
+    ("packaging.version", "Version"), ("packaging.version", "_Version"),
+    ("packaging._structures", "InfinityType"),
+    ("packaging._structures", "NegativeInfinityType"),
+}
+
+
+class _ModelUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if (module, name) not in _MODEL_CLASSES:
+            raise pickle.UnpicklingError("{}.{} is not part of a model"
+                                         .format(module, name))
+        return super().find_class(module, name)
+
+
+def _stamp() -> bytes:
+    """What an entry must have been written by: these model classes,
+    this packaging and this Python; anything else is a miss."""
+    from .piwheels import Project, Release, WheelFile
+
+    shape = [(c.__name__, [f.name for f in dataclasses.fields(c)])
+             for c in (Project, Release, WheelFile)]
+    text = repr((shape, packaging.__version__, sys.version_info[:2]))
+    return ("piwcheck-model " + hashlib.sha256(
+        text.encode()).hexdigest()[:16] + "\n").encode()
+
+
+class ModelCache:
+    """Parsed documents in ``directory``, one file per URL, each tagged
+    with the hash of the body it was parsed from.  Entries are pickles
+    read back by an unpickler that can build only the model's classes,
+    after their own checksum is verified."""
+
+    def __init__(self, directory: str):
+        self.directory = os.path.join(directory, "model")
+        os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        self._stamp = _stamp()
+
+    def _path(self, url: str) -> str:
+        return os.path.join(self.directory,
+                            hashlib.sha256(url.encode()).hexdigest())
+
+    @staticmethod
+    def body_key(body: bytes) -> bytes:
+        """What identifies a body."""
+        return hashlib.sha256(body).hexdigest().encode()
+
+    def get(self, url: str, body_key: bytes):
+        """The model parsed from the body ``body_key`` names, or None."""
+        from .piwheels import Project
+
+        try:
+            with open(self._path(url), "rb") as f:
+                data = f.read()
+        except OSError:
+            return None
+        head = self._stamp + body_key + b"\n"
+        if not data.startswith(head):
+            return None
+        check, _, payload = data[len(head):].partition(b"\n")
+        if check != hashlib.sha256(payload).hexdigest().encode():
+            return None
+        try:
+            model = _ModelUnpickler(io.BytesIO(payload)).load()
+        except Exception:  # any damage, whatever the unpickler raises
+            return None
+        return model if isinstance(model, Project) else None
+
+    def set(self, url: str, body_key: bytes, model) -> None:
+        """Keep ``model``, parsed from the body ``body_key`` names."""
+        payload = pickle.dumps(model, protocol=4)
+        _write(self._path(url), b"".join([
+            self._stamp, body_key, b"\n",
+            hashlib.sha256(payload).hexdigest().encode(), b"\n", payload]))

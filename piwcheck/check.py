@@ -239,7 +239,7 @@ def _result(e: _Entry, installed: Optional[Dict[str, bool]],
         name=e.name,
         source=tuple(r.source for r in e.requirements) + tuple(
             "constraint " + c for c in e.constrained_by),
-        required_by=tuple(e.required_by))
+        required_by=tuple(sorted(e.required_by)))
     sel = e.selection
     if sel is None:
         return PackageResult(status=e.status, reason=e.reason,

@@ -29,7 +29,7 @@ environment:
   DEBUG=1             show a traceback instead of a one-line error
 
 files:
-  ~/.cache/piwcheck   the HTTP cache (see --cache-dir)
+  ~/.cache/piwcheck   the HTTP cache and parsed documents (see --cache-dir)
 """
 
 

@@ -5,7 +5,7 @@ once where it enters, and the HTTP client that fetches it."""
 import json
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any, FrozenSet, Optional, Tuple
 
@@ -41,6 +41,23 @@ class WheelFile:
     pip_dependencies: Optional[Tuple[str, ...]]
     #: The tags in the filename; empty when it does not parse.
     tags: FrozenSet[Tag]
+
+    def __reduce__(self):
+        # A Tag keeps its hash, which differs from process to process:
+        # pickle the file without them and read them again on loading.
+        return _restore_file, tuple(getattr(self, n) for n in _FILE_STATE)
+
+
+_FILE_STATE = tuple(f.name for f in fields(WheelFile) if f.name != "tags")
+
+
+def _restore_file(*values) -> WheelFile:
+    """A pickled WheelFile (see its __reduce__)."""
+    f = object.__new__(WheelFile)
+    state = dict(zip(_FILE_STATE, values))
+    state["tags"] = _wheel_tags(state["filename"])
+    f.__dict__.update(state)
+    return f
 
 
 @dataclass(frozen=True)
@@ -284,14 +301,16 @@ class Client:
         self.max_bytes = max_bytes
         self.offline = offline
         self.cache = None
+        self.models = None
         self.session = requests.Session()
         if cache_dir:
             from cachecontrol import CacheControlAdapter
 
-            from .cache import DirCache, SafeSerializer
+            from .cache import DirCache, ModelCache, SafeSerializer
 
             try:
                 self.cache = DirCache(cache_dir)
+                self.models = ModelCache(cache_dir)
             except OSError as exc:
                 raise CacheError("cache {}: {}".format(
                     cache_dir, exc.strerror or exc))
@@ -316,15 +335,12 @@ class Client:
 
     def fetch(self, name: str) -> Project:
         """The project document; NotFound, FetchError or DataError."""
-        return parse_project(self.fetch_json(name), name)
-
-    def fetch_json(self, name: str) -> Any:
-        """The decoded JSON of a project document."""
         url = self.url(name)
         deadline = time.monotonic() + self.budget
         if self.offline:
             try:
-                return self._decode(url, *self._from_cache(url, deadline))
+                return self._project(url, name,
+                                     *self._from_cache(url, deadline))
             except _Retry as exc:
                 raise FetchError(str(exc))
         attempt = 0
@@ -356,7 +372,7 @@ class Client:
                 time.sleep(wait)
                 continue
             try:
-                return self._decode(url, body, ctype)
+                return self._project(url, name, body, ctype)
             except DataError:
                 if not cached or fresh:
                     raise
@@ -471,6 +487,19 @@ class Client:
             chunks.append(chunk)
         _check_length(resp)
         return b"".join(chunks)
+
+    def _project(self, url: str, name: str, body: bytes,
+                 ctype: str) -> Project:
+        """The model of ``body``: parsed before, or decoded and validated
+        now (and kept)."""
+        if self.models is None:
+            return parse_project(self._decode(url, body, ctype), name)
+        key = self.models.body_key(body)
+        project = self.models.get(url, key)
+        if project is None:
+            project = parse_project(self._decode(url, body, ctype), name)
+            self.models.set(url, key, project)
+        return project
 
     @staticmethod
     def _decode(url: str, body: bytes, ctype: str) -> Any:

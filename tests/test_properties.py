@@ -127,3 +127,43 @@ def test_arbitrary_requirement_strings(text):
 @given(st.binary(max_size=200))
 def test_arbitrary_bytes_as_a_file(data):
     _read_file(data)
+
+
+@given(st.sampled_from(PATHS), json_values)
+def test_models_survive_the_cache(path, value):
+    """Whatever parses comes back from the model cache equal."""
+    from piwcheck.cache import ModelCache
+    doc = copy.deepcopy(BASE)
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    try:
+        project = parse_project(doc, "cryptography")
+    except DataError:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        models = ModelCache(folder)
+        key = models.body_key(json.dumps(doc).encode())
+        models.set("http://x/project/cryptography/json/", key, project)
+        assert models.get("http://x/project/cryptography/json/",
+                          key) == project
+
+
+@given(st.binary(max_size=300))
+def test_arbitrary_model_entries_are_misses(data):
+    """Any payload, even under a matching checksum, is a miss (the
+    unpickler meets arbitrary bytes and raises nothing)."""
+    import hashlib
+
+    from piwcheck.cache import ModelCache
+    with tempfile.TemporaryDirectory() as folder:
+        models = ModelCache(folder)
+        url = "http://x/project/x/json/"
+        key = models.body_key(b"x")
+        check = hashlib.sha256(data).hexdigest().encode()
+        for entry in (data, models._stamp + key + b"\n" + data,
+                      models._stamp + key + b"\n" + check + b"\n" + data):
+            with open(models._path(url), "wb") as f:
+                f.write(entry)
+            assert models.get(url, key) is None

@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The cache's own files (piwcheck.cache): HTTP entries and parsed
+models, on a real directory."""
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+
+import pytest
+
+from helpers import load
+from piwcheck.cache import DirCache, ModelCache
+from piwcheck.cli import main
+
+URL = "https://www.piwheels.org/project/numpy/json/"
+
+
+def test_model_round_trip(tmp_path):
+    models = ModelCache(str(tmp_path))
+    project = load("numpy")
+    key = models.body_key(b"the body")
+    models.set(URL, key, project)
+    again = models.get(URL, key)
+    assert again == project and again is not project
+    assert models.get(URL, models.body_key(b"another body")) is None
+    assert models.get(URL.replace("numpy", "scipy"), key) is None
+
+
+def _entry(tmp_path):
+    models = ModelCache(str(tmp_path))
+    key = models.body_key(b"the body")
+    models.set(URL, key, load("numpy"))
+    path = os.path.join(models.directory, os.listdir(models.directory)[0])
+    return models, key, path
+
+
+@pytest.mark.parametrize("damage", [
+    lambda data: b"",
+    lambda data: data[:len(data) // 2],
+    lambda data: data[:-10] + b"0123456789",  # payload no longer matches
+    lambda data: b"piwcheck-model 0000000000000000" + data[31:],  # stamp
+    lambda data: b"\x00\xff" * 1000,
+], ids=["empty", "truncated", "flipped", "other-version", "garbage"])
+def test_damaged_model_is_a_miss(tmp_path, damage):
+    models, key, path = _entry(tmp_path)
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(damage(data))
+    assert models.get(URL, key) is None
+
+
+class _Remove:
+    """A pickle that removes a file when loaded."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return os.remove, (self.path,)
+
+
+def test_model_entry_builds_only_model_classes(tmp_path):
+    """Even an entry with a valid checksum cannot run anything."""
+    models, key, path = _entry(tmp_path)
+    victim = tmp_path / "victim"
+    victim.write_text("still here")
+    payload = pickle.dumps(_Remove(str(victim)))
+    import hashlib
+    with open(path, "rb") as f:
+        stamp = f.readline()
+    with open(path, "wb") as f:
+        f.write(stamp + key + b"\n" +
+                hashlib.sha256(payload).hexdigest().encode() + b"\n" +
+                payload)
+    assert models.get(URL, key) is None
+    assert victim.read_text() == "still here"
+
+
+def test_dircache_set_get_delete(tmp_path):
+    cache = DirCache(str(tmp_path))
+    assert cache.get("k") is None
+    cache.set("k", b"value")
+    assert cache.get("k") == b"value"
+    cache.delete("k")
+    cache.delete("k")  # twice is fine
+    assert cache.get("k") is None
+    assert not [f for f in os.listdir(cache.directory)
+                if f.startswith(".tmp-")]
+
+
+def _run(capsys, server, *args):
+    code = main(["--json", "--abi", "cp311", "--platform", "linux_armv7l",
+                 "--index-url", server.url] + list(args))
+    out, err = capsys.readouterr()
+    return code, json.loads(out)["packages"], err
+
+
+def test_unchanged_documents_are_not_parsed_again(server, capsys,
+                                                  monkeypatch):
+    import piwcheck.piwheels as piwheels
+    parsed = []
+    real = piwheels.parse_project
+    monkeypatch.setattr(piwheels, "parse_project",
+                        lambda doc, name: parsed.append(name) or
+                        real(doc, name))
+    code, first, _ = _run(capsys, server, "cryptography", "numpy")
+    assert len(parsed) == 4
+    del parsed[:]
+    server.reset_log()
+    code, second, err = _run(capsys, server, "cryptography", "numpy")
+    assert second == first and err == ""
+    assert server.statuses == {304: 4}
+    assert parsed == []  # every model came from the cache
+
+
+def test_models_are_good_in_another_process(server, tmp_path):
+    """Tags hash differently in each process (PYTHONHASHSEED): a model
+    written by one process must select the same wheels in another."""
+    cmd = [sys.executable, "-m", "piwcheck", "--json", "--abi", "cp311",
+           "--platform", "linux_armv7l", "--index-url", server.url,
+           "--cache-dir", str(tmp_path / "c"), "numpy", "cryptography",
+           "RPi.GPIO"]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    outs = []
+    for seed in ("1", "2", "3"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        proc = subprocess.run(cmd, capture_output=True, env=env, cwd=root)
+        assert proc.returncode == 0, proc.stderr
+        outs.append(json.loads(proc.stdout)["packages"])
+    assert outs[0] == outs[1] == outs[2]
+    assert all(p["status"] == "ok" for p in outs[2])
+    assert len(os.listdir(tmp_path / "c" / "model")) == 5  # cffi, pycparser
