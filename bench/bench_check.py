@@ -3,15 +3,21 @@
 """Benchmark: one package vs a 40-requirement project (~60 packages with
 dependencies) against a local piwheels-format server that adds a delay to
 every answer; the same project with a cold and a warm cache, on latency
-alone and on a modelled slow link; peak RSS and start-up time.  Prints
-figures; asserts nothing.
+alone and on a modelled slow link, with the floor any warm run has; peak
+RSS and start-up time.  Prints figures; asserts nothing.
 
     python3 bench/bench_check.py [--delay 0.1] [--runs 3] [--bandwidth 2]
+    sudo python3 bench/bench_check.py --root /var/tmp/piwcheck-roots/bookworm-armhf
+
+--root runs the cache figures in an emulated ARM root built by
+tests/pi/pi_check.py (its Python and libraries, this tree's piwcheck): a
+Pi-like CPU, where decoding documents costs what it costs on a Pi.
 """
 
 import argparse
 import hashlib
 import json
+import math
 import os
 import resource
 import shutil
@@ -82,22 +88,67 @@ def make_data(folder):
     return req
 
 
-def cache_run(server, req, common, folder, runs, label):
-    """Cold and warm cache runs of the 40-requirement file."""
+class Runner:
+    """Runs piwcheck here, or in an emulated root (``root``)."""
+
+    def __init__(self, root=None):
+        self.root = root
+        if root:
+            self.src = os.path.join(root, "tmp", "piwcheck-bench-src")
+            shutil.rmtree(self.src, ignore_errors=True)
+            shutil.copytree(os.path.join(ROOT, "piwcheck"),
+                            os.path.join(self.src, "piwcheck"))
+
+    def folder(self):
+        """A scratch folder both sides see."""
+        base = os.path.join(self.root, "tmp") if self.root else None
+        return tempfile.mkdtemp(prefix="piwcheck-bench-", dir=base)
+
+    def path(self, host_path):
+        """``host_path`` as piwcheck sees it."""
+        return "/" + os.path.relpath(host_path, self.root) if self.root \
+            else host_path
+
+    def cmd(self, *args):
+        if not self.root:
+            return piwcheck(*args)
+        return ["chroot", self.root, "env", "PYTHONPATH=" + self.path(
+            self.src), "python3", "-m", "piwcheck"] + list(args)
+
+    def close(self):
+        if self.root:
+            shutil.rmtree(self.src, ignore_errors=True)
+
+
+def cache_run(server, runner, req, common, folder, runs, label, jobs=16):
+    """Cold and warm cache runs of the 40-requirement file, and the floor
+    of a warm run: start-up, plus one delay for each round of ``jobs``
+    conditional requests (every document is revalidated)."""
     cache = os.path.join(folder, "cache")
     shutil.rmtree(cache, ignore_errors=True)
-    args = [a for a in common if a != "--no-cache"] + ["--cache-dir", cache]
+    args = [a for a in common if a != "--no-cache"] + [
+        "--cache-dir", runner.path(cache)]
+    req = runner.path(req)
     server.reset_log()
-    cold, _, _ = timed(piwcheck(*args, "-r", req), 1)
+    cold, _, _ = timed(runner.cmd(*args, "-r", req), 1)
     cold_counts = dict(server.statuses)
     server.reset_log()
-    warm, warm_med, _ = timed(piwcheck(*args, "-r", req), runs)
+    warm, warm_med, _ = timed(runner.cmd(*args, "-r", req), runs)
     warm_counts = {k: v // runs for k, v in server.statuses.items()}
+    # start-up: the same run with a cache that has nothing, offline
+    empty = runner.path(os.path.join(folder, "empty-cache"))
+    start, _, _ = timed(runner.cmd(*[a for a in args if a != runner.path(
+        cache)], empty, "--offline", "-r", req), runs, codes=(3,))
+    rounds = math.ceil(sum(warm_counts.values()) / jobs)
+    floor = start + rounds * server.delay
     print("cache, 40 requirements, {}: cold {:.2f} s, warm {:.2f} s "
           "(median {:.2f}); warm/cold {:.2f}  (target <= 0.5)".format(
               label, cold, warm, warm_med, warm / cold))
     print("  answers: cold run {}; warm run {} (per run)".format(
         _counts(cold_counts), _counts(warm_counts)))
+    print("  warm floor: start-up {:.2f} s + {} rounds of {} requests x "
+          "{:g} s = {:.2f} s; best possible warm/cold {:.2f}".format(
+              start, rounds, jobs, server.delay, floor, floor / cold))
 
 
 def _counts(statuses):
@@ -109,7 +160,7 @@ def piwcheck(*args):
     return [sys.executable, "-m", "piwcheck"] + list(args)
 
 
-def timed(cmd, runs):
+def timed(cmd, runs, codes=(0, 1)):
     """Best and median wall time of ``cmd`` over ``runs`` runs."""
     times = []
     for _ in range(runs):
@@ -117,7 +168,7 @@ def timed(cmd, runs):
         proc = subprocess.run(cmd, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, cwd=ROOT)
         times.append(time.perf_counter() - start)
-        if proc.returncode not in (0, 1):
+        if proc.returncode not in codes:
             sys.exit("failed: {}\n{}".format(" ".join(cmd),
                                              proc.stderr.decode()))
     return min(times), statistics.median(times), proc
@@ -130,23 +181,40 @@ def main():
     parser.add_argument("--bandwidth", type=float, default=2.0,
                         help="MB/s of the modelled link for the cache runs "
                              "(a Pi Zero W on Wi-Fi manages about this)")
+    parser.add_argument("--root", metavar="DIR",
+                        help="run the cache figures in this emulated ARM "
+                             "root (built by tests/pi/pi_check.py)")
     args = parser.parse_args()
     sys.path.insert(0, os.path.dirname(SERVER))
     from piwserver import PiwheelsServer
 
-    folder = tempfile.mkdtemp(prefix="piwcheck-bench-")
+    runner = Runner(args.root)
+    folder = runner.folder()
     try:
         req = make_data(folder)
         server = PiwheelsServer(folder, delay=args.delay).start()
         try:
-            run(server, req, args, folder)
+            if args.root:
+                emulated(server, runner, req, args, folder)
+            else:
+                run(server, runner, req, args, folder)
         finally:
             server.stop()
     finally:
         shutil.rmtree(folder)
+        runner.close()
 
 
-def run(server, req, args, folder):
+def emulated(server, runner, req, args, folder):
+    common = ["--json", "--abi", "cp311", "--platform", "linux_armv7l",
+              "--index-url", server.url]
+    print("emulated root {}; server: {} s added to every answer".format(
+        args.root, args.delay))
+    cache_run(server, runner, req, common, folder, args.runs,
+              "latency only")
+
+
+def run(server, runner, req, args, folder):
     url = server.url
     common = ["--json", "--abi", "cp311", "--platform", "linux_armv7l",
               "--index-url", url, "--no-cache"]
@@ -167,7 +235,7 @@ def run(server, req, args, folder):
     print("ratio (c)/(b): {:.2f}  (what concurrency saves)".format(c / b))
     for bandwidth in (None, args.bandwidth):
         server.bandwidth = bandwidth and bandwidth * 1e6
-        cache_run(server, req, common, folder, args.runs,
+        cache_run(server, runner, req, common, folder, args.runs,
                   "latency only" if bandwidth is None else
                   "latency + a {:g} MB/s link".format(bandwidth))
     server.bandwidth = None
