@@ -138,6 +138,12 @@ class ModelCache:
 
     def get(self, url: str, body_key: bytes):
         """The model parsed from the body ``body_key`` names, or None."""
+        latest = self.latest(url)
+        return latest[1] if latest and latest[0] == body_key else None
+
+    def latest(self, url: str):
+        """(body key, model) of the last body parsed for ``url``, or
+        None."""
         from .piwheels import Project
 
         try:
@@ -145,17 +151,17 @@ class ModelCache:
                 data = f.read()
         except OSError:
             return None
-        head = self._stamp + body_key + b"\n"
-        if not data.startswith(head):
+        if not data.startswith(self._stamp):
             return None
-        check, _, payload = data[len(head):].partition(b"\n")
+        key, _, rest = data[len(self._stamp):].partition(b"\n")
+        check, _, payload = rest.partition(b"\n")
         if check != hashlib.sha256(payload).hexdigest().encode():
             return None
         try:
             model = _ModelUnpickler(io.BytesIO(payload)).load()
         except Exception:  # any damage, whatever the unpickler raises
             return None
-        return model if isinstance(model, Project) else None
+        return (key, model) if isinstance(model, Project) else None
 
     def set(self, url: str, body_key: bytes, model) -> None:
         """Keep ``model``, parsed from the body ``body_key`` names."""

@@ -7,7 +7,7 @@ import re
 import time
 from dataclasses import dataclass, fields
 from functools import lru_cache
-from typing import Any, FrozenSet, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Optional, Tuple
 
 from packaging.tags import Tag, parse_tag
 from packaging.utils import canonicalize_name
@@ -15,7 +15,7 @@ from packaging.version import InvalidVersion, Version
 
 from . import DEFAULT_INDEX_URL, DEFAULT_TIMEOUT
 from .errors import (CacheError, DataError, FetchError, InputError,
-                     NotFound)
+                     NotFound, PiwcheckError)
 from .watchdog import Watchdog, watched
 
 #: Largest document accepted; real ones are a few MB.
@@ -326,12 +326,33 @@ class Client:
         self.session.headers["User-Agent"] = "piwcheck"
         self.session.headers["Accept"] = "application/json"
         self._down: Optional[str] = None
+        #: url -> (body key, model) of documents met in this run.
+        self._seen: Dict[str, Tuple[bytes, Project]] = {}
         self._lock = threading.Lock()
 
     def url(self, name: str) -> str:
         """The JSON URL of a project."""
         return "{}/project/{}/json/".format(
             self.index_url, canonical_name(name))
+
+    @property
+    def can_prefetch(self) -> bool:
+        """Whether cached documents can tell what to fetch next before
+        the fresh ones arrive (there is a cache, and a network)."""
+        return self.models is not None and not self.offline
+
+    def cached(self, name: str) -> Optional[Project]:
+        """The document as it was last parsed here, however old, asking
+        no one; None when there is none."""
+        if self.models is None:
+            return None
+        url = self.url(name)
+        latest = self.models.latest(url)
+        if latest is None:
+            return None
+        with self._lock:
+            self._seen.setdefault(url, latest)
+        return latest[1]
 
     def fetch(self, name: str) -> Project:
         """The project document; NotFound, FetchError or DataError."""
@@ -495,10 +516,16 @@ class Client:
         if self.models is None:
             return parse_project(self._decode(url, body, ctype), name)
         key = self.models.body_key(body)
+        with self._lock:
+            seen = self._seen.get(url)
+        if seen and seen[0] == key:
+            return seen[1]
         project = self.models.get(url, key)
         if project is None:
             project = parse_project(self._decode(url, body, ctype), name)
             self.models.set(url, key, project)
+        with self._lock:
+            self._seen[url] = (key, project)
         return project
 
     @staticmethod

@@ -50,6 +50,9 @@ class PiwheelsServer:
         #: name -> fault: a key of FAULTS, or a callable(handler, name).
         self.faults = {}
         self.log = []
+        #: (time.monotonic(), path) of each request as it arrived, before
+        #: any delay.
+        self.arrivals = []
         #: Requests that came as a forward proxy's (absolute URI), and
         #: CONNECT tunnels opened.
         self.proxied = 0
@@ -134,6 +137,7 @@ class PiwheelsServer:
     def reset_log(self):
         with self.lock:
             self.log.clear()
+            self.arrivals.clear()
             self.statuses.clear()
             self.proxied = 0
             self.tunnels = 0
@@ -203,6 +207,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def do_GET(self):
+        with self.piw.lock:
+            self.piw.arrivals.append((time.monotonic(), self.path))
         if self.piw.delay:
             time.sleep(self.piw.delay)
         path = self.path

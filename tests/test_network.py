@@ -367,3 +367,34 @@ def test_slow_headers_bounded_on_every_route(certificate, server, capsys,
             assert server.proxied >= 1
     finally:
         tls.stop()
+
+
+def test_warm_run_asks_for_dependencies_at_once(server, capsys):
+    """With a warm cache, a dependency's revalidation does not wait for
+    its parent's: cryptography -> cffi -> pycparser go out together."""
+    run(capsys, server, "cryptography")
+    server.reset_log()
+    server.delay = 0.5
+    code, pkgs, err = run(capsys, server, "cryptography")
+    assert code == 0 and err == ""
+    assert [p["name"] for p in pkgs] == ["cryptography", "cffi", "pycparser"]
+    assert server.statuses == {304: 3}
+    times = [t for t, path in server.arrivals]
+    assert len(times) == 3
+    assert max(times) - min(times) < 0.4  # not one delay after another
+
+
+def test_a_changed_tree_is_followed_not_the_cached_one(fresh_server,
+                                                       capsys):
+    """Early fetches come from the cached documents; the report follows
+    the fresh ones."""
+    run(capsys, fresh_server, "cryptography")
+    doc = json.loads(fresh_server.documents["cryptography"])
+    for release in doc["releases"].values():
+        for f in release["files"].values():
+            f["pip_dependencies"] = ["pycparser"]
+    fresh_server.add("cryptography", doc)
+    code, pkgs, err = run(capsys, fresh_server, "cryptography")
+    assert code == 0 and err == ""
+    assert [p["name"] for p in pkgs] == ["cryptography", "pycparser"]
+    assert pkgs[1]["required_by"] == ["cryptography"]
