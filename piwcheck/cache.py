@@ -89,7 +89,7 @@ class SafeSerializer(Serializer):
 #: The only classes a model entry may build.
 _MODEL_CLASSES = {
     ("piwcheck.piwheels", "Project"), ("piwcheck.piwheels", "Release"),
-    ("piwcheck.piwheels", "_restore_file"),
+    ("piwcheck.piwheels", "_restore_release"),
     ("packaging.version", "Version"), ("packaging.version", "_Version"),
     ("packaging._structures", "InfinityType"),
     ("packaging._structures", "NegativeInfinityType"),

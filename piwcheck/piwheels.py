@@ -42,22 +42,9 @@ class WheelFile:
     #: The tags in the filename; empty when it does not parse.
     tags: FrozenSet[Tag]
 
-    def __reduce__(self):
-        # A Tag keeps its hash, which differs from process to process:
-        # pickle the file without them and read them again on loading.
-        return _restore_file, tuple(getattr(self, n) for n in _FILE_STATE)
 
 
-_FILE_STATE = tuple(f.name for f in fields(WheelFile) if f.name != "tags")
-
-
-def _restore_file(*values) -> WheelFile:
-    """A pickled WheelFile (see its __reduce__)."""
-    f = object.__new__(WheelFile)
-    state = dict(zip(_FILE_STATE, values))
-    state["tags"] = _wheel_tags(state["filename"])
-    f.__dict__.update(state)
-    return f
+_FILE_FIELDS = tuple(f.name for f in fields(WheelFile) if f.name != "tags")
 
 
 @dataclass(frozen=True)
@@ -72,6 +59,34 @@ class Release:
     yanked: bool
     skip_reason: str
     files: Tuple[WheelFile, ...]
+
+    def __reduce__(self):
+        # Pickled as plain rows, read back in one loop (documents hold
+        # thousands of files), and without Tags: a Tag keeps its hash,
+        # which differs from process to process.
+        rows = tuple(tuple(getattr(f, n) for n in _FILE_FIELDS) +
+                     (_tag_triple(f.filename),) for f in self.files)
+        return _restore_release, (self.version, self.parsed, self.released,
+                                  self.prerelease, self.yanked,
+                                  self.skip_reason, rows)
+
+
+def _restore_release(version, parsed, released, prerelease, yanked,
+                     skip_reason, rows) -> Release:
+    """A pickled Release (see its __reduce__)."""
+    files = []
+    for row in rows:
+        f = object.__new__(WheelFile)
+        state = dict(zip(_FILE_FIELDS, row))
+        state["tags"] = _tags(row[-1]) if row[-1] else frozenset()
+        f.__dict__.update(state)
+        files.append(f)
+    release = object.__new__(Release)
+    release.__dict__.update(
+        version=version, parsed=parsed, released=released,
+        prerelease=prerelease, yanked=yanked, skip_reason=skip_reason,
+        files=tuple(files))
+    return release
 
 
 @dataclass(frozen=True)
@@ -124,16 +139,22 @@ def _tags(triple: str) -> FrozenSet[Tag]:
     return frozenset(parse_tag(triple))
 
 
-def _wheel_tags(filename: str) -> FrozenSet[Tag]:
-    """The tags of a wheel filename (name-ver[-build]-py-abi-plat.whl);
-    empty when it is not one.  Cheaper than parse_wheel_filename, which
-    also parses the version: documents hold thousands of files."""
+def _tag_triple(filename: str) -> str:
+    """'py-abi-plat' of a wheel filename (name-ver[-build]-py-abi-plat.whl);
+    '' when it is not one.  Cheaper than parse_wheel_filename, which also
+    parses the version: documents hold thousands of files."""
     if not filename.endswith(".whl"):
-        return frozenset()
+        return ""
     parts = filename[:-4].split("-")
     if len(parts) not in (5, 6) or not all(parts):
-        return frozenset()
-    return _tags("-".join(parts[-3:]))
+        return ""
+    return "-".join(parts[-3:])
+
+
+def _wheel_tags(filename: str) -> FrozenSet[Tag]:
+    """The tags of a wheel filename; empty when it is not one."""
+    triple = _tag_triple(filename)
+    return _tags(triple) if triple else frozenset()
 
 
 def _is_str_list(value: Any) -> bool:
