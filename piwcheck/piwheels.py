@@ -7,7 +7,7 @@ import re
 import time
 from dataclasses import dataclass, fields
 from functools import lru_cache
-from typing import Any, Dict, FrozenSet, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Optional, Set, Tuple
 
 from packaging.tags import Tag, parse_tag
 from packaging.utils import canonicalize_name
@@ -347,8 +347,9 @@ class Client:
         self.session.headers["User-Agent"] = "piwcheck"
         self.session.headers["Accept"] = "application/json"
         self._down: Optional[str] = None
-        #: url -> (body key, model) of documents met in this run.
+        #: url -> (body key, model) read by cached(), until fetched.
         self._seen: Dict[str, Tuple[bytes, Project]] = {}
+        self._fetched: Set[str] = set()
         self._lock = threading.Lock()
 
     def url(self, name: str) -> str:
@@ -372,7 +373,8 @@ class Client:
         if latest is None:
             return None
         with self._lock:
-            self._seen.setdefault(url, latest)
+            if url not in self._fetched:
+                self._seen.setdefault(url, latest)
         return latest[1]
 
     def fetch(self, name: str) -> Project:
@@ -538,15 +540,14 @@ class Client:
             return parse_project(self._decode(url, body, ctype), name)
         key = self.models.body_key(body)
         with self._lock:
-            seen = self._seen.get(url)
+            seen = self._seen.pop(url, None)
+            self._fetched.add(url)
         if seen and seen[0] == key:
             return seen[1]
         project = self.models.get(url, key)
         if project is None:
             project = parse_project(self._decode(url, body, ctype), name)
             self.models.set(url, key, project)
-        with self._lock:
-            self._seen[url] = (key, project)
         return project
 
     @staticmethod
