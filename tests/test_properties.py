@@ -76,15 +76,20 @@ def test_arbitrary_objects_with_real_field_names(doc):
         pass
 
 
-@given(st.sampled_from(PATHS), json_values)
-def test_real_document_with_one_value_replaced(path, value):
+def _replaced(path, value):
+    """The real document with the value at ``path`` replaced."""
     doc = copy.deepcopy(BASE)
     target = doc
     for key in path[:-1]:
         target = target[key]
     target[path[-1]] = value
+    return doc
+
+
+@given(st.sampled_from(PATHS), json_values)
+def test_real_document_with_one_value_replaced(path, value):
     try:
-        parse_project(doc, "cryptography")
+        parse_project(_replaced(path, value), "cryptography")
     except DataError:
         pass
 
@@ -133,11 +138,7 @@ def test_arbitrary_bytes_as_a_file(data):
 def test_models_survive_the_cache(path, value):
     """Whatever parses comes back from the model cache equal."""
     from piwcheck.cache import ModelCache
-    doc = copy.deepcopy(BASE)
-    target = doc
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = value
+    doc = _replaced(path, value)
     try:
         project = parse_project(doc, "cryptography")
     except DataError:
