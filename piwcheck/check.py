@@ -147,29 +147,33 @@ def check(requirements: Sequence[Requirement], target: Target, client,
     ``constraints`` narrow versions but add no packages."""
     entries = _gather(requirements, constraints, target)
     roots = list(entries)
+    early = _Early(client, target, pre, constraints) \
+        if deps and getattr(client, "can_prefetch", False) else None
     with ThreadPoolExecutor(max(1, workers)) as pool:
-        pending = {pool.submit(client.fetch, name): name
+        def start(name: str):
+            return pool.submit(_selection, client, name,
+                               entries[name].specifier, target, pre, early)
+        pending = {start(name): name
                    for name, e in entries.items() if e.status is None}
-        early = _Prefetch(pool, client, target, pre, constraints) \
-            if deps and getattr(client, "can_prefetch", False) else None
         if early:
             for name in list(pending.values()):
-                early.follow(name, entries[name].specifier, entries)
+                early.follow(pool, name, entries[name].specifier, entries)
         done_count = 0
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 entry = entries[pending.pop(future)]
                 done_count += 1
-                for dep in _settle(entry, future, target, pre, deps):
+                for dep in _settle(entry, future, deps):
                     if dep in entries:
                         if entry.name not in entries[dep].required_by:
                             entries[dep].required_by.append(entry.name)
                         continue
                     entries[dep] = _Entry(dep, required_by=[entry.name])
                     _constrain(entries[dep], constraints, target)
-                    started = early.take(dep) if early else None
-                    pending[started or pool.submit(client.fetch, dep)] = dep
+                    started = early and early.take(
+                        dep, entries[dep].specifier)
+                    pending[started or start(dep)] = dep
             if progress:
                 progress(done_count, done_count + len(pending))
         if early:
@@ -178,62 +182,95 @@ def check(requirements: Sequence[Requirement], target: Target, client,
     return _finish([entries[n] for n in order], target, client.index_url)
 
 
-class _Prefetch:
-    """Fetches started early, on the word of cached documents: with a
-    warm cache, the dependencies of a project are known before its own
-    revalidation comes back, so their requests need not wait for it.
-    The check uses only the fetches the fresh documents lead to."""
+def _selection(client, name: str, spec: SpecifierSet, target: Target,
+               pre: bool, early: Optional["_Early"]) -> Selection:
+    """Fetch ``name`` and select from it, in a worker thread, so only the
+    selection outlives the document.  When the document is the one the
+    cache had, the selection made from that early is kept."""
+    kept: List[Selection] = []
 
-    def __init__(self, pool, client, target: Target, pre: bool,
+    def unless() -> Optional[bytes]:
+        known = early.known.get(name) if early else None
+        if known is None or known[1] != spec:
+            return None
+        kept.append(known[2])
+        return known[0]
+
+    project = client.fetch(name, unless=unless if early else None)
+    if project is None:
+        return kept[-1]
+    return select(project, spec, target, pre)
+
+
+def _dependencies(sel: Selection) -> Tuple[str, ...]:
+    return (sel.file.pip_dependencies or ()) if sel.file else ()
+
+
+class _Early:
+    """Work done early on the word of cached documents: with a warm
+    cache, a project's dependencies are known before its revalidation
+    comes back, so their requests need not wait for it, and a document
+    that turns out unchanged is not read again.  The check uses only the
+    fetches the fresh documents lead to."""
+
+    def __init__(self, client, target: Target, pre: bool,
                  constraints: Sequence[Requirement]):
-        self.pool = pool
         self.client = client
         self.target = target
         self.pre = pre
         self.constraints = constraints
-        self.started: Dict[str, object] = {}
+        #: name -> (digest of the cached document, specifier, selection)
+        self.known: Dict[str, Tuple[bytes, SpecifierSet, Selection]] = {}
+        #: name -> (specifier, future) of fetches started early
+        self.started: Dict[str, Tuple[SpecifierSet, object]] = {}
 
-    def follow(self, name: str, specifier: SpecifierSet,
+    def follow(self, pool, name: str, spec: SpecifierSet,
                entries: Dict[str, _Entry]) -> None:
-        """Start fetching what the cached ``name`` depends on, and
-        onwards."""
-        todo = [(name, specifier)]
+        """Select from the cached ``name``; start fetching what it
+        depends on, and onwards."""
+        todo = [(name, spec)]
         while todo:
-            name, specifier = todo.pop()
-            project = self.client.cached(name)
-            if project is None:
+            name, spec = todo.pop()
+            cached = self.client.cached(name)
+            if cached is None:
                 continue
-            sel = select(project, specifier, self.target, self.pre)
-            for dep in (sel.file.pip_dependencies or ()) if sel.file else ():
+            sel = select(cached[1], spec, self.target, self.pre)
+            self.known[name] = (cached[0], spec, sel)
+            del cached  # only the selection is kept
+            for dep in _dependencies(sel):
                 try:
                     dep = canonical_name(dep)
                 except InputError:
                     continue
                 if dep in entries or dep in self.started:
                     continue
-                self.started[dep] = self.pool.submit(self.client.fetch, dep)
-                spec = SpecifierSet()
+                dep_spec = SpecifierSet()
                 for c in self.constraints:
                     if c.name == dep and c.status is None:
-                        spec &= c.specifier
-                todo.append((dep, spec))
+                        dep_spec &= c.specifier
+                self.started[dep] = (dep_spec, pool.submit(
+                    _selection, self.client, dep, dep_spec, self.target,
+                    self.pre, self))
+                todo.append((dep, dep_spec))
 
-    def take(self, name: str):
-        """The fetch of ``name`` started early, or None."""
-        return self.started.pop(name, None)
+    def take(self, name: str, spec: SpecifierSet):
+        """The fetch of ``name`` started early for ``spec``, or None."""
+        started = self.started.pop(name, None)
+        if started is None or started[0] != spec:
+            return None
+        return started[1]
 
     def cancel(self) -> None:
         """Drop what the check did not need (a changed document)."""
-        for future in self.started.values():
+        for _, future in self.started.values():
             future.cancel()
 
 
-def _settle(entry: _Entry, future, target: Target, pre: bool,
-            deps: bool) -> List[str]:
+def _settle(entry: _Entry, future, deps: bool) -> List[str]:
     """Record a fetched project's selection; return dependencies to
     follow."""
     try:
-        project = future.result()
+        sel = future.result()
     except NotFound as exc:
         entry.status, entry.reason = "not-found", str(exc)
         return []
@@ -242,15 +279,12 @@ def _settle(entry: _Entry, future, target: Target, pre: bool,
         if os.environ.get("DEBUG"):
             traceback.print_exception(type(exc), exc, exc.__traceback__)
         return []
-    sel = select(project, entry.specifier, target, pre)
     entry.selection = sel
     if deps and sel.file and sel.file.pip_dependencies is None:
         entry.warnings.append("piwheels does not list its dependencies: "
                               "they are unknown and were not checked")
-    if not (deps and sel.file and sel.file.pip_dependencies):
-        return []
     follow = []
-    for dep in sel.file.pip_dependencies:
+    for dep in _dependencies(sel) if deps else ():
         try:
             follow.append(canonical_name(dep))
         except InputError:

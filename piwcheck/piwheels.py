@@ -7,7 +7,7 @@ import re
 import time
 from dataclasses import dataclass, fields
 from functools import lru_cache
-from typing import Any, Dict, FrozenSet, Optional, Set, Tuple
+from typing import Any, Callable, FrozenSet, Optional, Tuple
 
 from packaging.tags import Tag, parse_tag
 from packaging.utils import canonicalize_name
@@ -347,9 +347,6 @@ class Client:
         self.session.headers["User-Agent"] = "piwcheck"
         self.session.headers["Accept"] = "application/json"
         self._down: Optional[str] = None
-        #: url -> (body key, model) read by cached(), until fetched.
-        self._seen: Dict[str, Tuple[bytes, Project]] = {}
-        self._fetched: Set[str] = set()
         self._lock = threading.Lock()
 
     def url(self, name: str) -> str:
@@ -363,28 +360,26 @@ class Client:
         the fresh ones arrive (there is a cache, and a network)."""
         return self.models is not None and not self.offline
 
-    def cached(self, name: str) -> Optional[Project]:
-        """The document as it was last parsed here, however old, asking
-        no one; None when there is none."""
+    def cached(self, name: str) -> Optional[Tuple[bytes, Project]]:
+        """(digest, model) of the document as it was last parsed here,
+        however old, asking no one; None when there is none."""
         if self.models is None:
             return None
-        url = self.url(name)
-        latest = self.models.latest(url)
-        if latest is None:
-            return None
-        with self._lock:
-            if url not in self._fetched:
-                self._seen.setdefault(url, latest)
-        return latest[1]
+        return self.models.latest(self.url(name))
 
-    def fetch(self, name: str) -> Project:
-        """The project document; NotFound, FetchError or DataError."""
+    def fetch(self, name: str,
+              unless: Optional[Callable[[], Optional[bytes]]] = None
+              ) -> Optional[Project]:
+        """The project document; NotFound, FetchError or DataError.
+        None when ``unless()`` gives the digest of the document fetched
+        (the caller has what it needs from the cached one)."""
         url = self.url(name)
         deadline = time.monotonic() + self.budget
         if self.offline:
             try:
                 return self._project(url, name,
-                                     *self._from_cache(url, deadline))
+                                     *self._from_cache(url, deadline),
+                                     unless=unless)
             except _Retry as exc:
                 raise FetchError(str(exc))
         attempt = 0
@@ -416,7 +411,7 @@ class Client:
                 time.sleep(wait)
                 continue
             try:
-                return self._project(url, name, body, ctype)
+                return self._project(url, name, body, ctype, unless)
             except DataError:
                 if not cached or fresh:
                     raise
@@ -532,18 +527,16 @@ class Client:
         _check_length(resp)
         return b"".join(chunks)
 
-    def _project(self, url: str, name: str, body: bytes,
-                 ctype: str) -> Project:
+    def _project(self, url: str, name: str, body: bytes, ctype: str,
+                 unless: Optional[Callable[[], Optional[bytes]]] = None
+                 ) -> Optional[Project]:
         """The model of ``body``: parsed before, or decoded and validated
-        now (and kept)."""
+        now (and kept); None when ``unless()`` names this body."""
         if self.models is None:
             return parse_project(self._decode(url, body, ctype), name)
         key = self.models.body_key(body)
-        with self._lock:
-            seen = self._seen.pop(url, None)
-            self._fetched.add(url)
-        if seen and seen[0] == key:
-            return seen[1]
+        if unless is not None and unless() == key:
+            return None
         project = self.models.get(url, key)
         if project is None:
             project = parse_project(self._decode(url, body, ctype), name)

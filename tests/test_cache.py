@@ -133,3 +133,21 @@ def test_models_are_good_in_another_process(server, tmp_path):
     assert outs[0] == outs[1] == outs[2]
     assert all(p["status"] == "ok" for p in outs[2])
     assert len(os.listdir(tmp_path / "c" / "model")) == 5  # cffi, pycparser
+
+
+def test_each_model_is_read_once_on_a_warm_run(server, capsys,
+                                               monkeypatch):
+    """Read early to follow dependencies, a model is not read again when
+    its document comes back unchanged."""
+    import piwcheck.cache as cache
+    _run(capsys, server, "cryptography")
+    loads = []
+    real = cache._ModelUnpickler.load
+    monkeypatch.setattr(cache._ModelUnpickler, "load",
+                        lambda self: loads.append(1) or real(self))
+    server.reset_log()
+    server.delay = 0.3  # the early reads are done before answers come
+    code, pkgs, err = _run(capsys, server, "cryptography")
+    assert code == 0 and err == ""
+    assert server.statuses == {304: 3}
+    assert len(loads) == 3
