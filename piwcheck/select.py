@@ -3,7 +3,7 @@
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -76,20 +76,28 @@ def _python_excluded(release: Release, target: Target) -> bool:
 
 
 def candidates(project: Project, spec: SpecifierSet, target: Target,
-               pre: bool = False) -> List[Release]:
-    """The releases pip would consider, newest first."""
+               pre: bool = False) -> Iterator[Release]:
+    """The releases pip would consider, newest first; lazily, as a
+    document may list hundreds and pip takes the first."""
     pinned = _pinned(spec)
-    found = [
-        r for r in project.releases
-        if r.parsed is not None
-        and spec.contains(r.parsed, prereleases=True)
-        and (pinned or not r.yanked)
-        and not _python_excluded(r, target)
-    ]
-    if not (pre or spec.prereleases):
-        finals = [r for r in found if not r.parsed.is_prerelease]
-        found = finals or found
-    return sorted(found, key=lambda r: r.parsed, reverse=True)
+
+    def considered(r: Release) -> bool:
+        return (spec.contains(r.parsed, prereleases=True)
+                and (pinned or not r.yanked)
+                and not _python_excluded(r, target))
+
+    ordered = sorted((r for r in project.releases if r.parsed is not None),
+                     key=lambda r: r.parsed, reverse=True)
+    if pre or spec.prereleases:
+        yield from filter(considered, ordered)
+        return
+    final = False
+    for r in ordered:
+        if not r.parsed.is_prerelease and considered(r):
+            final = True
+            yield r
+    if not final:  # only pre-releases match: pip takes them then
+        yield from filter(considered, ordered)
 
 
 def _why_none(project: Project, spec: SpecifierSet, target: Target) -> str:
@@ -134,9 +142,9 @@ def select(project: Project, spec: SpecifierSet, target: Target,
            pre: bool = False) -> Selection:
     """The release and wheel pip would take for ``spec``."""
     found = candidates(project, spec, target, pre)
-    if not found:
+    best = next(found, None)
+    if best is None:
         return Selection(None, None, _why_none(project, spec, target))
-    best = found[0]
     rank = target.tag_rank()
     warnings = []
     if best.yanked:
@@ -153,7 +161,7 @@ def select(project: Project, spec: SpecifierSet, target: Target,
                     target.abi))
         return Selection(best, chosen, warnings=tuple(warnings))
     reason = why_no_wheel(best, target)
-    for older in found[1:]:
+    for older in found:
         older_files = usable_files(older, target, rank)
         if older_files:
             return Selection(best, None, reason, older, older_files[0],
