@@ -148,7 +148,7 @@ def check(requirements: Sequence[Requirement], target: Target, client,
     entries = _gather(requirements, constraints, target)
     roots = list(entries)
     early = _Early(client, target, pre, constraints) \
-        if deps and getattr(client, "can_prefetch", False) else None
+        if deps and client.can_prefetch else None
     with ThreadPoolExecutor(max(1, workers)) as pool:
         def start(name: str):
             return pool.submit(_selection, client, name,
@@ -190,7 +190,7 @@ def _selection(client, name: str, spec: SpecifierSet, target: Target,
     kept: List[Selection] = []
 
     def unless() -> Optional[bytes]:
-        known = early.known.get(name) if early else None
+        known = early.known.get(name)
         if known is None or known[1] != spec:
             return None
         kept.append(known[2])
@@ -244,14 +244,15 @@ class _Early:
                     continue
                 if dep in entries or dep in self.started:
                     continue
-                dep_spec = SpecifierSet()
-                for c in self.constraints:
-                    if c.name == dep and c.status is None:
-                        dep_spec &= c.specifier
-                self.started[dep] = (dep_spec, pool.submit(
-                    _selection, self.client, dep, dep_spec, self.target,
-                    self.pre, self))
-                todo.append((dep, dep_spec))
+                entry = _Entry(dep)  # the specifier its entry will get
+                try:
+                    _constrain(entry, self.constraints, self.target)
+                except InputError:
+                    continue  # said when (if) the check reaches it
+                self.started[dep] = (entry.specifier, pool.submit(
+                    _selection, self.client, dep, entry.specifier,
+                    self.target, self.pre, self))
+                todo.append((dep, entry.specifier))
 
     def take(self, name: str, spec: SpecifierSet):
         """The fetch of ``name`` started early for ``spec``, or None."""
