@@ -21,6 +21,8 @@ import packaging
 from cachecontrol.cache import BaseCache
 from cachecontrol.serialize import Serializer
 
+from .piwheels import Project, Release, WheelFile
+
 
 def _write(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically; give up quietly."""
@@ -107,8 +109,6 @@ class _ModelUnpickler(pickle.Unpickler):
 def _stamp() -> bytes:
     """What an entry must have been written by: these model classes,
     this packaging and this Python; anything else is a miss."""
-    from .piwheels import Project, Release, WheelFile
-
     shape = [(c.__name__, [f.name for f in dataclasses.fields(c)])
              for c in (Project, Release, WheelFile)]
     text = repr((shape, packaging.__version__, sys.version_info[:2]))
@@ -144,8 +144,6 @@ class ModelCache:
     def latest(self, url: str):
         """(body key, model) of the last body parsed for ``url``, or
         None."""
-        from .piwheels import Project
-
         try:
             with open(self._path(url), "rb") as f:
                 data = f.read()

@@ -43,7 +43,6 @@ class WheelFile:
     tags: FrozenSet[Tag]
 
 
-
 _FILE_FIELDS = tuple(f.name for f in fields(WheelFile) if f.name != "tags")
 
 
@@ -78,7 +77,7 @@ def _restore_release(version, parsed, released, prerelease, yanked,
     for row in rows:
         f = object.__new__(WheelFile)
         state = dict(zip(_FILE_FIELDS, row))
-        state["tags"] = _tags(row[-1]) if row[-1] else frozenset()
+        state["tags"] = _tags(row[-1])
         f.__dict__.update(state)
         files.append(f)
     release = object.__new__(Release)
@@ -136,7 +135,8 @@ def _str_list(obj: dict, key: str, where: str, optional: bool = False):
 
 @lru_cache(maxsize=None)
 def _tags(triple: str) -> FrozenSet[Tag]:
-    return frozenset(parse_tag(triple))
+    """The tags of a 'py-abi-plat' triple; none for ''."""
+    return frozenset(parse_tag(triple)) if triple else frozenset()
 
 
 def _tag_triple(filename: str) -> str:
@@ -153,8 +153,7 @@ def _tag_triple(filename: str) -> str:
 
 def _wheel_tags(filename: str) -> FrozenSet[Tag]:
     """The tags of a wheel filename; empty when it is not one."""
-    triple = _tag_triple(filename)
-    return _tags(triple) if triple else frozenset()
+    return _tags(_tag_triple(filename))
 
 
 def _is_str_list(value: Any) -> bool:

@@ -10,6 +10,7 @@ connection that is."""
 import socket
 import threading
 import time
+from functools import lru_cache
 
 _local = threading.local()
 _classes: dict = {}
@@ -86,6 +87,7 @@ def _watch_manager(manager):
     return manager
 
 
+@lru_cache(maxsize=None)
 def watched(adapter_class):
     """A subclass of a requests adapter class whose connections, direct
     or through a proxy, a Watchdog can shut."""
