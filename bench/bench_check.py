@@ -126,8 +126,8 @@ def cache_run(server, runner, req, common, folder, runs, label, jobs=16):
     conditional requests (every document is revalidated)."""
     cache = os.path.join(folder, "cache")
     shutil.rmtree(cache, ignore_errors=True)
-    args = [a for a in common if a != "--no-cache"] + [
-        "--cache-dir", runner.path(cache)]
+    base = [a for a in common if a != "--no-cache"]
+    args = base + ["--cache-dir", runner.path(cache)]
     req = runner.path(req)
     server.reset_log()
     cold, _, _ = timed(runner.cmd(*args, "-r", req), 1)
@@ -137,8 +137,8 @@ def cache_run(server, runner, req, common, folder, runs, label, jobs=16):
     warm_counts = {k: v // runs for k, v in server.statuses.items()}
     # start-up: the same run with a cache that has nothing, offline
     empty = runner.path(os.path.join(folder, "empty-cache"))
-    start, _, _ = timed(runner.cmd(*[a for a in args if a != runner.path(
-        cache)], empty, "--offline", "-r", req), runs, codes=(3,))
+    start, _, _ = timed(runner.cmd(*base, "--cache-dir", empty, "--offline",
+                                   "-r", req), runs, codes=(3,))
     rounds = math.ceil(sum(warm_counts.values()) / jobs)
     floor = start + rounds * server.delay
     print("cache, 40 requirements, {}: cold {:.2f} s, warm {:.2f} s "
