@@ -21,7 +21,7 @@ import packaging
 from cachecontrol.cache import BaseCache
 from cachecontrol.serialize import Serializer
 
-from .piwheels import Project, Release, WheelFile
+from .model import File, Project, Release
 
 
 def _write(path: str, data: bytes) -> None:
@@ -90,8 +90,8 @@ class SafeSerializer(Serializer):
 
 #: The only classes a model entry may build.
 _MODEL_CLASSES = {
-    ("piwcheck.piwheels", "Project"), ("piwcheck.piwheels", "Release"),
-    ("piwcheck.piwheels", "_restore_release"),
+    ("piwcheck.model", "Project"), ("piwcheck.model", "Release"),
+    ("piwcheck.model", "_restore_release"),
     ("packaging.version", "Version"), ("packaging.version", "_Version"),
     ("packaging._structures", "InfinityType"),
     ("packaging._structures", "NegativeInfinityType"),
@@ -110,7 +110,7 @@ def _stamp() -> bytes:
     """What an entry must have been written by: these model classes,
     this packaging and this Python; anything else is a miss."""
     shape = [(c.__name__, [f.name for f in dataclasses.fields(c)])
-             for c in (Project, Release, WheelFile)]
+             for c in (Project, Release, File)]
     text = repr((shape, packaging.__version__, sys.version_info[:2]))
     return ("piwcheck-model " + hashlib.sha256(
         text.encode()).hexdigest()[:16] + "\n").encode()

@@ -14,73 +14,11 @@ from packaging.specifiers import SpecifierSet
 from . import apt
 from .errors import (EXIT_ACTION, EXIT_OK, EXIT_UNREACHABLE, FetchError,
                      InputError, NotFound)
-from .piwheels import WheelFile, canonical_name
+from .model import AptDependency, PackageResult, Report
+from .names import canonical_name
 from .requirements import Requirement
 from .select import Selection, builder_release, select
 from .target import Target
-
-#: Statuses that mean the user has something to do.
-ACTION_STATUSES = ("missing-apt", "no-wheel", "not-found")
-STATUSES = ("ok",) + ACTION_STATUSES + ("error", "skipped", "unsupported")
-
-
-@dataclass(frozen=True)
-class AptDependency:
-    """An apt package a wheel needs; None where it was not checked."""
-
-    name: str
-    installed: Optional[bool]
-    known_to_apt: Optional[bool]
-
-
-@dataclass(frozen=True)
-class PackageResult:
-    """The outcome for one project."""
-
-    requirement: str
-    name: str
-    status: str
-    version: Optional[str] = None
-    file: Optional[WheelFile] = None
-    apt_dependencies: Tuple[AptDependency, ...] = ()
-    #: None when piwheels does not say.
-    pip_dependencies: Optional[Tuple[str, ...]] = ()
-    warnings: Tuple[str, ...] = ()
-    reason: Optional[str] = None
-    source: Tuple[str, ...] = ()
-    required_by: Tuple[str, ...] = ()
-    fallback_version: Optional[str] = None
-    fallback_file: Optional[WheelFile] = None
-
-
-@dataclass(frozen=True)
-class Report:
-    """Everything the renderers show."""
-
-    target: Target
-    index_url: str
-    packages: Tuple[PackageResult, ...]
-    notes: Tuple[str, ...]
-    apt_install: Tuple[str, ...]
-    apt_command: Optional[str]
-
-    def counts(self) -> Dict[str, int]:
-        """How many packages have each status."""
-        counts = {status: 0 for status in STATUSES}
-        for pkg in self.packages:
-            counts[pkg.status] += 1
-        return counts
-
-    @property
-    def exit_code(self) -> int:
-        """3 if any package failed, else 1 if any needs action, else 0."""
-        statuses = {p.status for p in self.packages}
-        if "error" in statuses:
-            return EXIT_UNREACHABLE
-        if statuses & set(ACTION_STATUSES):
-            return EXIT_ACTION
-        return EXIT_OK
-
 
 @dataclass
 class _Entry:
@@ -139,19 +77,19 @@ def _gather(requirements: Sequence[Requirement],
     return entries
 
 
-def check(requirements: Sequence[Requirement], target: Target, client,
+def check(requirements: Sequence[Requirement], target: Target, index,
           pre: bool = False, deps: bool = True, workers: int = 8,
           progress: Optional[Callable[[int, int], None]] = None,
           constraints: Sequence[Requirement] = ()) -> Report:
-    """Check ``requirements`` for ``target`` against ``client``'s index;
+    """Check ``requirements`` for ``target`` against ``index``;
     ``constraints`` narrow versions but add no packages."""
     entries = _gather(requirements, constraints, target)
     roots = list(entries)
-    early = _Early(client, target, pre, constraints) \
-        if deps and client.can_prefetch else None
+    early = _Early(index, target, pre, constraints) \
+        if deps and index.transport.can_prefetch else None
     with ThreadPoolExecutor(max(1, workers)) as pool:
         def start(name: str):
-            return pool.submit(_selection, client, name,
+            return pool.submit(_selection, index, name,
                                entries[name].specifier, target, pre, early)
         pending = {start(name): name
                    for name, e in entries.items() if e.status is None}
@@ -179,10 +117,10 @@ def check(requirements: Sequence[Requirement], target: Target, client,
         if early:
             early.cancel()
     order = roots + sorted(n for n in entries if n not in roots)
-    return _finish([entries[n] for n in order], target, client.index_url)
+    return _finish([entries[n] for n in order], target, index.site)
 
 
-def _selection(client, name: str, spec: SpecifierSet, target: Target,
+def _selection(index, name: str, spec: SpecifierSet, target: Target,
                pre: bool, early: Optional["_Early"]) -> Selection:
     """Fetch ``name`` and select from it, in a worker thread, so only the
     selection outlives the document.  When the document is the one the
@@ -196,7 +134,7 @@ def _selection(client, name: str, spec: SpecifierSet, target: Target,
         kept.append(known[2])
         return known[0]
 
-    project = client.fetch(name, unless=unless if early else None)
+    project = index.fetch(name, unless=unless if early else None)
     if project is None:
         return kept[-1]
     return select(project, spec, target, pre)
@@ -213,9 +151,9 @@ class _Early:
     that turns out unchanged is not read again.  The check uses only the
     fetches the fresh documents lead to."""
 
-    def __init__(self, client, target: Target, pre: bool,
+    def __init__(self, index, target: Target, pre: bool,
                  constraints: Sequence[Requirement]):
-        self.client = client
+        self.index = index
         self.target = target
         self.pre = pre
         self.constraints = constraints
@@ -231,7 +169,7 @@ class _Early:
         todo = [(name, spec)]
         while todo:
             name, spec = todo.pop()
-            cached = self.client.cached(name)
+            cached = self.index.cached(name)
             if cached is None:
                 continue
             sel = select(cached[1], spec, self.target, self.pre)
@@ -250,7 +188,7 @@ class _Early:
                 except InputError:
                     continue  # said when (if) the check reaches it
                 self.started[dep] = (entry.specifier, pool.submit(
-                    _selection, self.client, dep, entry.specifier,
+                    _selection, self.index, dep, entry.specifier,
                     self.target, self.pre, self))
                 todo.append((dep, entry.specifier))
 

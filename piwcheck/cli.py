@@ -172,23 +172,23 @@ def _requirements(args):
     return reqs + parsed.requirements, parsed
 
 
-def _client(args, parser):
+def _transport(args, parser):
     from .cache import default_dir
     from .errors import CacheError
-    from .piwheels import Client
+    from .transport import Transport
 
     if args.offline and args.no_cache:
         parser.error("--offline needs the cache: drop --no-cache")
     cache_dir = None if args.no_cache else (args.cache_dir or default_dir())
     try:
-        return Client(args.index_url, timeout=args.timeout, pool=args.jobs,
-                      cache_dir=cache_dir, offline=args.offline)
+        return Transport(timeout=args.timeout, pool=args.jobs,
+                         cache_dir=cache_dir, offline=args.offline)
     except CacheError as exc:
         if args.cache_dir or args.offline:
             raise
         print("piwcheck: warning: {}; going on without it".format(exc),
               file=sys.stderr)
-        return Client(args.index_url, timeout=args.timeout, pool=args.jobs)
+        return Transport(timeout=args.timeout, pool=args.jobs)
 
 
 def run(args, parser) -> int:
@@ -206,11 +206,13 @@ def run(args, parser) -> int:
     if args.verbose:
         for note in parsed.notes:
             print("piwcheck: " + clean(note), file=sys.stderr)
-    client = _client(args, parser)
+    from .indexes.piwheels import PiwheelsIndex
+
+    index = PiwheelsIndex(args.index_url, _transport(args, parser))
     tgt = _target(args, parser)
     show, clear = _progress(args)
     try:
-        report = check(reqs, tgt, client, pre=args.pre or parsed.pre,
+        report = check(reqs, tgt, index, pre=args.pre or parsed.pre,
                        deps=not args.no_deps, workers=args.jobs,
                        progress=show, constraints=parsed.constraints)
     finally:

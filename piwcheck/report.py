@@ -5,8 +5,7 @@ import json
 import re
 from typing import List, Optional
 
-from .check import PackageResult, Report
-from .piwheels import WheelFile
+from .model import File as WheelFile, PackageResult, Report
 from .select import builder_release
 
 JSON_VERSION = 1

@@ -13,7 +13,7 @@ from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from .errors import InputError
-from .piwheels import canonical_name
+from .names import canonical_name
 
 
 @dataclass(frozen=True)

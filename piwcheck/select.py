@@ -7,7 +7,7 @@ from typing import Iterator, List, Optional, Tuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from .piwheels import Project, Release, WheelFile
+from .model import File as WheelFile, Project, Release
 from .target import (BUILDER_RELEASES, PIWHEELS_PLATFORMS, Target,
                      machine_arch)
 

@@ -4,7 +4,7 @@
 import json
 import os
 
-from piwcheck.piwheels import parse_project
+from piwcheck.indexes.piwheels import parse_project
 from piwcheck.target import described_target, local_target
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")

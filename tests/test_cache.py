@@ -100,12 +100,12 @@ def _run(capsys, server, *args):
 
 def test_unchanged_documents_are_not_parsed_again(server, capsys,
                                                   monkeypatch):
-    import piwcheck.piwheels as piwheels
+    import piwcheck.indexes.piwheels as piwheels
     parsed = []
     real = piwheels.parse_project
     monkeypatch.setattr(piwheels, "parse_project",
-                        lambda doc, name: parsed.append(name) or
-                        real(doc, name))
+                        lambda doc, name, index="": parsed.append(name) or
+                        real(doc, name, index))
     code, first, _ = _run(capsys, server, "cryptography", "numpy")
     assert len(parsed) == 4
     del parsed[:]

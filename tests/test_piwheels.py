@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The JSON model and the HTTP client (piwcheck.piwheels)."""
+"""The piwheels JSON reader (piwcheck.indexes.piwheels) over the shared
+transport."""
 
 import copy
 import json
@@ -10,8 +11,15 @@ import pytest
 
 from helpers import DATA, load
 from piwcheck.errors import DataError, FetchError, InputError, NotFound
-from piwcheck.piwheels import (Client, canonical_name, normalise_index_url,
-                               parse_project)
+from piwcheck.indexes.piwheels import (PiwheelsIndex, normalise_site_url,
+                                       parse_project)
+from piwcheck.names import canonical_name
+from piwcheck.transport import Transport
+
+
+def Client(url, timeout=10.0):
+    """The piwheels reader for ``url`` over a transport of its own."""
+    return PiwheelsIndex(url, Transport(timeout=timeout))
 
 
 def raw(name):
@@ -103,12 +111,12 @@ def test_names_that_cannot_reach_a_url(name):
     ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
 ])
 def test_index_url(url, norm):
-    assert normalise_index_url(url) == norm
+    assert normalise_site_url(url) == norm
 
 
 def test_bad_index_url():
     with pytest.raises(InputError):
-        normalise_index_url("ftp://x")
+        normalise_site_url("ftp://x")
 
 
 def test_fetch(server):

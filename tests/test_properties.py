@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from piwcheck.errors import DataError, InputError  # noqa: E402
-from piwcheck.piwheels import parse_project  # noqa: E402
+from piwcheck.indexes.piwheels import parse_project  # noqa: E402
 from piwcheck.reqfile import Reader  # noqa: E402
 from piwcheck.requirements import parse_line  # noqa: E402
 

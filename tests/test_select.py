@@ -134,7 +134,7 @@ def test_aarch64_reason_says_pip_uses_pypi():
 
 
 def test_other_platform_reason():
-    from piwcheck.piwheels import parse_project
+    from piwcheck.indexes.piwheels import parse_project
     doc = {"releases": {"1.0": {"files": {
         "x-1.0-cp311-cp311-linux_armv6l.whl": {
             "file_url": "u", "filehash": "h", "filesize": 1,

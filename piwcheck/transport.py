@@ -1,0 +1,336 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""One HTTP session for every index: timeouts, retries, a time budget per
+document enforced by a watchdog, a size cap, the persistent cache, and
+requests' errors translated into piwcheck's."""
+
+import re
+import time
+from typing import Any, Callable, Dict, Optional, Tuple
+from urllib.parse import urlsplit
+
+from . import DEFAULT_TIMEOUT
+from .errors import CacheError, DataError, FetchError, NotFound
+from .watchdog import Watchdog, watched
+
+#: Largest document accepted; real ones are a few MB.
+MAX_BYTES = 64 * 1000 * 1000
+
+#: Seconds past a document's deadline before its connection is shut.
+WATCHDOG_GRACE = 0.5
+
+#: Most tries for one document (the first and three retries).
+MAX_ATTEMPTS = 4
+
+#: parse(body, content type) -> model; DataError when it is not one.
+Parse = Callable[[bytes, str], Any]
+
+
+class _Retry(Exception):
+    """A failure worth another try; ``after`` is what the server asked
+    for; ``unreachable`` marks failures that say the site is down."""
+
+    def __init__(self, message: str, after: Optional[float] = None,
+                 unreachable: bool = False):
+        super().__init__(message)
+        self.after = after
+        self.unreachable = unreachable
+
+
+def _retry_after(value: Optional[str]) -> Optional[float]:
+    """Seconds from a Retry-After header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    import email.utils
+
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _check_length(resp) -> None:
+    """A body shorter than its Content-Length was cut short (urllib3 1.x
+    does not check this itself)."""
+    expected = resp.headers.get("Content-Length", "")
+    tell = getattr(resp.raw, "tell", None)
+    if not expected.isdigit() or tell is None:
+        return
+    got = tell()
+    if isinstance(got, int) and got < int(expected):
+        raise _Retry("{}: the answer was cut short ({} of {} bytes)".format(
+            resp.url, got, expected))
+
+
+def site(url: str) -> str:
+    """scheme://host[:port] of ``url``."""
+    parts = urlsplit(url)
+    return "{}://{}".format(parts.scheme, parts.netloc)
+
+
+class Transport:
+    """Fetches documents over one pooled HTTP session, with retries, a
+    time budget per document, a size cap and, given a ``cache_dir``, a
+    persistent HTTP cache that also keeps each document's parsed model."""
+
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT, pool: int = 16,
+                 max_bytes: int = MAX_BYTES,
+                 cache_dir: Optional[str] = None, offline: bool = False):
+        import threading
+
+        import requests
+
+        self.timeout = timeout
+        #: Seconds one document may take, all tries and waits included.
+        self.budget = 3 * timeout
+        self.max_bytes = max_bytes
+        self.offline = offline
+        self.cache = None
+        self.models = None
+        self.session = requests.Session()
+        if cache_dir:
+            from cachecontrol import CacheControlAdapter
+
+            from .cache import DirCache, ModelCache, SafeSerializer
+
+            try:
+                self.cache = DirCache(cache_dir)
+                self.models = ModelCache(cache_dir)
+            except OSError as exc:
+                raise CacheError("cache {}: {}".format(
+                    cache_dir, exc.strerror or exc))
+            adapter = watched(CacheControlAdapter)(
+                cache=self.cache, serializer=SafeSerializer(),
+                pool_connections=pool, pool_maxsize=pool)
+        else:
+            adapter = watched(requests.adapters.HTTPAdapter)(
+                pool_connections=pool, pool_maxsize=pool)
+        self.adapter = adapter
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers["User-Agent"] = "piwcheck"
+        #: site -> why it is taken to be down
+        self._down: Dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def can_prefetch(self) -> bool:
+        """Whether cached documents can tell what to fetch next before
+        the fresh ones arrive (there is a cache, and a network)."""
+        return self.models is not None and not self.offline
+
+    def cached(self, url: str) -> Optional[Tuple[bytes, Any]]:
+        """(digest, model) of the document at ``url`` as it was last
+        parsed here, however old, asking no one; None when there is
+        none."""
+        if self.models is None:
+            return None
+        return self.models.latest(url)
+
+    def down(self, url: str) -> Optional[str]:
+        """Why the site of ``url`` is taken to be down, or None."""
+        with self._lock:
+            return self._down.get(site(url))
+
+    def fetch(self, url: str, parse: Parse, accept: str,
+              unless: Optional[Callable[[], Optional[bytes]]] = None
+              ) -> Any:
+        """The model of the document at ``url``; NotFound (a 404),
+        FetchError or DataError.  None when ``unless()`` gives the digest
+        of the document fetched (the caller has what it needs from the
+        cached one)."""
+        deadline = time.monotonic() + self.budget
+        if self.offline:
+            try:
+                return self._model(url, *self._from_cache(url, accept,
+                                                          deadline),
+                                   parse, unless)
+            except _Retry as exc:
+                raise FetchError(str(exc))
+        attempt = 0
+        fresh = False
+        while True:
+            down = self.down(url)
+            if down:
+                raise FetchError("{} (not tried again)".format(down))
+            attempt += 1
+            try:
+                body, ctype, cached = self._get(url, accept, deadline,
+                                                fresh)
+            except _Retry as exc:
+                wait = exc.after if exc.after is not None else min(
+                    0.5 * 2 ** (attempt - 1), 4.0)
+                left = deadline - time.monotonic()
+                if attempt >= MAX_ATTEMPTS or wait >= left:
+                    message = str(exc)
+                    if exc.after is not None and exc.after >= left:
+                        message += " (asked to wait {} s, more than the " \
+                                   "{} s left)".format(secs(exc.after),
+                                                       secs(left))
+                    elif attempt > 1:
+                        message += " ({} tries)".format(attempt)
+                    if exc.unreachable:
+                        with self._lock:
+                            self._down[site(url)] = message
+                    raise FetchError(message)
+                time.sleep(wait)
+                continue
+            try:
+                return self._model(url, body, ctype, parse, unless)
+            except DataError:
+                if not cached or fresh:
+                    raise
+                fresh = True  # a damaged cache entry: fetch it anew
+                attempt -= 1
+
+    def _get(self, url: str, accept: str, deadline: float, fresh: bool):
+        """One try: (body, content type, whether it came from the
+        cache).  A watchdog shuts the connection when the deadline
+        passes, however slowly the server sends headers or body."""
+        import requests
+
+        left = deadline - time.monotonic()
+        timeout = max(0.1, min(self.timeout, left))
+        headers = {"Accept": accept}
+        if fresh:
+            headers["Cache-Control"] = "no-cache"
+        # A backstop: the socket timeouts below end at the deadline too,
+        # and say more when they fire, so the watchdog waits a moment.
+        dog = Watchdog(deadline + WATCHDOG_GRACE)
+        try:
+            with dog, self.session.get(url, timeout=(timeout, timeout),
+                                       stream=True,
+                                       headers=headers) as resp:
+                code = resp.status_code
+                if code == 404:
+                    raise NotFound("{} answered 404".format(url))
+                if code == 429 or 500 <= code < 600:
+                    raise _Retry("{} answered HTTP {}".format(url, code),
+                                 _retry_after(resp.headers.get(
+                                     "Retry-After")))
+                if code != 200:
+                    raise FetchError("{} answered HTTP {}".format(url, code))
+                body = self._read(resp, deadline)
+                if dog.expired.is_set():
+                    raise self._late(url)
+                return (body, resp.headers.get("Content-Type", ""),
+                        bool(getattr(resp, "from_cache", False)))
+        except (requests.exceptions.RequestException, OSError,
+                _Retry) as exc:
+            if dog.expired.is_set():
+                raise self._late(url)
+            if isinstance(exc, _Retry):
+                raise
+            raise self._translate(exc, url)
+
+    def _late(self, url: str) -> FetchError:
+        return FetchError("{}: the answer took longer than {} s".format(
+            url, secs(self.budget)))
+
+    def _translate(self, exc: Exception, url: str) -> Exception:
+        """The FetchError, DataError or _Retry a requests error means."""
+        import requests.exceptions as rex
+
+        if isinstance(exc, rex.ConnectTimeout):
+            return _Retry("cannot reach {}: no connection within {} s"
+                          .format(url, secs(self.timeout)),
+                          unreachable=True)
+        if isinstance(exc, rex.ReadTimeout):
+            return _Retry("{}: no answer within {} s".format(
+                url, secs(self.timeout)), unreachable=True)
+        if isinstance(exc, rex.SSLError):
+            return FetchError("{}: TLS failed: {}".format(url, short(exc)))
+        if isinstance(exc, rex.ProxyError):
+            return _Retry("cannot reach {} through the proxy: {}".format(
+                url, short(exc)), unreachable=True)
+        if isinstance(exc, rex.TooManyRedirects):
+            return FetchError("{}: too many redirects (a redirect "
+                              "loop?)".format(url))
+        if isinstance(exc, rex.ContentDecodingError):
+            return DataError("{}: the answer does not decode (bad gzip "
+                             "data)".format(url))
+        if isinstance(exc, rex.ChunkedEncodingError):
+            return _Retry("{}: the answer was cut short ({})".format(
+                url, short(exc)))
+        if isinstance(exc, (rex.ConnectionError, OSError)):
+            reason = short(exc)
+            if "reset" in reason.lower() or "aborted" in reason.lower():
+                return _Retry("{}: the connection was reset".format(url))
+            return _Retry("cannot reach {}: {}".format(url, reason),
+                          unreachable=True)
+        return FetchError("{}: {}".format(url, short(exc)))
+
+    def _from_cache(self, url: str, accept: str, deadline: float):
+        """--offline: the cached answer, however old; FetchError when
+        there is none."""
+        import requests
+
+        if self.cache is None:
+            raise FetchError("not in cache (there is no cache)")
+        request = self.session.prepare_request(requests.Request(
+            "GET", url, headers={"Accept": accept}))
+        controller = self.adapter.controller
+        data = self.cache.get(controller.cache_url(url))
+        cached = controller.serializer.loads(request, data) if data else None
+        if cached is None:
+            raise FetchError("not in cache")
+        resp = requests.adapters.HTTPAdapter.build_response(
+            self.adapter, request, cached)
+        return self._read(resp, deadline), resp.headers.get(
+            "Content-Type", "")
+
+    def _read(self, resp, deadline: float) -> bytes:
+        """The body, within the size cap and the deadline."""
+        chunks = []
+        size = 0
+        for chunk in resp.iter_content(65536):
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise FetchError("{}: the answer is larger than {} MB"
+                                 .format(resp.url, self.max_bytes // 1000000))
+            if time.monotonic() > deadline:
+                raise self._late(resp.url)
+            chunks.append(chunk)
+        _check_length(resp)
+        return b"".join(chunks)
+
+    def _model(self, url: str, body: bytes, ctype: str, parse: Parse,
+               unless: Optional[Callable[[], Optional[bytes]]] = None
+               ) -> Any:
+        """The model of ``body``: parsed before, or parsed now (and
+        kept); None when ``unless()`` names this body."""
+        if self.models is None:
+            return parse(body, ctype)
+        key = self.models.body_key(body)
+        if unless is not None and unless() == key:
+            return None
+        model = self.models.get(url, key)
+        if model is None:
+            model = parse(body, ctype)
+            self.models.set(url, key, model)
+        return model
+
+
+def secs(seconds: float) -> str:
+    """Seconds for a message: 30, 2.5, 0.3."""
+    return "{:.1f}".format(seconds).rstrip("0").rstrip(".") or "0"
+
+
+def short(exc: BaseException) -> str:
+    """The innermost, most telling part of a requests/urllib3 error."""
+    text = str(exc)
+    match = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
+    if match:
+        return match.group(1).strip()
+    match = re.search(r"(Connection (?:refused|reset[^'\")]*|aborted))", text)
+    if match:
+        return match.group(1)
+    match = re.search(r"(certificate verify failed[^'\")]*)", text)
+    if match:
+        return match.group(1).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
