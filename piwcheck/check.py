@@ -14,7 +14,7 @@ from packaging.specifiers import SpecifierSet
 from . import apt
 from .errors import (EXIT_ACTION, EXIT_OK, EXIT_UNREACHABLE, FetchError,
                      InputError, NotFound)
-from .model import AptDependency, PackageResult, Report
+from .model import AptDependency, PackageResult, Report, Status
 from .names import canonical_name
 from .requirements import Requirement
 from .select import Selection, builder_release, select
@@ -28,7 +28,7 @@ class _Entry:
     specifier: SpecifierSet = field(default_factory=SpecifierSet)
     constrained_by: List[str] = field(default_factory=list)
     selection: Optional[Selection] = None
-    status: Optional[str] = None
+    status: Optional[Status] = None
     reason: Optional[str] = None
     warnings: List[str] = field(default_factory=list)
 
@@ -62,11 +62,12 @@ def _gather(requirements: Sequence[Requirement],
         entry.requirements.append(req)
     for entry in entries.values():
         live = [r for r in entry.requirements if _applies(r, target)]
-        unsupported = [r for r in live if r.status == "unsupported"]
+        unsupported = [r for r in live if r.status == Status.UNSUPPORTED]
         if unsupported:
-            entry.status, entry.reason = "unsupported", unsupported[0].reason
+            entry.status = Status.UNSUPPORTED
+            entry.reason = unsupported[0].reason
         elif not live:
-            entry.status = "skipped"
+            entry.status = Status.SKIPPED
             entry.reason = "marker is false for this target: {}".format(
                 "; ".join(str(r.marker) for r in entry.requirements))
         else:
@@ -211,10 +212,10 @@ def _settle(entry: _Entry, future, deps: bool) -> List[str]:
     try:
         sel = future.result()
     except NotFound as exc:
-        entry.status, entry.reason = "not-found", str(exc)
+        entry.status, entry.reason = Status.NOT_FOUND, str(exc)
         return []
     except (FetchError, InputError) as exc:
-        entry.status, entry.reason = "error", str(exc)
+        entry.status, entry.reason = Status.ERROR, str(exc)
         if os.environ.get("DEBUG"):
             traceback.print_exception(type(exc), exc, exc.__traceback__)
         return []
@@ -279,7 +280,7 @@ def _result(e: _Entry, installed: Optional[Dict[str, bool]],
     version = sel.release.version if sel.release else None
     if sel.file is None:
         return PackageResult(
-            status="no-wheel", version=version, reason=sel.reason,
+            status=Status.NO_WHEEL, version=version, reason=sel.reason,
             warnings=tuple(warnings),
             fallback_version=sel.fallback.version if sel.fallback else None,
             fallback_file=sel.fallback_file, **common)
@@ -302,7 +303,7 @@ def _result(e: _Entry, installed: Optional[Dict[str, bool]],
                     builder_release(sel.file.builder_abi)))
     missing = any(d.installed is False for d in deps)
     return PackageResult(
-        status="missing-apt" if missing else "ok", version=version,
+        status=Status.MISSING_APT if missing else Status.OK, version=version,
         file=sel.file, apt_dependencies=tuple(deps),
         pip_dependencies=sel.file.pip_dependencies,
         warnings=tuple(warnings), **common)

@@ -194,6 +194,7 @@ def _transport(args, parser):
 def run(args, parser) -> int:
     """Check what ``args`` ask for; print the report; the exit code."""
     from .check import check
+    from .model import Status
     from .report import clean, render_json, render_text
 
     if args.timeout <= 0:
@@ -220,7 +221,7 @@ def run(args, parser) -> int:
             clear()
     if not args.quiet:
         for pkg in report.packages:
-            if pkg.status == "error":
+            if pkg.status is Status.ERROR:
                 print("piwcheck: {}: {}".format(pkg.name, clean(pkg.reason)),
                       file=sys.stderr)
     if args.json:

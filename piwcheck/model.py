@@ -173,7 +173,7 @@ class Report:
         """How many packages have each status."""
         counts = {status.value: 0 for status in Status}
         for pkg in self.packages:
-            counts[str(pkg.status)] += 1
+            counts[pkg.status.value] += 1
         return counts
 
     @property

@@ -5,19 +5,19 @@ import json
 import re
 from typing import List, Optional
 
-from .model import File as WheelFile, PackageResult, Report
+from .model import File as WheelFile, PackageResult, Report, Status
 from .select import builder_release
 
 JSON_VERSION = 1
 
 LABELS = {
-    "ok": "ok",
-    "missing-apt": "missing apt packages",
-    "no-wheel": "no wheel: pip would build it from source",
-    "not-found": "not on piwheels",
-    "error": "error",
-    "skipped": "skipped",
-    "unsupported": "unsupported",
+    Status.OK: Status.OK,
+    Status.MISSING_APT: "missing apt packages",
+    Status.NO_WHEEL: "no wheel: pip would build it from source",
+    Status.NOT_FOUND: "not on piwheels",
+    Status.ERROR: Status.ERROR,
+    Status.SKIPPED: Status.SKIPPED,
+    Status.UNSUPPORTED: Status.UNSUPPORTED,
 }
 
 # C0 and C1 controls, DEL, and the bidirectional overrides.
@@ -73,7 +73,7 @@ def _file_line(f: WheelFile) -> str:
 
 def _block(pkg: PackageResult, verbose: bool) -> List[str]:
     head = pkg.name + (" " + pkg.version if pkg.version else "")
-    lines = ["{}: {}".format(head, LABELS.get(pkg.status, pkg.status))]
+    lines = ["{}: {}".format(head, LABELS[pkg.status])]
     origin = list(pkg.source)
     if pkg.required_by:
         origin.append("dependency of " + ", ".join(pkg.required_by))
@@ -100,7 +100,7 @@ def _block(pkg: PackageResult, verbose: bool) -> List[str]:
                 else ", ".join(deps) or "(none)"))
     if pkg.reason:
         lines.append("  why:    " + pkg.reason)
-    if pkg.status == "no-wheel":
+    if pkg.status == Status.NO_WHEEL:
         if pkg.fallback_version:
             lines.append(
                 "  newest with a wheel: {} ({}): pip install '{}=={}'".format(
@@ -114,10 +114,10 @@ def _block(pkg: PackageResult, verbose: bool) -> List[str]:
 
 
 #: The summary line's words for each status, in its order.
-SUMMARY = (("ok", "ok"), ("missing-apt", "missing apt"),
-           ("no-wheel", "without wheel"), ("not-found", "not on piwheels"),
-           ("skipped", "skipped"), ("unsupported", "unsupported"),
-           ("error", "errors"))
+SUMMARY = ((Status.OK, Status.OK), (Status.MISSING_APT, "missing apt"),
+           (Status.NO_WHEEL, "without wheel"), (Status.NOT_FOUND, "not on piwheels"),
+           (Status.SKIPPED, Status.SKIPPED), (Status.UNSUPPORTED, Status.UNSUPPORTED),
+           (Status.ERROR, "errors"))
 
 
 def _summary(report: Report) -> str:
@@ -125,7 +125,7 @@ def _summary(report: Report) -> str:
     total = len(report.packages)
     return "{} package{}: {}".format(
         total, "" if total == 1 else "s",
-        ", ".join("{} {}".format(counts[s], word) for s, word in SUMMARY))
+        ", ".join("{} {}".format(counts[s.value], word) for s, word in SUMMARY))
 
 
 def render_text(report: Report, verbose: bool = False,
@@ -166,7 +166,7 @@ def _package_json(pkg: PackageResult) -> dict:
     return {
         "requirement": pkg.requirement,
         "name": pkg.name,
-        "status": pkg.status,
+        "status": pkg.status.value,
         "version": pkg.version,
         "file": _file_json(pkg.file),
         "apt_dependencies": [

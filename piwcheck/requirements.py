@@ -13,6 +13,7 @@ from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from .errors import InputError
+from .model import Status
 from .names import canonical_name
 
 
@@ -29,7 +30,7 @@ class Requirement:
     extras: FrozenSet[str]
     marker: Optional[Marker]
     source: str
-    status: Optional[str] = None
+    status: Optional[Status] = None
     reason: Optional[str] = None
     warnings: Tuple[str, ...] = ()
 
@@ -90,7 +91,7 @@ def _unsupported(text: str, location: str, marker: Optional[Marker],
     return Requirement(
         text=text, name=name or _guess_name(location),
         specifier=SpecifierSet(), extras=frozenset(), marker=marker,
-        source=source, status="unsupported",
+        source=source, status=Status.UNSUPPORTED,
         reason="{} ({}) is not installed from piwheels".format(
             kind, location))
 
