@@ -1,10 +1,14 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""dpkg and apt state of package names, and the install command."""
+"""The apt stage: dpkg and apt state of the packages the chosen wheels
+need, and the install command."""
 
 import re
 import shutil
 import subprocess
-from typing import Dict, Iterable, List, Optional, Sequence
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from .model import AptDependency, File
 
 # Debian policy 5.6.7: lowercase letters, digits, '+', '-', '.'; at least
 # two characters; starting alphanumeric.  Optionally ':arch'.
@@ -106,3 +110,82 @@ def install_command(names: Iterable[str]) -> Optional[str]:
     if not names:
         return None
     return "sudo apt install " + " ".join(names)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """What dpkg and apt said about every name the chosen files need;
+    None where not checked (another target, or no dpkg/apt here)."""
+
+    installed: Optional[Dict[str, bool]]
+    known: Optional[Dict[str, bool]]
+    target_abi: str
+    install: Tuple[str, ...]
+    command: Optional[str]
+
+    def for_file(self, f: File) -> Tuple[Tuple[AptDependency, ...],
+                                         List[str], Optional[str]]:
+        """(apt dependencies, warnings, why they are not known) of a
+        chosen wheel."""
+        if f.apt_dependencies is None:
+            if all(t.platform == "any" for t in f.tags):
+                return (), [], None  # pure Python: it needs none
+            return (), [], _unknown(f)
+        deps = []
+        warnings = []
+        for name in f.apt_dependencies:
+            if not valid_name(name):
+                warnings.append("piwheels lists an invalid apt package "
+                                "name {!r}; ignored".format(name))
+                continue
+            is_installed = self.installed.get(name) \
+                if self.installed is not None else None
+            is_known = True if is_installed else (
+                self.known.get(name) if self.known is not None else None)
+            deps.append(AptDependency(name, is_installed, is_known))
+            if is_known is False:
+                warnings.append("apt here does not know {}: {}".format(
+                    name, "are its package lists up to date (sudo apt "
+                    "update)?" if f.builder_abi == self.target_abi else
+                    "the wheel's apt names come from " +
+                    _release(f.builder_abi)))
+        return tuple(deps), warnings, None
+
+
+def _release(abi: Optional[str]) -> str:
+    from .select import builder_release
+
+    return builder_release(abi or "")
+
+
+def _unknown(f: File) -> str:
+    if any(t.platform.startswith(("manylinux", "musllinux"))
+           for t in f.tags):
+        return "not known: a manylinux wheel bundles the libraries it " \
+               "needs beyond the base system"
+    return "not known: only piwheels lists a wheel's apt packages"
+
+
+def stage(files: Sequence[Optional[File]], target) -> Stage:
+    """Ask dpkg (and apt, for what is not installed) once about every
+    apt package the chosen ``files`` need."""
+    names = list(dict.fromkeys(
+        n for f in files if f is not None and f.is_wheel
+        for n in f.apt_dependencies or () if valid_name(n)))
+    inst = kn = None
+    if target.local and names:
+        inst = installed(names, target.dpkg_arch)
+        if inst is not None:
+            missing = [n for n in names if not inst[n]]
+            kn = known(missing, target.dpkg_arch) if missing else {}
+    draft = Stage(inst, kn, target.abi, (), None)
+    to_install = []
+    for f in files:
+        if f is not None and f.is_wheel:
+            deps = draft.for_file(f)[0]
+            to_install.extend(d.name for d in deps
+                              if d.installed is not True
+                              and d.known_to_apt is not False)
+    to_install = list(dict.fromkeys(to_install))
+    return Stage(inst, kn, target.abi, tuple(to_install),
+                 install_command(to_install))

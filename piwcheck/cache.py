@@ -123,9 +123,14 @@ class ModelCache:
     after their own checksum is verified."""
 
     def __init__(self, directory: str):
+        import threading
+
         self.directory = os.path.join(directory, "model")
         os.makedirs(self.directory, mode=0o700, exist_ok=True)
         self._stamp = _stamp()
+        #: url -> (body key, model) read early, held until get() takes it
+        self._held: dict = {}
+        self._lock = threading.Lock()
 
     def _path(self, url: str) -> str:
         return os.path.join(self.directory,
@@ -138,12 +143,22 @@ class ModelCache:
 
     def get(self, url: str, body_key: bytes):
         """The model parsed from the body ``body_key`` names, or None."""
-        latest = self.latest(url)
+        with self._lock:
+            latest = self._held.pop(url, None)
+        if latest is None or latest[0] != body_key:
+            latest = self._load(url)
         return latest[1] if latest and latest[0] == body_key else None
 
     def latest(self, url: str):
         """(body key, model) of the last body parsed for ``url``, or
-        None."""
+        None; held for the next get(), so it is not read twice."""
+        latest = self._load(url)
+        if latest is not None:
+            with self._lock:
+                self._held[url] = latest
+        return latest
+
+    def _load(self, url: str):
         try:
             with open(self._path(url), "rb") as f:
                 data = f.read()

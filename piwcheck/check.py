@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The check itself: requirements in, a report out.  Fetches concurrently,
-follows pip dependencies, then asks dpkg and apt once for everything."""
+"""The check itself, orchestration only: requirements in, a report out.
+Each project is fetched from every index at once; each answer is reduced
+to an offer in the worker that fetched it; when all indexes have
+answered, select chooses, dependencies are followed, and finally the apt
+stage runs once for everything."""
 
 import os
 import traceback
@@ -12,13 +15,13 @@ from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
 from packaging.specifiers import SpecifierSet
 
 from . import apt
-from .errors import (EXIT_ACTION, EXIT_OK, EXIT_UNREACHABLE, FetchError,
-                     InputError, NotFound)
-from .model import AptDependency, PackageResult, Report, Status
+from .errors import FetchError, InputError, NotFound
+from .model import PackageResult, Report, Status
 from .names import canonical_name
 from .requirements import Requirement
-from .select import Selection, builder_release, select
+from .select import Formats, Offer, Selection, choose, offer
 from .target import Target
+
 
 @dataclass
 class _Entry:
@@ -27,6 +30,12 @@ class _Entry:
     required_by: List[str] = field(default_factory=list)
     specifier: SpecifierSet = field(default_factory=SpecifierSet)
     constrained_by: List[str] = field(default_factory=list)
+    #: index position -> its offer (None: the index does not list it)
+    offers: Dict[int, Optional[Offer]] = field(default_factory=dict)
+    #: index position -> why it could not be read
+    failures: Dict[int, str] = field(default_factory=dict)
+    #: index position -> its word that it has no such project
+    missing: Dict[int, str] = field(default_factory=dict)
     selection: Optional[Selection] = None
     status: Optional[Status] = None
     reason: Optional[str] = None
@@ -78,194 +87,220 @@ def _gather(requirements: Sequence[Requirement],
     return entries
 
 
-def check(requirements: Sequence[Requirement], target: Target, index,
+def _offer(index, order: int, name: str, target: Target,
+           rank) -> Offer:
+    """Fetch ``name`` from one index and reduce it to its offer, in a
+    worker thread, so only the offer outlives the document."""
+    return offer(index.fetch(name), target, order, index.label, rank,
+                 index.kind == "piwheels")
+
+
+class _Fetcher:
+    """Starts each (project, index) fetch once, on a pool; with a warm
+    cache, also the fetches the cached documents say will be needed
+    next, so a tree's levels are revalidated together."""
+
+    def __init__(self, pool, indexes, target: Target, early: bool,
+                 constraints: Sequence[Requirement], pre: bool,
+                 formats: Formats):
+        self.pool = pool
+        self.indexes = indexes
+        self.target = target
+        self.rank = target.tag_rank()
+        self.early = early
+        self.constraints = constraints
+        self.pre = pre
+        self.formats = formats
+        self.futures: Dict[Tuple[str, int], object] = {}
+        #: names whose cached documents were already followed
+        self.followed: set = set()
+
+    def start(self, name: str) -> List[object]:
+        """The futures of ``name``'s fetches, one per index."""
+        futures = [self._submit(name, i) for i in range(len(self.indexes))]
+        if self.early:
+            self._ahead(name)
+        return futures
+
+    def _submit(self, name: str, i: int):
+        key = (name, i)
+        if key not in self.futures:
+            self.futures[key] = self.pool.submit(
+                _offer, self.indexes[i], i, name, self.target, self.rank)
+        return self.futures[key]
+
+    def _ahead(self, name: str) -> None:
+        if name in self.followed:
+            return
+        todo = [name]
+        self.followed.add(name)
+        while todo:
+            current = todo.pop()
+            offers = []
+            for i, index in enumerate(self.indexes):
+                cached = index.cached(current)
+                if cached is not None:
+                    offers.append(offer(cached[1], self.target, i,
+                                        index.label, self.rank,
+                                        index.kind == "piwheels"))
+            if not offers:
+                continue
+            entry = _Entry(current)  # the specifier its entry will get
+            try:
+                _constrain(entry, self.constraints, self.target)
+            except InputError:
+                continue  # said when (if) the check reaches it
+            sel = choose(offers, entry.specifier, self.target, current,
+                         self.pre, self.formats)
+            for dep in _dependency_names(sel)[0]:
+                if dep not in self.followed:
+                    self.followed.add(dep)
+                    for i in range(len(self.indexes)):
+                        self._submit(dep, i)
+                    todo.append(dep)
+
+    def cancel(self) -> None:
+        """Drop fetches nobody needed (a changed tree)."""
+        for future in self.futures.values():
+            future.cancel()
+
+
+def check(requirements: Sequence[Requirement], target: Target, indexes,
           pre: bool = False, deps: bool = True, workers: int = 8,
           progress: Optional[Callable[[int, int], None]] = None,
-          constraints: Sequence[Requirement] = ()) -> Report:
-    """Check ``requirements`` for ``target`` against ``index``;
-    ``constraints`` narrow versions but add no packages."""
+          constraints: Sequence[Requirement] = (),
+          formats: Formats = Formats()) -> Report:
+    """Check ``requirements`` for ``target`` against ``indexes`` (in
+    pip's order: the index URL, then the extra ones); ``constraints``
+    narrow versions but add no packages."""
     entries = _gather(requirements, constraints, target)
     roots = list(entries)
-    early = _Early(index, target, pre, constraints) \
-        if deps and index.transport.can_prefetch else None
+    early = deps and any(ix.transport.can_prefetch for ix in indexes)
     with ThreadPoolExecutor(max(1, workers)) as pool:
-        def start(name: str):
-            return pool.submit(_selection, index, name,
-                               entries[name].specifier, target, pre, early)
-        pending = {start(name): name
-                   for name, e in entries.items() if e.status is None}
-        if early:
-            for name in list(pending.values()):
-                early.follow(pool, name, entries[name].specifier, entries)
-        done_count = 0
+        fetcher = _Fetcher(pool, indexes, target, early, constraints, pre,
+                           formats)
+        pending: Dict[object, Tuple[str, int]] = {}
+
+        def start(name: str) -> None:
+            for i, future in enumerate(fetcher.start(name)):
+                pending[future] = (name, i)
+
+        for name, e in entries.items():
+            if e.status is None:
+                start(name)
+        done = 0
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
-                entry = entries[pending.pop(future)]
-                done_count += 1
-                for dep in _settle(entry, future, deps):
+                name, i = pending.pop(future)
+                entry = entries[name]
+                _record(entry, i, future)
+                if len(entry.offers) + len(entry.failures) < len(indexes):
+                    continue
+                done += 1
+                for dep in _settle(entry, target, pre, formats, deps,
+                                   indexes):
                     if dep in entries:
                         if entry.name not in entries[dep].required_by:
                             entries[dep].required_by.append(entry.name)
                         continue
                     entries[dep] = _Entry(dep, required_by=[entry.name])
                     _constrain(entries[dep], constraints, target)
-                    started = early and early.take(
-                        dep, entries[dep].specifier)
-                    pending[started or start(dep)] = dep
+                    start(dep)
             if progress:
-                progress(done_count, done_count + len(pending))
-        if early:
-            early.cancel()
+                known = len({n for n, _ in pending.values()})
+                progress(done, done + known)
+        fetcher.cancel()
     order = roots + sorted(n for n in entries if n not in roots)
-    return _finish([entries[n] for n in order], target, index.site)
+    return _finish([entries[n] for n in order], target, indexes)
 
 
-def _selection(index, name: str, spec: SpecifierSet, target: Target,
-               pre: bool, early: Optional["_Early"]) -> Selection:
-    """Fetch ``name`` and select from it, in a worker thread, so only the
-    selection outlives the document.  When the document is the one the
-    cache had, the selection made from that early is kept."""
-    kept: List[Selection] = []
-
-    def unless() -> Optional[bytes]:
-        known = early.known.get(name)
-        if known is None or known[1] != spec:
-            return None
-        kept.append(known[2])
-        return known[0]
-
-    project = index.fetch(name, unless=unless if early else None)
-    if project is None:
-        return kept[-1]
-    return select(project, spec, target, pre)
-
-
-def _dependencies(sel: Selection) -> Tuple[str, ...]:
-    return (sel.file.pip_dependencies or ()) if sel.file else ()
-
-
-class _Early:
-    """Work done early on the word of cached documents: with a warm
-    cache, a project's dependencies are known before its revalidation
-    comes back, so their requests need not wait for it, and a document
-    that turns out unchanged is not read again.  The check uses only the
-    fetches the fresh documents lead to."""
-
-    def __init__(self, index, target: Target, pre: bool,
-                 constraints: Sequence[Requirement]):
-        self.index = index
-        self.target = target
-        self.pre = pre
-        self.constraints = constraints
-        #: name -> (digest of the cached document, specifier, selection)
-        self.known: Dict[str, Tuple[bytes, SpecifierSet, Selection]] = {}
-        #: name -> (specifier, future) of fetches started early
-        self.started: Dict[str, Tuple[SpecifierSet, object]] = {}
-
-    def follow(self, pool, name: str, spec: SpecifierSet,
-               entries: Dict[str, _Entry]) -> None:
-        """Select from the cached ``name``; start fetching what it
-        depends on, and onwards."""
-        todo = [(name, spec)]
-        while todo:
-            name, spec = todo.pop()
-            cached = self.index.cached(name)
-            if cached is None:
-                continue
-            sel = select(cached[1], spec, self.target, self.pre)
-            self.known[name] = (cached[0], spec, sel)
-            del cached  # only the selection is kept
-            for dep in _dependencies(sel):
-                try:
-                    dep = canonical_name(dep)
-                except InputError:
-                    continue
-                if dep in entries or dep in self.started:
-                    continue
-                entry = _Entry(dep)  # the specifier its entry will get
-                try:
-                    _constrain(entry, self.constraints, self.target)
-                except InputError:
-                    continue  # said when (if) the check reaches it
-                self.started[dep] = (entry.specifier, pool.submit(
-                    _selection, self.index, dep, entry.specifier,
-                    self.target, self.pre, self))
-                todo.append((dep, entry.specifier))
-
-    def take(self, name: str, spec: SpecifierSet):
-        """The fetch of ``name`` started early for ``spec``, or None."""
-        started = self.started.pop(name, None)
-        if started is None or started[0] != spec:
-            return None
-        return started[1]
-
-    def cancel(self) -> None:
-        """Drop what the check did not need (a changed document)."""
-        for _, future in self.started.values():
-            future.cancel()
-
-
-def _settle(entry: _Entry, future, deps: bool) -> List[str]:
-    """Record a fetched project's selection; return dependencies to
-    follow."""
+def _record(entry: _Entry, i: int, future) -> None:
     try:
-        sel = future.result()
+        entry.offers[i] = future.result()
     except NotFound as exc:
-        entry.status, entry.reason = Status.NOT_FOUND, str(exc)
-        return []
+        entry.offers[i] = None
+        entry.missing[i] = str(exc)
     except (FetchError, InputError) as exc:
-        entry.status, entry.reason = Status.ERROR, str(exc)
+        entry.failures[i] = str(exc)
         if os.environ.get("DEBUG"):
             traceback.print_exception(type(exc), exc, exc.__traceback__)
-        return []
-    entry.selection = sel
-    if deps and sel.file and sel.file.pip_dependencies is None:
-        entry.warnings.append("piwheels does not list its dependencies: "
-                              "they are unknown and were not checked")
-    follow = []
-    for dep in _dependencies(sel) if deps else ():
+
+
+def _dependency_names(sel: Selection) -> Tuple[List[str], List[str]]:
+    """(canonical dependency names, invalid names) of the chosen file."""
+    names, bad = [], []
+    f = sel.file
+    for dep in (f.pip_dependencies or ()) if f else ():
         try:
-            follow.append(canonical_name(dep))
+            names.append(canonical_name(dep))
         except InputError:
-            entry.warnings.append(
-                "piwheels lists an invalid dependency name {!r}; "
-                "ignored".format(dep))
-    return [d for d in dict.fromkeys(follow) if d != entry.name]
+            bad.append(dep)
+    return list(dict.fromkeys(names)), bad
 
 
-def _finish(entries: List[_Entry], target: Target,
-            index_url: str) -> Report:
-    names: List[str] = []
-    for e in entries:
-        if e.selection and e.selection.file:
-            names.extend(n for n in e.selection.file.apt_dependencies
-                         if apt.valid_name(n))
-    names = list(dict.fromkeys(names))
-    installed = known = None
-    if target.local and names:
-        installed = apt.installed(names, target.dpkg_arch)
-        if installed is not None:
-            missing = [n for n in names if not installed[n]]
-            known = apt.known(missing, target.dpkg_arch) if missing else {}
-    results = []
-    to_install: List[str] = []
-    for e in entries:
-        result = _result(e, installed, known, target.abi)
-        results.append(result)
-        to_install.extend(
-            d.name for d in result.apt_dependencies
-            if d.installed is not True and d.known_to_apt is not False)
-    to_install = list(dict.fromkeys(to_install))
+def _settle(entry: _Entry, target: Target, pre: bool, formats: Formats,
+            deps: bool, indexes) -> List[str]:
+    """Choose for an entry whose indexes have all answered; return the
+    dependencies to follow."""
+    failed = ["{}: {}".format(indexes[i].label, why)
+              for i, why in sorted(entry.failures.items())]
+    offers = [o for _, o in sorted(entry.offers.items()) if o is not None]
+    if not offers:
+        if failed:
+            entry.status = Status.ERROR
+            entry.reason = "; ".join(
+                why for _, why in sorted(entry.failures.items())) \
+                if len(indexes) == 1 else "; ".join(failed)
+        else:
+            entry.status = Status.NOT_FOUND
+            entry.reason = "; ".join(
+                why for _, why in sorted(entry.missing.items()))
+        return []
+    for line in failed:
+        entry.warnings.append("could not read " + line +
+                              "; the choice is pip's among the others")
+    sel = choose(offers, entry.specifier, target, entry.name, pre, formats)
+    entry.selection = sel
+    if failed:
+        entry.status = Status.ERROR
+        entry.reason = "; ".join(failed)
+    if not deps or sel.file is None or not sel.file.is_wheel:
+        return []  # an sdist's dependencies are known once it is built
+    if sel.file.pip_dependencies is None:
+        entry.warnings.append(
+            "{} does not list its dependencies: they are unknown and "
+            "were not checked".format(_index_label(indexes, sel.file)))
+    names, bad = _dependency_names(sel)
+    for dep in bad:
+        entry.warnings.append(
+            "piwheels lists an invalid dependency name {!r}; "
+            "ignored".format(dep))
+    return [d for d in names if d != entry.name]
+
+
+def _index_label(indexes, f) -> str:
+    for ix in indexes:
+        if ix.url == f.index:
+            return ix.label
+    return f.index
+
+
+def _finish(entries: List[_Entry], target: Target, indexes) -> Report:
+    stage = apt.stage([e.selection.file if e.selection else None
+                       for e in entries], target)
+    results = [_result(e, stage) for e in entries]
+    notes = target.notes()
+    if not any(ix.kind == "piwheels" for ix in indexes):
+        notes.append("this pip does not use piwheels: no apt packages are "
+                     "known for its wheels")
     return Report(
-        target=target, index_url=index_url, packages=tuple(results),
-        notes=tuple(target.notes()), apt_install=tuple(to_install),
-        apt_command=apt.install_command(to_install))
+        target=target, indexes=tuple((ix.label, ix.url) for ix in indexes),
+        packages=tuple(results), notes=tuple(notes),
+        apt_install=stage.install, apt_command=stage.command)
 
 
-def _result(e: _Entry, installed: Optional[Dict[str, bool]],
-            known: Optional[Dict[str, bool]],
-            target_abi: str) -> PackageResult:
+def _result(e: _Entry, stage: "apt.Stage") -> PackageResult:
     common = dict(
         requirement=", ".join(r.text for r in e.requirements) or e.name,
         name=e.name,
@@ -277,33 +312,20 @@ def _result(e: _Entry, installed: Optional[Dict[str, bool]],
         return PackageResult(status=e.status, reason=e.reason,
                              warnings=tuple(e.warnings), **common)
     warnings = list(sel.warnings) + e.warnings
-    version = sel.release.version if sel.release else None
-    if sel.file is None:
+    if sel.file is None or not sel.file.is_wheel:
         return PackageResult(
-            status=Status.NO_WHEEL, version=version, reason=sel.reason,
+            status=e.status or (Status.NO_WHEEL if sel.file
+                                else Status.NO_MATCH), version=sel.version,
+            file=sel.file, reason=e.reason or sel.reason,
             warnings=tuple(warnings),
-            fallback_version=sel.fallback.version if sel.fallback else None,
+            fallback_version=sel.fallback_version,
             fallback_file=sel.fallback_file, **common)
-    deps = []
-    for name in sel.file.apt_dependencies:
-        if not apt.valid_name(name):
-            warnings.append("piwheels lists an invalid apt package name "
-                            "{!r}; ignored".format(name))
-            continue
-        is_installed = installed.get(name) if installed is not None else None
-        is_known = True if is_installed else (
-            known.get(name) if known is not None else None)
-        deps.append(AptDependency(name, is_installed, is_known))
-        if is_known is False:
-            warnings.append(
-                "apt here does not know {}: {}".format(
-                    name, "are its package lists up to date (sudo apt "
-                    "update)?" if sel.file.builder_abi == target_abi else
-                    "the wheel's apt names come from " +
-                    builder_release(sel.file.builder_abi)))
-    missing = any(d.installed is False for d in deps)
+    apt_deps, apt_warnings, apt_note = stage.for_file(sel.file)
+    warnings.extend(apt_warnings)
+    missing = any(d.installed is False for d in apt_deps)
+    status = e.status or (Status.MISSING_APT if missing else Status.OK)
     return PackageResult(
-        status=Status.MISSING_APT if missing else Status.OK, version=version,
-        file=sel.file, apt_dependencies=tuple(deps),
+        status=status, version=sel.version, file=sel.file,
+        apt_dependencies=apt_deps, apt_note=apt_note,
         pip_dependencies=sel.file.pip_dependencies,
-        warnings=tuple(warnings), **common)
+        warnings=tuple(warnings), reason=e.reason, **common)

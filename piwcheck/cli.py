@@ -6,22 +6,26 @@ import os
 import sys
 from typing import List, Optional
 
-from . import DEFAULT_INDEX_URL, DEFAULT_TIMEOUT
+from . import DEFAULT_PIWHEELS_URL, DEFAULT_TIMEOUT
 from .errors import EXIT_USAGE, PiwcheckError
 
 DESCRIPTION = """\
-Check, before pip install, which wheel piwheels.org has for this Raspberry
-Pi's Python and which apt packages it needs that are not installed."""
+Check, before pip install, which file pip would install from PyPI and
+piwheels.org for this Raspberry Pi's Python, and which apt packages it
+needs that are not installed."""
 
 EPILOG = """\
 exit status:
   0  ready: every package has a wheel and its apt packages are installed
-  1  action needed: missing apt packages, no usable wheel, or not on piwheels
+  1  action needed: missing apt packages, no usable wheel, or not found
   2  usage or input error
-  3  piwheels unreachable, or it answered nonsense
+  3  an index unreachable, or it answered nonsense
 
 environment:
-  PIWCHECK_INDEX_URL  default for --index-url
+  PIWCHECK_PIWHEELS_URL  default for --piwheels-url
+  PIP_CONFIG_FILE, PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_NO_INDEX,
+  PIP_PRE, PIP_ONLY_BINARY, PIP_NO_BINARY, PIP_PREFER_BINARY
+                      pip's own settings, read as pip reads them
   XDG_CACHE_HOME      where the cache goes (see --cache-dir)
   HTTPS_PROXY, HTTP_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE
                       proxies and CA certificates, as requests reads them
@@ -83,19 +87,53 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument(
         "--platform", metavar="PLATFORM", action="append", default=[],
         help="check for another platform, e.g. linux_armv7l or "
-             "linux_armv6l (Pi Zero/1); repeatable")
+             "linux_armv6l (Pi Zero/1); repeatable, in pip's order")
+    target.add_argument(
+        "--python-version", metavar="X.Y[.Z]",
+        help="check for another Python version, as pip's option")
+    target.add_argument(
+        "--pi", metavar="RELEASE-KIND",
+        help="check for a Raspberry Pi: bookworm-32, bookworm-64, "
+             "trixie-armv6 ... (its ABI, Python and platforms)")
+    target.add_argument(
+        "--pip-version", metavar="X",
+        help="rank tags as this pip version would (default: the target's "
+             "pip, else its release's)")
     target.add_argument(
         "--python", metavar="PATH",
         help="check for another interpreter on this machine, e.g. a "
              "venv's bin/python")
-    parser.add_argument(
-        "--index-url", metavar="URL",
-        default=os.environ.get("PIWCHECK_INDEX_URL") or DEFAULT_INDEX_URL,
-        help="the piwheels site (default: %(default)s); a trailing "
-             "/simple is accepted")
-    parser.add_argument(
+    index = parser.add_argument_group(
+        "indexes", "default: those the target's pip uses (its pip.conf and "
+        "PIP_* variables); for a described target, Raspberry Pi OS's: "
+        "PyPI and piwheels")
+    index.add_argument(
+        "-i", "--index-url", metavar="URL",
+        help="the base index, as pip's option")
+    index.add_argument(
+        "--extra-index-url", metavar="URL", action="append", default=[],
+        help="another index, as pip's option; repeatable")
+    index.add_argument(
+        "--isolated", action="store_true",
+        help="ignore pip's user configuration and PIP_* variables, as pip")
+    index.add_argument(
+        "--piwheels-url", metavar="URL",
+        default=os.environ.get("PIWCHECK_PIWHEELS_URL")
+        or DEFAULT_PIWHEELS_URL,
+        help="the piwheels site (default: %(default)s): an index at its "
+             "/simple is read through its JSON API, with apt data")
+    index.add_argument(
         "--pre", action="store_true",
         help="consider pre-releases, as pip install --pre")
+    index.add_argument(
+        "--only-binary", metavar="NAMES", action="append", default=[],
+        help="wheels only for these names (:all:, :none:), as pip")
+    index.add_argument(
+        "--no-binary", metavar="NAMES", action="append", default=[],
+        help="sdists only for these names (:all:, :none:), as pip")
+    index.add_argument(
+        "--prefer-binary", action="store_true",
+        help="prefer an older wheel to a newer sdist, as pip")
     parser.add_argument(
         "--timeout", metavar="SECONDS", type=float, default=DEFAULT_TIMEOUT,
         help="seconds to wait to connect and between bytes; each document "
@@ -130,16 +168,89 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _described(args) -> bool:
+    return bool(args.abi or args.platform or args.pi or args.python_version)
+
+
 def _target(args, parser):
     from . import target
 
-    if args.python and (args.abi or args.platform):
-        parser.error("--python cannot be combined with --abi/--platform")
+    if args.python and _described(args):
+        parser.error("--python cannot be combined with --abi, --platform, "
+                     "--pi or --python-version")
     if args.python:
-        return target.interpreter_target(args.python)
-    if args.abi or args.platform:
-        return target.described_target(args.abi, args.platform)
-    return target.local_target()
+        return target.interpreter_target(args.python, args.pip_version)
+    if _described(args):
+        return target.described_target(
+            args.abi, args.platform, python_version=args.python_version,
+            pip_version=args.pip_version, pi=args.pi)
+    return target.local_target(args.pip_version)
+
+
+def _pip_options(args, parsed):
+    """The options the target's pip would install with: its
+    configuration (Raspberry Pi OS's for a described target), then the
+    command line, then the requirements files' options, as pip."""
+    from dataclasses import replace
+
+    from . import pipconf
+    from .errors import InputError
+
+    from .indexes.piwheels import normalise_site_url
+
+    for url in [args.index_url or "http://x"] + args.extra_index_url:
+        if not url.startswith(("http://", "https://")):
+            raise InputError("--index-url/--extra-index-url {!r}: expected "
+                             "an http:// or https:// URL".format(url))
+    site = normalise_site_url(args.piwheels_url, "--piwheels-url")
+    if _described(args):
+        opts = pipconf.raspberry_pi_os(site)
+    else:
+        prefix = os.environ.get("VIRTUAL_ENV") or sys.prefix
+        opts = pipconf.read(isolated=args.isolated, prefix=prefix)
+    if args.index_url:
+        opts = replace(opts, index_url=args.index_url)
+    if args.extra_index_url:  # added to the configured ones, as in pip
+        opts = replace(opts, extra_index_urls=opts.extra_index_urls +
+                       tuple(args.extra_index_url))
+    for option in ("only_binary", "no_binary"):
+        for value in getattr(args, option):
+            opts = opts.with_format(option.replace("_", "-"), value)
+    if parsed.no_index:
+        opts = replace(opts, no_index=True)
+    if parsed.index_url:
+        opts = replace(opts, index_url=parsed.index_url,
+                       extra_index_urls=())
+    if parsed.extra_index_urls:
+        opts = replace(opts, extra_index_urls=opts.extra_index_urls +
+                       tuple(parsed.extra_index_urls))
+    for option, value in parsed.formats:
+        opts = opts.with_format(option, value)
+    return replace(opts, pre=opts.pre or args.pre or parsed.pre,
+                   prefer_binary=opts.prefer_binary or args.prefer_binary
+                   or parsed.prefer_binary)
+
+
+def _indexes(opts, args, transport):
+    """A reader for each index pip would ask, in its order."""
+    from .errors import InputError
+    from .indexes.piwheels import PiwheelsIndex, normalise_site_url
+    from .indexes.simple import SimpleIndex
+
+    site = normalise_site_url(args.piwheels_url, "--piwheels-url")
+    indexes, skipped = [], []
+    for url in opts.index_urls:
+        if not url.startswith(("http://", "https://")):
+            skipped.append(url)
+        elif url.rstrip("/") == site + "/simple":
+            indexes.append(PiwheelsIndex(site, transport))
+        else:
+            indexes.append(SimpleIndex(url, transport))
+    if not indexes:
+        raise InputError("no index to check: {}".format(
+            "pip's configuration says --no-index" if opts.no_index else
+            "piwcheck reads only http(s) indexes, not " + ", ".join(skipped)))
+    return indexes, skipped
 
 
 def _progress(args):
@@ -207,15 +318,21 @@ def run(args, parser) -> int:
     if args.verbose:
         for note in parsed.notes:
             print("piwcheck: " + clean(note), file=sys.stderr)
-    from .indexes.piwheels import PiwheelsIndex
+    from .select import Formats
 
-    index = PiwheelsIndex(args.index_url, _transport(args, parser))
+    opts = _pip_options(args, parsed)
+    indexes, skipped = _indexes(opts, args, _transport(args, parser))
+    for url in skipped:
+        print("piwcheck: warning: index {} is not read (only http and "
+              "https indexes are)".format(clean(url)), file=sys.stderr)
     tgt = _target(args, parser)
     show, clear = _progress(args)
     try:
-        report = check(reqs, tgt, index, pre=args.pre or parsed.pre,
+        report = check(reqs, tgt, indexes, pre=opts.pre,
                        deps=not args.no_deps, workers=args.jobs,
-                       progress=show, constraints=parsed.constraints)
+                       progress=show, constraints=parsed.constraints,
+                       formats=Formats(opts.only_binary, opts.no_binary,
+                                       opts.prefer_binary))
     finally:
         if show:
             clear()

@@ -19,6 +19,7 @@ class Status(str, Enum):
     OK = "ok"
     MISSING_APT = "missing-apt"
     NO_WHEEL = "no-wheel"
+    NO_MATCH = "no-match"
     NOT_FOUND = "not-found"
     ERROR = "error"
     SKIPPED = "skipped"
@@ -30,7 +31,7 @@ class Status(str, Enum):
 
 #: Statuses that mean the user has something to do.
 ACTION_STATUSES = frozenset({Status.MISSING_APT, Status.NO_WHEEL,
-                             Status.NOT_FOUND})
+                             Status.NO_MATCH, Status.NOT_FOUND})
 
 
 def exit_code(statuses: Iterable[Status]) -> int:
@@ -148,6 +149,8 @@ class PackageResult:
     version: Optional[str] = None
     file: Optional[File] = None
     apt_dependencies: Tuple[AptDependency, ...] = ()
+    #: Why the apt packages are not known (the file is not piwheels').
+    apt_note: Optional[str] = None
     #: None when the index does not say.
     pip_dependencies: Optional[Tuple[str, ...]] = ()
     warnings: Tuple[str, ...] = ()
@@ -163,7 +166,8 @@ class Report:
     """Everything the renderers show."""
 
     target: object
-    index_url: str
+    #: (label, URL) of each index, in pip's order.
+    indexes: Tuple[Tuple[str, str], ...]
     packages: Tuple[PackageResult, ...]
     notes: Tuple[str, ...]
     apt_install: Tuple[str, ...]

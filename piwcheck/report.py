@@ -14,7 +14,8 @@ LABELS = {
     Status.OK: Status.OK,
     Status.MISSING_APT: "missing apt packages",
     Status.NO_WHEEL: "no wheel: pip would build it from source",
-    Status.NOT_FOUND: "not on piwheels",
+    Status.NO_MATCH: "no matching file: pip would fail",
+    Status.NOT_FOUND: "not found on any index",
     Status.ERROR: Status.ERROR,
     Status.SKIPPED: Status.SKIPPED,
     Status.UNSUPPORTED: Status.UNSUPPORTED,
@@ -52,7 +53,7 @@ def _describe_target(report: Report) -> str:
     if t.dpkg_arch:
         text += " ({})".format(t.dpkg_arch)
     return text.strip() + (", this machine" if t.local else
-                           ", described by --abi/--platform")
+                           ", described by options")
 
 
 def _apt_state(dep) -> str:
@@ -65,13 +66,16 @@ def _apt_state(dep) -> str:
     return "missing"
 
 
-def _file_line(f: WheelFile) -> str:
-    return "{} ({}, built on {}, {})".format(
-        f.filename, _size(f.size), builder_release(f.builder_abi),
-        f.builder_abi)
+def _file_line(f: WheelFile, labels) -> str:
+    about = [] if f.size is None else [_size(f.size)]
+    about.append(labels.get(f.index, f.index))
+    if f.builder_abi:
+        about.append("built on {}, {}".format(
+            builder_release(f.builder_abi), f.builder_abi))
+    return "{} ({})".format(f.filename, ", ".join(about))
 
 
-def _block(pkg: PackageResult, verbose: bool) -> List[str]:
+def _block(pkg: PackageResult, verbose: bool, labels) -> List[str]:
     head = pkg.name + (" " + pkg.version if pkg.version else "")
     lines = ["{}: {}".format(head, LABELS[pkg.status])]
     origin = list(pkg.source)
@@ -81,22 +85,26 @@ def _block(pkg: PackageResult, verbose: bool) -> List[str]:
         lines.append("  from:   " + "; ".join(origin))
     if verbose:
         lines.append("  wanted: " + pkg.requirement)
-    if pkg.file:
-        lines.append("  wheel:  " + _file_line(pkg.file))
+    if pkg.file and not pkg.file.is_wheel:
+        lines.append("  sdist:  " + _file_line(pkg.file, labels))
+    elif pkg.file:
+        lines.append("  wheel:  " + _file_line(pkg.file, labels))
         if verbose:
             lines.append("  url:    " + pkg.file.url)
-            lines.append("  sha256: " + pkg.file.sha256)
+            lines.append("  sha256: " + (pkg.file.sha256 or "(not given)"))
         width = max([len(d.name) for d in pkg.apt_dependencies] + [0])
         for i, dep in enumerate(pkg.apt_dependencies):
             lines.append("  {} {}  {}".format(
                 "apt:   " if i == 0 else "       ", dep.name.ljust(width),
                 _apt_state(dep)))
-        if not pkg.apt_dependencies:
+        if pkg.apt_note:
+            lines.append("  apt:    (" + pkg.apt_note + ")")
+        elif not pkg.apt_dependencies:
             lines.append("  apt:    (none)")
         if verbose:
             deps = pkg.pip_dependencies
             lines.append("  pip:    " + (
-                "unknown (piwheels does not say)" if deps is None
+                "unknown (the index does not say)" if deps is None
                 else ", ".join(deps) or "(none)"))
     if pkg.reason:
         lines.append("  why:    " + pkg.reason)
@@ -113,19 +121,27 @@ def _block(pkg: PackageResult, verbose: bool) -> List[str]:
     return lines
 
 
-#: The summary line's words for each status, in its order.
-SUMMARY = ((Status.OK, Status.OK), (Status.MISSING_APT, "missing apt"),
-           (Status.NO_WHEEL, "without wheel"), (Status.NOT_FOUND, "not on piwheels"),
-           (Status.SKIPPED, Status.SKIPPED), (Status.UNSUPPORTED, Status.UNSUPPORTED),
-           (Status.ERROR, "errors"))
+#: The summary line's words for each status, in its order: (one, many).
+SUMMARY = ((Status.OK, "ok", "ok"),
+           (Status.MISSING_APT, "missing apt packages",
+            "missing apt packages"),
+           (Status.NO_WHEEL, "without a wheel", "without a wheel"),
+           (Status.NO_MATCH, "with no matching file", "with no matching file"),
+           (Status.NOT_FOUND, "not found", "not found"),
+           (Status.SKIPPED, "skipped", "skipped"),
+           (Status.UNSUPPORTED, "unsupported", "unsupported"),
+           (Status.ERROR, "error", "errors"))
 
 
 def _summary(report: Report) -> str:
+    """'6 packages: 5 ok, 1 without a wheel': the counts that are not 0."""
     counts = report.counts()
     total = len(report.packages)
-    return "{} package{}: {}".format(
-        total, "" if total == 1 else "s",
-        ", ".join("{} {}".format(counts[s.value], word) for s, word in SUMMARY))
+    parts = ["{} {}".format(counts[s.value], one if counts[s.value] == 1
+                            else many)
+             for s, one, many in SUMMARY if counts[s.value]]
+    return "{} package{}: {}".format(total, "" if total == 1 else "s",
+                                     ", ".join(parts) or "none")
 
 
 def render_text(report: Report, verbose: bool = False,
@@ -134,13 +150,20 @@ def render_text(report: Report, verbose: bool = False,
     if quiet:
         return (report.apt_command + "\n") if report.apt_command else ""
     lines = ["Target: " + _describe_target(report)]
+    lines.append("Indexes: " + ", ".join(
+        label if label == url else "{} ({})".format(label, url)
+        for label, url in report.indexes))
     if verbose:
-        lines.append("  index:     " + report.index_url)
         lines.append("  platforms: " + ", ".join(report.target.platforms))
+        if report.target.pip_version:
+            lines.append("  pip:       {} (its tag order)".format(
+                report.target.pip_version))
+    lines.extend("assumed: " + a for a in report.target.assumed)
     lines.extend("note: " + n for n in report.notes)
+    labels = {url: label for label, url in report.indexes}
     for pkg in report.packages:
         lines.append("")
-        lines.extend(_block(pkg, verbose))
+        lines.extend(_block(pkg, verbose, labels))
     lines.append("")
     lines.append(_summary(report))
     if report.apt_command:
@@ -157,7 +180,9 @@ def _file_json(f: Optional[WheelFile]):
     if f is None:
         return None
     return {"filename": f.filename, "url": f.url, "sha256": f.sha256,
-            "size": f.size, "builder_abi": f.builder_abi,
+            "size": f.size, "index": f.index,
+            "kind": "wheel" if f.is_wheel else "sdist",
+            "builder_abi": f.builder_abi,
             "file_abi_tag": f.file_abi_tag, "platform": f.platform,
             "requires_python": f.requires_python}
 
@@ -173,6 +198,8 @@ def _package_json(pkg: PackageResult) -> dict:
             {"name": d.name, "installed": d.installed,
              "known_to_apt": d.known_to_apt}
             for d in pkg.apt_dependencies],
+        "apt_known": pkg.apt_note is None,
+        "apt_note": pkg.apt_note,
         "pip_dependencies": (None if pkg.pip_dependencies is None
                              else list(pkg.pip_dependencies)),
         "warnings": list(pkg.warnings),
@@ -191,7 +218,9 @@ def render_json(report: Report, version: str) -> str:
     doc = {
         "piwcheck": version,
         "json_version": JSON_VERSION,
-        "index_url": report.index_url,
+        "index_url": report.indexes[0][1] if report.indexes else None,
+        "indexes": [{"name": label, "url": url}
+                    for label, url in report.indexes],
         "target": {
             "abi": t.abi,
             "python_version": t.python_version,
@@ -202,6 +231,8 @@ def render_json(report: Report, version: str) -> str:
             "dpkg_arch": t.dpkg_arch,
             "local": t.local,
             "notes": list(report.notes),
+            "pip_version": t.pip_version,
+            "assumed": list(t.assumed),
         },
         "packages": [_package_json(p) for p in report.packages],
         "summary": report.counts(),

@@ -57,6 +57,14 @@ class Parsed:
     requirements: List[Requirement] = field(default_factory=list)
     constraints: List[Requirement] = field(default_factory=list)
     pre: bool = False
+    #: Index and format options, as pip applies them after its own
+    #: configuration: --index-url, --extra-index-url, --no-index,
+    #: --prefer-binary, and --only-binary/--no-binary in order.
+    index_url: Optional[str] = None
+    extra_index_urls: List[str] = field(default_factory=list)
+    no_index: bool = False
+    prefer_binary: bool = False
+    formats: List[Tuple[str, str]] = field(default_factory=list)
     #: File-level options noted but not acted on ("file:line: option").
     notes: List[str] = field(default_factory=list)
 
@@ -214,6 +222,16 @@ class Reader:
                 self._add(req, constraint)
             elif name == "--pre":
                 self.parsed.pre = True
+            elif name == "--index-url":
+                self.parsed.index_url = value
+            elif name == "--extra-index-url":
+                self.parsed.extra_index_urls.append(value)
+            elif name == "--no-index":
+                self.parsed.no_index = True
+            elif name == "--prefer-binary":
+                self.parsed.prefer_binary = True
+            elif name in ("--only-binary", "--no-binary"):
+                self.parsed.formats.append((name[2:], value))
             elif name not in _PER_REQUIREMENT:
                 self.parsed.notes.append("{}: {}{} ignored".format(
                     where, name, " " + value if value else ""))

@@ -1,32 +1,25 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Which release and which wheel pip would take, and why not when none."""
+"""Which release and which file pip would take across every index, and
+why not when none.
 
-from dataclasses import dataclass
+Two steps, as in pip: each index's project is reduced to the files the
+target could install (``offer``: tags and Requires-Python, as pip's link
+evaluator), then the offers of all indexes are merged and ranked
+(``choose``: specifier, pre-releases, yanked files, format control, then
+pip's sort key: version, tag rank, build tag, and the later index on a
+tie)."""
+
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterator, List, Optional, Tuple
+from typing import Dict, FrozenSet, Mapping, Optional, Sequence, Tuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
 
-from .model import File as WheelFile, Project, Release
+from .model import File, Project, Release
+from .names import build_tag
 from .target import (BUILDER_RELEASES, PIWHEELS_PLATFORMS, Target,
                      machine_arch)
-
-
-@dataclass(frozen=True)
-class Selection:
-    """The outcome for one project.
-
-    ``release`` is the release pip would install; ``file`` the wheel it
-    would take from piwheels, or None when it would build from source
-    (``reason`` says why).  ``fallback``/``fallback_file`` name the newest
-    matching release that does have a wheel."""
-
-    release: Optional[Release]
-    file: Optional[WheelFile]
-    reason: Optional[str] = None
-    fallback: Optional[Release] = None
-    fallback_file: Optional[WheelFile] = None
-    warnings: Tuple[str, ...] = ()
 
 
 def builder_release(abi: str) -> str:
@@ -49,19 +42,132 @@ def python_ok(requires_python: Optional[str], version: str) -> bool:
         return True
 
 
-def usable_files(release: Release, target: Target,
-                 rank=None) -> List[WheelFile]:
-    """The release's wheels the target can install, best first: built on
-    the target's own OS release first, then in pip's tag order."""
+@dataclass(frozen=True)
+class Formats:
+    """pip's format control: which names may use wheels or sdists."""
+
+    only_binary: FrozenSet[str] = frozenset()
+    no_binary: FrozenSet[str] = frozenset()
+    prefer_binary: bool = False
+
+    def allowed(self, name: str) -> Tuple[bool, bool]:
+        """(wheels allowed, sdists allowed) for canonical ``name``, in
+        pip's order of precedence."""
+        if name in self.only_binary:
+            return True, False
+        if name in self.no_binary:
+            return False, True
+        if ":all:" in self.only_binary:
+            return True, False
+        if ":all:" in self.no_binary:
+            return False, True
+        return True, True
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file the target could install, with what pip ranks it by."""
+
+    file: File
+    version: Version
+    #: Index of its best tag in the target's order; len(tags) for an sdist.
+    rank: int
+    build: Tuple
+    #: The index's place in pip's list (later wins a tie).
+    order: int
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One index's project, reduced to what matters for one target."""
+
+    index: str
+    label: str
+    order: int
+    candidates: Tuple[Candidate, ...]
+    #: Every listed release: (version, yanked, some file fits its Python).
+    versions: Tuple[Tuple[Version, bool, bool], ...]
+    #: piwheels' word on releases with no wheel for the target.
+    notes: Mapping[Version, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The outcome for one project.
+
+    ``version`` is the release pip would install; ``file`` the file it
+    would take (an sdist means a source build, and ``reason`` says why
+    there is no wheel), or None when pip finds nothing (``reason``).
+    ``fallback_*`` name the newest matching release that has a wheel."""
+
+    version: Optional[str]
+    file: Optional[File]
+    reason: Optional[str] = None
+    fallback_version: Optional[str] = None
+    fallback_file: Optional[File] = None
+    warnings: Tuple[str, ...] = ()
+
+
+def offer(project: Project, target: Target, order: int = 0,
+          label: str = "", rank: Optional[Dict] = None,
+          piwheels: bool = False) -> Offer:
+    """The files of ``project`` the target can install, as pip's link
+    evaluator keeps them: wheels whose tags it supports and sdists, each
+    within its Requires-Python; from ``piwheels``, also its word on the
+    releases that have no wheel for the target."""
     rank = target.tag_rank() if rank is None else rank
-    scored = []
-    for f in release.files:
-        ranks = [rank[t] for t in f.tags if t in rank]
-        if ranks and python_ok(f.requires_python,
-                               target.python_full_version):
-            scored.append(((f.builder_abi != target.abi, min(ranks),
-                            f.filename), f))
-    return [f for _, f in sorted(scored, key=lambda s: s[0])]
+    worst = len(target.tags)
+    version = target.python_full_version
+    candidates = []
+    versions = []
+    notes = {}
+    for r in project.releases:
+        if r.parsed is None:
+            continue
+        fits = not r.files
+        wheel = False
+        for f in r.files:
+            if not python_ok(f.requires_python, version):
+                continue
+            fits = True
+            if f.is_wheel:
+                ranks = [rank[t] for t in f.tags if t in rank]
+                if not ranks:
+                    continue
+                wheel = True
+                candidates.append(Candidate(f, r.parsed, min(ranks),
+                                            build_tag(f.filename), order))
+            else:
+                candidates.append(Candidate(f, r.parsed, worst, (), order))
+        versions.append((r.parsed, r.yanked, fits))
+        if piwheels and not wheel:
+            notes[r.parsed] = why_no_wheel(r, target)
+    return Offer(project.index, label or project.index, order,
+                 tuple(candidates), tuple(versions), notes)
+
+
+def why_no_wheel(release: Release, target: Target) -> str:
+    """Why piwheels' ``release`` has no wheel for ``target``."""
+    if not release.files:
+        if release.skip_reason:
+            return "piwheels skipped it: {}".format(release.skip_reason)
+        return "piwheels has no wheel for it (the build failed or is " \
+               "pending)"
+    platforms = set(target.platforms)
+    if not any(p in PIWHEELS_PLATFORMS for p in platforms):
+        return "piwheels builds no wheels for {}".format(
+            machine_arch(target.platforms[0]))
+    same_platform = [f for f in release.files
+                     if any(t.platform in platforms for t in f.tags)]
+    if same_platform:
+        built = sorted({"{} ({})".format(f.builder_abi,
+                                         builder_release(f.builder_abi))
+                        for f in same_platform})
+        return "piwheels has wheels only for other Pythons/OS releases: " \
+               "{}".format(", ".join(built))
+    others = sorted({t.platform for f in release.files for t in f.tags})
+    return "piwheels has wheels only for other platforms: {}".format(
+        ", ".join(others))
 
 
 def _pinned(spec: SpecifierSet) -> bool:
@@ -69,101 +175,136 @@ def _pinned(spec: SpecifierSet) -> bool:
                for s in spec)
 
 
-def _python_excluded(release: Release, target: Target) -> bool:
-    return bool(release.files) and not any(
-        python_ok(f.requires_python, target.python_full_version)
-        for f in release.files)
+def _key(prefer_binary: bool):
+    def key(c: Candidate):
+        return (prefer_binary and c.file.is_wheel, c.version, -c.rank,
+                c.build, c.order)
+    return key
 
 
-def candidates(project: Project, spec: SpecifierSet, target: Target,
-               pre: bool = False) -> Iterator[Release]:
-    """The releases pip would consider, newest first; lazily, as a
-    document may list hundreds and pip takes the first."""
-    pinned = _pinned(spec)
-
-    def considered(r: Release) -> bool:
-        return (spec.contains(r.parsed, prereleases=True)
-                and (pinned or not r.yanked)
-                and not _python_excluded(r, target))
-
-    ordered = sorted((r for r in project.releases if r.parsed is not None),
-                     key=lambda r: r.parsed, reverse=True)
-    if pre or spec.prereleases:
-        yield from filter(considered, ordered)
-        return
-    final = False
-    for r in ordered:
-        if not r.parsed.is_prerelease and considered(r):
-            final = True
-            yield r
-    if not final:  # only pre-releases match: pip takes them then
-        yield from filter(considered, ordered)
+def _matching(candidates: Sequence[Candidate], spec: SpecifierSet,
+              pre: bool) -> list:
+    """The candidates pip keeps for ``spec``: pre-releases only when
+    asked for, named, or when nothing else matches; yanked files only
+    when every match is yanked and the version is pinned."""
+    matching = [c for c in candidates
+                if spec.contains(c.version, prereleases=True)]
+    if not (pre or spec.prereleases):
+        finals = [c for c in matching if not c.version.is_prerelease]
+        matching = finals or matching
+    if not (matching and _pinned(spec)
+            and all(c.file.yanked for c in matching)):
+        matching = [c for c in matching if not c.file.yanked]
+    return matching
 
 
-def _why_none(project: Project, spec: SpecifierSet, target: Target) -> str:
-    if not project.releases:
-        return "piwheels lists no releases"
-    matching = [r for r in project.releases
-                if r.parsed is not None
-                and spec.contains(r.parsed, prereleases=True)]
+def choose(offers: Sequence[Offer], spec: SpecifierSet, target: Target,
+           name: str = "", pre: bool = False,
+           formats: Formats = Formats()) -> Selection:
+    """The release and file pip would take for ``spec`` from ``offers``
+    (one per index that lists the project)."""
+    wheels_ok, sdists_ok = formats.allowed(name)
+    allowed = [c for o in offers for c in o.candidates
+               if (wheels_ok if c.file.is_wheel else sdists_ok)]
+    matching = _matching(allowed, spec, pre)
+    if not matching:
+        return Selection(None, None, _why_none(offers, spec, target,
+                                               wheels_ok, sdists_ok))
+    key = _key(formats.prefer_binary)
+    best = max(matching, key=key)
+    chosen = _with_piwheels_data(best.file, matching)
+    warnings = []
+    if chosen.yanked:
+        warnings.append("release {} is yanked".format(best.version))
+    if chosen.builder_abi and chosen.builder_abi != target.abi \
+            and chosen.apt_dependencies:
+        warnings.append(
+            "{} was built on {} ({}), not {} ({}): its apt package "
+            "names come from that release".format(
+                chosen.filename, builder_release(chosen.builder_abi),
+                chosen.builder_abi, builder_release(target.abi),
+                target.abi))
+    if chosen.is_wheel:
+        return Selection(str(best.version), chosen,
+                         warnings=tuple(warnings))
+    reason = "no wheel for this target in any index: pip would build " \
+             "{} from {}".format(chosen.filename, _label(offers, chosen))
+    note = _note(offers, best.version)
+    if note:
+        reason += "; " + note
+    older = [c for c in matching if c.file.is_wheel
+             and c.version < best.version]
+    fallback = max(older, key=key) if older else None
+    return Selection(
+        str(best.version), chosen, reason,
+        str(fallback.version) if fallback else None,
+        _with_piwheels_data(fallback.file, matching) if fallback else None,
+        tuple(warnings))
+
+
+def _with_piwheels_data(f: File, matching: Sequence[Candidate]) -> File:
+    """``f``, or piwheels' record of the same file name (it carries the
+    apt data) when piwheels lists it too."""
+    if f.builder_abi is not None:
+        return f
+    for c in matching:
+        if c.file.filename == f.filename and c.file.builder_abi is not None:
+            return c.file
+    return f
+
+
+def _label(offers: Sequence[Offer], f: File) -> str:
+    for o in offers:
+        if o.index == f.index:
+            return o.label
+    return f.index
+
+
+def _note(offers: Sequence[Offer], version: Version) -> Optional[str]:
+    for o in offers:
+        if version in o.notes:
+            return o.notes[version]
+    return None
+
+
+def _why_none(offers: Sequence[Offer], spec: SpecifierSet, target: Target,
+              wheels_ok: bool, sdists_ok: bool) -> str:
+    releases = [v for o in offers for v in o.versions]
+    if not releases:
+        return "no index lists a release of it"
+    matching = [v for v in releases if spec.contains(v[0], prereleases=True)]
     if not matching:
         return "no release matches {!r}".format(str(spec) or "any version")
-    if all(r.yanked for r in matching) and not _pinned(spec):
+    if all(v[1] for v in matching) and not _pinned(spec):
         return "every matching release is yanked (pin one with == to use it)"
-    return "every matching release requires another Python than {}".format(
-        target.python_full_version)
+    if not any(v[2] for v in matching):
+        return "every matching release requires another Python than " \
+               "{}".format(target.python_full_version)
+    if not sdists_ok:
+        text = "no wheel for this target, and sdists are not allowed " \
+               "(--only-binary)"
+    elif not wheels_ok:
+        text = "no sdist, and wheels are not allowed (--no-binary)"
+    else:
+        text = "no file for this target: no compatible wheel and no sdist"
+    newest = max(v[0] for v in matching)
+    note = _note(offers, newest)
+    return text + ("; " + note if note else "")
 
 
-def why_no_wheel(release: Release, target: Target) -> str:
-    """Why ``release`` has no wheel for ``target``."""
-    if not release.files:
-        if release.skip_reason:
-            return "piwheels skipped it: {}".format(release.skip_reason)
-        return "piwheels has no wheel for it (the build failed or is pending)"
-    platforms = set(target.platforms)
-    same_platform = [f for f in release.files
-                     if any(t.platform in platforms for t in f.tags)]
-    if same_platform:
-        built = sorted({"{} ({})".format(f.builder_abi,
-                                         builder_release(f.builder_abi))
-                        for f in same_platform})
-        return "wheels only for other Pythons/OS releases: {}".format(
-            ", ".join(built))
-    others = sorted({t.platform for f in release.files for t in f.tags})
-    if not any(p in PIWHEELS_PLATFORMS for p in platforms):
-        return ("piwheels builds no wheels for {}: pip will take this "
-                "package from PyPI (manylinux wheels, or a source build), "
-                "which piwcheck does not check".format(
-                    machine_arch(target.platforms[0])))
-    return "wheels only for other platforms: {}".format(", ".join(others))
+def select(projects, spec: SpecifierSet, target: Target, pre: bool = False,
+           formats: Formats = Formats(), name: str = "") -> Selection:
+    """``choose`` over whole projects (one per index, in pip's order)."""
+    from .names import canonical_name
 
-
-def select(project: Project, spec: SpecifierSet, target: Target,
-           pre: bool = False) -> Selection:
-    """The release and wheel pip would take for ``spec``."""
-    found = candidates(project, spec, target, pre)
-    best = next(found, None)
-    if best is None:
-        return Selection(None, None, _why_none(project, spec, target))
+    if isinstance(projects, Project):
+        projects = [projects]
     rank = target.tag_rank()
-    warnings = []
-    if best.yanked:
-        warnings.append("release {} is yanked".format(best.version))
-    files = usable_files(best, target, rank)
-    if files:
-        chosen = files[0]
-        if chosen.builder_abi != target.abi and chosen.apt_dependencies:
-            warnings.append(
-                "{} was built on {} ({}), not {} ({}): its apt package "
-                "names come from that release".format(
-                    chosen.filename, builder_release(chosen.builder_abi),
-                    chosen.builder_abi, builder_release(target.abi),
-                    target.abi))
-        return Selection(best, chosen, warnings=tuple(warnings))
-    reason = why_no_wheel(best, target)
-    for older in found:
-        older_files = usable_files(older, target, rank)
-        if older_files:
-            return Selection(best, None, reason, older, older_files[0],
-                             tuple(warnings))
-    return Selection(best, None, reason, warnings=tuple(warnings))
+    offers = []
+    for i, p in enumerate(projects):
+        piwheels = "piwheels" in p.index or any(
+            f.builder_abi for r in p.releases for f in r.files)
+        offers.append(offer(p, target, i, "piwheels" if piwheels
+                            else p.index, rank, piwheels))
+    return choose(offers, spec, target,
+                  name or canonical_name(projects[0].name), pre, formats)

@@ -24,6 +24,23 @@ BUILDER_RELEASES = {
     "cp313": "trixie",
 }
 
+#: Each Debian release's Python, glibc and pip, as Raspberry Pi OS ships
+#: them: codename -> (ABI, Python version, glibc (major, minor), pip).
+DEBIAN = {
+    "buster": ("cp37m", "3.7.3", (2, 28), "18.1"),
+    "bullseye": ("cp39", "3.9.2", (2, 31), "20.3.4"),
+    "bookworm": ("cp311", "3.11.2", (2, 36), "23.0.1"),
+    "trixie": ("cp313", "3.13.5", (2, 41), "25.1.1"),
+}
+
+#: --pi's machines: name -> the platform's machine.
+PI_MACHINES = {"32": "armv7l", "64": "aarch64", "armv6": "armv6l",
+               "armv7": "armv7l"}
+
+#: The first pip whose tags put linux_<arch> before manylinux (it
+#: vendors packaging 26.3).
+LINUX_FIRST_PIP = (26, 3)
+
 #: The platforms piwheels builds wheels for (every armv7l wheel has an
 #: armv6l twin).
 PIWHEELS_PLATFORMS = ("linux_armv7l", "linux_armv6l")
@@ -45,6 +62,10 @@ class Target:
     os_codename: Optional[str] = None
     dpkg_arch: Optional[str] = None
     local: bool = False
+    #: The target's pip version, as far as known, which decides the
+    #: tag order; and what was assumed to describe the target.
+    pip_version: Optional[str] = None
+    assumed: Tuple[str, ...] = ()
 
     @property
     def platforms(self) -> List[str]:
@@ -116,30 +137,93 @@ def _local_os() -> Tuple[Optional[str], Optional[str], Optional[str]]:
     return os_id, codename, arch
 
 
-def local_target() -> Target:
-    """This machine, as the running interpreter sees it."""
+def _version_tuple(text: Optional[str]) -> Tuple[int, ...]:
+    parts = []
+    for piece in (text or "").split("."):
+        if not piece.isdigit():
+            break
+        parts.append(int(piece))
+    return tuple(parts)
+
+
+def linux_first(pip_version: Optional[str]) -> bool:
+    """Whether that pip ranks linux_<arch> above manylinux tags."""
+    return _version_tuple(pip_version) >= LINUX_FIRST_PIP
+
+
+def order_tags(tag_list: Sequence[tags.Tag],
+               first: bool) -> Tuple[tags.Tag, ...]:
+    """``tag_list`` with each interpreter/ABI run's linux_* platforms
+    moved before (``first``) or after the manylinux and musllinux ones,
+    as that pip's packaging orders them."""
+    out: List[tags.Tag] = []
+    run: List[tags.Tag] = []
+
+    def flush():
+        native = [t for t in run if t.platform.startswith("linux_")]
+        other = [t for t in run if not t.platform.startswith("linux_")]
+        out.extend(native + other if first else other + native)
+        run.clear()
+    for tag in tag_list:
+        if run and (run[-1].interpreter, run[-1].abi) != (tag.interpreter,
+                                                          tag.abi):
+            flush()
+        run.append(tag)
+    flush()
+    return tuple(out)
+
+
+def _pip_of(codename: Optional[str], found: Optional[str]) -> str:
+    """The pip to rank as: the one found, else the release's own."""
+    if found:
+        return found
+    return DEBIAN.get(codename or "", DEBIAN["bookworm"])[3]
+
+
+def local_target(pip_version: Optional[str] = None) -> Target:
+    """This machine, as the running interpreter sees it; ``pip_version``
+    overrides the pip found beside it."""
     from packaging.markers import default_environment
 
-    tag_list = tuple(tags.sys_tags())
+    if pip_version is None:
+        pip_version = _local_pip()
     env = default_environment()
     os_id, codename, arch = _local_os()
+    pip_version = _pip_of(codename, pip_version)
+    tag_list = order_tags(tuple(tags.sys_tags()), linux_first(pip_version))
     return Target(
         abi=_abi_of(tag_list), python_version=env["python_version"],
         python_full_version=env["python_full_version"], tags=tag_list,
         marker_env=env, os_id=os_id, os_codename=codename, dpkg_arch=arch,
-        local=True)
+        local=True, pip_version=pip_version)
+
+
+def _local_pip() -> Optional[str]:
+    """The version of the pip the running interpreter would use."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pip")
+    except PackageNotFoundError:
+        return None
 
 
 _CHILD = r"""
 import json, sys
 sys.path.append(sys.argv[1])
 from packaging import markers, tags
+try:
+    from importlib.metadata import version
+    pip = version("pip")
+except Exception:
+    pip = None
 print(json.dumps({"tags": [str(t) for t in tags.sys_tags()],
-                  "env": markers.default_environment()}))
+                  "env": markers.default_environment(), "pip": pip}))
 """
 
 
-def interpreter_target(python: str) -> Target:
+def interpreter_target(python: str,
+                       pip_version: Optional[str] = None) -> Target:
     """This machine, as the interpreter at ``python`` (e.g. a venv's) sees
     it.  ``packaging`` is lent to it when it has none of its own."""
     import packaging
@@ -160,21 +244,78 @@ def interpreter_target(python: str) -> Target:
         tag_list = tuple(_parse_tag(t) for t in data["tags"])
         env = {str(k): str(v) for k, v in data["env"].items()}
         version, full = env["python_version"], env["python_full_version"]
+        found = data.get("pip")
     except (ValueError, KeyError, TypeError, AttributeError, StopIteration):
         raise InputError(
             "--python {}: it did not describe itself".format(python))
     os_id, codename, arch = _local_os()
+    pip_version = _pip_of(codename, pip_version or (
+        found if isinstance(found, str) else None))
     return Target(
         abi=_abi_of(tag_list), python_version=version,
-        python_full_version=full, tags=tag_list, marker_env=env,
-        os_id=os_id, os_codename=codename, dpkg_arch=arch, local=True)
+        python_full_version=full,
+        tags=order_tags(tag_list, linux_first(pip_version)), marker_env=env,
+        os_id=os_id, os_codename=codename, dpkg_arch=arch, local=True,
+        pip_version=pip_version)
+
+
+def pi_platforms(release: str, machine: str,
+                 pip_version: Optional[str] = None) -> List[str]:
+    """The platforms packaging.tags yields on a Pi running ``release``
+    on ``machine`` (armv7l hard-float, aarch64, armv6l), in the order of
+    that pip (default: the release's own)."""
+    glibc = DEBIAN[release][2]
+    native = ["linux_" + machine]
+    many: List[str] = []
+    if machine in ("armv7l", "aarch64"):  # armv6l has no manylinux
+        for minor in range(glibc[1], 16, -1):
+            many.append("manylinux_2_{}_{}".format(minor, machine))
+            if minor == 17:
+                many.append("manylinux2014_" + machine)
+    first = linux_first(pip_version or DEBIAN[release][3])
+    return native + many if first else many + native
+
+
+def parse_pi(text: str) -> Tuple[str, str]:
+    """(release, machine) of --pi's RELEASE-BITS, e.g. bookworm-32."""
+    release, _, bits = text.lower().partition("-")
+    if release not in DEBIAN or bits not in PI_MACHINES:
+        raise InputError(
+            "--pi {!r}: expected RELEASE-KIND with RELEASE one of {} and "
+            "KIND one of {} (e.g. bookworm-32, trixie-64)".format(
+                text, ", ".join(DEBIAN), ", ".join(PI_MACHINES)))
+    return release, PI_MACHINES[bits]
+
+
+_PYVER_RE = re.compile(r"^3\.?(\d+)(?:\.(\d+))?$")
 
 
 def described_target(abi: Optional[str], platforms: Sequence[str],
-                     base: Optional[Target] = None) -> Target:
-    """Another machine: ``abi`` and ``platforms`` as in ``pip download``;
-    what is not given comes from ``base`` (needed only then)."""
-    if base is None and (abi is None or not platforms):
+                     base: Optional[Target] = None,
+                     python_version: Optional[str] = None,
+                     pip_version: Optional[str] = None,
+                     pi: Optional[str] = None) -> Target:
+    """Another machine, named as in ``pip download`` (``abi``,
+    ``platforms``, ``python_version``) or by ``pi`` (RELEASE-KIND); a
+    Debian release's ABI gets that release's Python patch version, as
+    on the Pi.  What is not given comes from ``base``."""
+    assumed: List[str] = []
+    release = None
+    if pi:
+        release, machine = parse_pi(pi)
+        abi = abi or DEBIAN[release][0]
+        if not platforms:
+            platforms = pi_platforms(release, machine, pip_version)
+    py = full = None
+    if python_version is not None:
+        match = _PYVER_RE.match(python_version.strip())
+        if not match:
+            raise InputError("--python-version {!r}: expected X.Y or X.Y.Z "
+                             "such as 3.11 or 3.11.2".format(python_version))
+        py = (3, int(match.group(1)))
+        if match.group(2) is not None:
+            full = "3.{}.{}".format(py[1], match.group(2))
+    if base is None and ((abi is None and py is None) or not platforms):
         base = local_target()
     if abi is not None:
         match = _ABI_RE.match(abi)
@@ -182,7 +323,9 @@ def described_target(abi: Optional[str], platforms: Sequence[str],
             raise InputError(
                 "--abi {!r}: expected a CPython ABI such as cp311 or "
                 "cp37m".format(abi))
-        py = (int(match.group(1)), int(match.group(2)))
+        py = py or (int(match.group(1)), int(match.group(2)))
+    elif py is not None:
+        abi = "cp3{}".format(py[1])
     else:
         abi = base.abi
         py = tuple(int(x) for x in base.python_version.split(".")[:2])
@@ -196,7 +339,19 @@ def described_target(abi: Optional[str], platforms: Sequence[str],
     tag_list = tuple(tags.cpython_tags(py, [abi], platforms)) + tuple(
         tags.compatible_tags(py, interp, platforms))
     version = "{}.{}".format(*py)
-    full = base.python_full_version if base and abi == base.abi else version
+    if release is None:
+        release = next((r for r, d in DEBIAN.items()
+                        if d[0] == abi and d[1].startswith(version + ".")),
+                       None)
+    if full is None:
+        if release and DEBIAN[release][1].startswith(version + "."):
+            full = DEBIAN[release][1]
+            assumed.append("Python {} as on Debian {}".format(
+                full, release.capitalize()))
+        elif base is not None and abi == base.abi:
+            full = base.python_full_version
+        else:
+            full = version
     if base is None:
         from packaging.markers import default_environment
         env = default_environment()
@@ -215,6 +370,14 @@ def described_target(abi: Optional[str], platforms: Sequence[str],
         "platform_system": "Linux",
         "os_name": "posix",
     })
+    if pi:
+        shown = platforms if len(platforms) <= 3 else \
+            [platforms[0], "...", platforms[-2], platforms[-1]]
+        assumed.append("the {} platforms of a {} Pi: {}".format(
+            len(platforms), pi, ", ".join(shown)))
     return Target(
         abi=abi, python_version=version, python_full_version=full,
-        tags=tag_list, marker_env=env, local=False)
+        tags=tag_list, marker_env=env, local=False,
+        os_id="debian" if pi else None,
+        os_codename=release if pi else None,
+        pip_version=pip_version, assumed=tuple(assumed))

@@ -15,6 +15,7 @@ from packaging import tags
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from piwserver import PiwheelsServer  # noqa: E402
+from pypiserver import PypiServer  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
@@ -26,6 +27,11 @@ def _isolated(monkeypatch, tmp_path_factory):
     cache out of the user's home."""
     for name in ("no_proxy", "NO_PROXY"):
         monkeypatch.setenv(name, "127.0.0.1,localhost")
+    # this machine's own pip configuration is not the target's
+    for name in list(os.environ):
+        if name.startswith("PIP_") or name == "VIRTUAL_ENV":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("XDG_CACHE_HOME",
                        str(tmp_path_factory.mktemp("xdg-cache")))
 
@@ -45,6 +51,31 @@ def server(_server):
     _server.delay = 0.0
     yield _server
     _server.faults.clear()
+
+
+@pytest.fixture(scope="session")
+def _pypi():
+    server = PypiServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pypi(_pypi):
+    """The shared fake PyPI, with no faults and an empty log."""
+    _pypi.faults.clear()
+    _pypi.reset_log()
+    _pypi.delay = 0.0
+    yield _pypi
+    _pypi.faults.clear()
+
+
+@pytest.fixture
+def both(server, pypi):
+    """Options for the two indexes as Raspberry Pi OS's pip uses them:
+    PyPI, then piwheels as the extra index."""
+    return ["--piwheels-url", server.url, "--index-url", pypi.index,
+            "--extra-index-url", server.index]
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@
 
 Serves ``/project/<name>/json/`` from a folder of ``<name>.json`` files the
 way piwheels' static site does (301 without the trailing slash, an HTML 404
-for anything else, ETag and Last-Modified with conditional 304s), and can
+for anything else, ETag and Last-Modified with conditional 304s), its
+simple index ``/simple/<name>/`` with real wheel files for pip, and can
 misbehave on purpose: see ``FAULTS``.  Run it alone with
 ``python3 tests/piwserver.py --help``."""
 
@@ -21,6 +22,8 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from distfiles import SIMPLE_JSON, Files
+
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
                     "projects")
 #: Longest any misbehaving answer runs, so nothing outlives a test.
@@ -33,10 +36,17 @@ NOT_FOUND = (b"<!DOCTYPE html><html><head><title>piwheels - 404</title>"
 class PiwheelsServer:
     """The server; ``documents`` maps canonical names to bytes."""
 
+    #: Whether the simple index answers PEP 691 JSON (piwheels: HTML only)
+    #: and offers PEP 658 metadata files.
+    simple_json = False
+    metadata_files = False
+
     def __init__(self, data_dir=DATA, delay=0.0, gzip_bodies=False,
                  bandwidth=None):
         self.documents = {}
         self.mtimes = {}
+        #: The files of the simple index, made from the documents.
+        self.files = Files()
         if data_dir:
             for fn in sorted(os.listdir(data_dir)):
                 if fn.endswith(".json"):
@@ -82,6 +92,16 @@ class PiwheelsServer:
             body = json.dumps(body).encode("utf-8")
         self.documents[name] = body
         self.mtimes[name] = mtime
+        try:
+            releases = json.loads(body)["releases"]
+            entries = [{"filename": fn,
+                        "requires_python": f.get("requires_python"),
+                        "yanked": bool(r.get("yanked"))}
+                       for r in releases.values()
+                       for fn, f in sorted(r["files"].items())]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            entries = []
+        self.files.add(name, entries)
 
     def start(self, port=0, tls=None):
         """Listen on 127.0.0.1; ``tls`` is (certfile, keyfile) for HTTPS."""
@@ -115,6 +135,16 @@ class PiwheelsServer:
     def url(self):
         return "{}://127.0.0.1:{}".format(self.scheme,
                                           self._httpd.server_address[1])
+
+    @property
+    def index(self):
+        """The simple index URL, as pip.conf names it."""
+        return self.url + "/simple"
+
+    @property
+    def only(self):
+        """piwcheck's options for this site as the only index."""
+        return ["--piwheels-url", self.url, "--index-url", self.index]
 
     def stop(self):
         self.stopping.set()
@@ -216,6 +246,8 @@ class _Handler(BaseHTTPRequestHandler):
             path = "/" + path.split("/", 3)[-1]
             self.piw.proxied += 1
         parts = path.split("?")[0].split("/")
+        if len(parts) >= 3 and parts[1] == "simple" and parts[2]:
+            return self.do_simple(parts[2], "/".join(parts[3:]), path)
         # ['', 'project', name, 'json', ''] or without the final ''
         if len(parts) in (4, 5) and parts[1] == "project" \
                 and parts[3] == "json":
@@ -233,6 +265,46 @@ class _Handler(BaseHTTPRequestHandler):
                 return self.send_document(name)
             return self.send_body(404, NOT_FOUND, "text/html", name=name)
         self.send_body(404, NOT_FOUND, "text/html")
+
+    def do_simple(self, name, rest, path):
+        """/simple/<name>/ and the files it links to."""
+        from packaging.utils import canonicalize_name
+
+        fault = self.piw.faults.get(canonicalize_name(name))
+        if fault is not None and not rest:
+            handler = FAULTS[fault] if isinstance(fault, str) else fault
+            if handler(self, canonicalize_name(name)) is not False:
+                return
+        files = self.piw.files
+        canon = canonicalize_name(name)
+        if canon not in files.entries or not files.entries[canon]:
+            return self.send_body(404, NOT_FOUND, "text/html", name=canon)
+        if name != canon or (not rest and not path.endswith("/")):
+            return self.send_body(301, b"", "text/html", {
+                "Location": "/simple/{}/{}".format(canon, rest)}, canon)
+        if not rest:
+            if self.piw.simple_json and SIMPLE_JSON in self.headers.get(
+                    "Accept", ""):
+                body = files.simple_json(canon, "", self.piw.metadata_files)
+                ctype = SIMPLE_JSON
+            else:
+                body = files.simple_html(canon, "", self.piw.metadata_files)
+                ctype = "text/html"
+            etag = '"{}"'.format(hashlib.sha1(body).hexdigest()[:16])
+            headers = {"ETag": etag, "Cache-Control": "max-age=0",
+                       "Vary": "Accept"}
+            if self.headers.get("If-None-Match") == etag:
+                return self.send_body(304, None, headers=headers, name=canon)
+            return self.send_body(200, body, ctype, headers, canon)
+        meta = rest.endswith(".metadata") and self.piw.metadata_files
+        entry = files.entry(canon, rest[:-len(".metadata")] if meta else rest)
+        if entry is None:
+            return self.send_body(404, NOT_FOUND, "text/html", name=canon)
+        if meta:
+            return self.send_body(200, files.meta(entry).encode(),
+                                  "text/plain", name=canon)
+        return self.send_body(200, files.data(entry),
+                              "application/octet-stream", name=canon)
 
     def send_document(self, name):
         body = self.piw.documents[name]

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from helpers import piw
 from piwcheck.cli import main, version
 
 PI = ["--platform", "linux_armv7l", "--abi", "cp311"]
@@ -29,7 +30,7 @@ def pkgs(doc):
 
 
 def test_pi_check_from_a_pc(server, capsys):
-    code, out, err = run(capsys, *PI, "--index-url", server.url,
+    code, out, err = run(capsys, *PI, *server.only,
                          "numpy", "RPi.GPIO", "cryptography")
     assert code == 0, out + err
     assert err == ""
@@ -45,11 +46,11 @@ def test_pi_check_from_a_pc(server, capsys):
 
 
 def test_json_document(server, capsys):
-    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+    code, doc, err = run_json(capsys, *PI, *server.only,
                               "numpy", "cryptography")
     assert code == 0
     assert doc["piwcheck"] == version()
-    assert doc["index_url"] == server.url
+    assert doc["index_url"] == server.index
     t = doc["target"]
     assert t["abi"] == "cp311" and t["python_version"] == "3.11"
     assert t["platforms"] == ["linux_armv7l", "any"]
@@ -79,7 +80,7 @@ def test_json_document(server, capsys):
 
 def test_local_missing_apt(server, capsys, pi_python, apt_config):
     code, doc, err = run_json(capsys, "--python", pi_python(),
-                              "--index-url", server.url, "needs-lib")
+                              *server.only, "needs-lib")
     assert code == 1
     assert doc["target"]["local"] is True
     assert doc["target"]["abi"] == "cp311"
@@ -103,7 +104,7 @@ def test_local_dpkg_without_apt(server, capsys, pi_python, dpkg_db,
         (bin_dir / tool).symlink_to(shutil.which(tool))
     monkeypatch.setenv("PATH", str(bin_dir))
     code, doc, err = run_json(capsys, "--python", fake,
-                              "--index-url", server.url, "needs-lib")
+                              *server.only, "needs-lib")
     assert code == 1
     deps = pkgs(doc)["needs-lib"]["apt_dependencies"]
     assert [d["installed"] for d in deps] == [True, False, False]
@@ -115,7 +116,7 @@ def test_local_dpkg_without_apt(server, capsys, pi_python, dpkg_db,
 def test_local_unknown_to_apt_left_out(server, capsys, pi_python,
                                        apt_config):
     code, out, err = run(capsys, "--python", pi_python(),
-                         "--index-url", server.url, "needs-lib")
+                         *server.only, "needs-lib")
     assert code == 1
     assert "libopenblas0-pthread  missing\n" in out
     assert "libpiwcheck-absent1   missing, unknown to apt" in out
@@ -128,7 +129,7 @@ def test_local_unknown_to_apt_left_out(server, capsys, pi_python,
 def test_local_name_from_another_release(server, capsys, pi_python,
                                          apt_config):
     code, doc, err = run_json(capsys, "--python", pi_python(), "--no-deps",
-                              "--index-url", server.url, "cryptography")
+                              *server.only, "cryptography")
     crypto = pkgs(doc)["cryptography"]
     assert crypto["apt_dependencies"] == [
         {"name": "libc6", "installed": True, "known_to_apt": True},
@@ -141,7 +142,7 @@ def test_local_name_from_another_release(server, capsys, pi_python,
 
 def test_local_all_installed_is_ready(server, capsys, pi_python, dpkg_db):
     code, doc, err = run_json(capsys, "--python", pi_python(),
-                              "--index-url", server.url, "cffi")
+                              *server.only, "cffi")
     assert code == 0
     assert pkgs(doc)["cffi"]["apt_dependencies"] == [
         {"name": "libffi8", "installed": True, "known_to_apt": True}]
@@ -154,35 +155,36 @@ def test_local_without_dpkg_is_not_checked(server, capsys, pi_python,
     fake = pi_python()
     monkeypatch.setenv("PATH", "/nonexistent")
     code, doc, err = run_json(capsys, "--python", fake,
-                              "--index-url", server.url, "needs-lib")
+                              *server.only, "needs-lib")
     assert code == 0
     deps = pkgs(doc)["needs-lib"]["apt_dependencies"]
     assert all(d["installed"] is None for d in deps)
     assert len(doc["apt_install"]) == 3
 
 
-def test_no_wheel_names_fallback(server, capsys):
-    code, out, err = run(capsys, *PI, "--index-url", server.url, "pillow")
+def test_no_wheel_names_fallback(both, capsys):
+    code, out, err = run(capsys, *PI, *both, "pillow")
     assert code == 1
     assert "pillow 11.0.0: no wheel: pip would build it from source" in out
+    assert "sdist:  pillow-11.0.0.tar.gz (" in out
     assert "the build failed or is pending" in out
     assert "newest with a wheel: 10.4.0" in out
     assert "pip install 'pillow==10.4.0'" in out
 
 
-def test_skipped_release(server, capsys):
+def test_skipped_release(both, capsys):
     code, doc, err = run_json(capsys, "--platform", "linux_armv7l",
-                              "--abi", "cp39", "--index-url", server.url,
-                              "opencv-python")
+                              "--abi", "cp39", *both, "opencv-python")
     cv = pkgs(doc)["opencv-python"]
     assert code == 1 and cv["status"] == "no-wheel"
-    assert cv["reason"] == \
-        "piwheels skipped it: binary is too large for piwheels"
+    assert cv["file"]["kind"] == "sdist"
+    assert cv["reason"].endswith(
+        "piwheels skipped it: binary is too large for piwheels")
     assert cv["fallback"]["version"] == "4.5.3.56"
 
 
 def test_not_found(server, capsys):
-    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+    code, doc, err = run_json(capsys, *PI, *server.only,
                               "no-such-thing", "gpiozero")
     assert code == 1
     assert pkgs(doc)["no-such-thing"]["status"] == "not-found"
@@ -190,7 +192,7 @@ def test_not_found(server, capsys):
 
 
 def test_requirement_with_specifier_and_extras(server, capsys):
-    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+    code, doc, err = run_json(capsys, *PI, *server.only,
                               "Pillow[xmp]>=9,<10", "numpy==1.26.4")
     assert pkgs(doc)["pillow"]["version"] == "9.5.0"
     assert pkgs(doc)["pillow"]["requirement"] == "Pillow[xmp]>=9,<10"
@@ -198,13 +200,13 @@ def test_requirement_with_specifier_and_extras(server, capsys):
 
 
 def test_pre(server, capsys):
-    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+    code, doc, err = run_json(capsys, *PI, *server.only,
                               "--pre", "numpy")
     assert pkgs(doc)["numpy"]["version"] == "2.2.0rc1"
 
 
 def test_bad_requirement_is_usage_error(server, capsys):
-    code, out, err = run(capsys, *PI, "--index-url", server.url,
+    code, out, err = run(capsys, *PI, *server.only,
                          "numpy=1.18.3", "gpiozero")
     assert code == 2
     assert out == ""
@@ -231,7 +233,7 @@ def test_usage_errors(capsys, args, message):
 
 def test_unreachable_is_exit_3_and_keeps_others(server, capsys):
     server.faults["numpy"] = "500"
-    code, out, err = run(capsys, *PI, "--index-url", server.url,
+    code, out, err = run(capsys, *PI, *server.only,
                          "--timeout", "0.5", "numpy", "RPi.GPIO")
     assert code == 3
     assert err.count("\n") == 1
@@ -242,7 +244,7 @@ def test_unreachable_is_exit_3_and_keeps_others(server, capsys):
 
 
 def test_connection_refused(capsys):
-    code, out, err = run(capsys, *PI, "--index-url", "http://127.0.0.1:9",
+    code, out, err = run(capsys, *PI, *piw("http://127.0.0.1:9"),
                          "--timeout", "0.5", "numpy")
     assert code == 3
     assert err.startswith("piwcheck: numpy: cannot reach")
@@ -250,7 +252,7 @@ def test_connection_refused(capsys):
 
 
 def test_hostile_document(server, capsys):
-    code, out, err = run(capsys, *PI, "--index-url", server.url, "hostile")
+    code, out, err = run(capsys, *PI, *server.only, "hostile")
     assert "\x1b" not in out and "\x07" not in out
     command = out.rstrip().splitlines()[-1]
     assert command == "  sudo apt install libgood1 libok2:armhf"
@@ -265,42 +267,56 @@ def test_hostile_summary_does_not_reach_terminal(fresh_server, capsys):
     fresh_server.add("evil", {
         "package": "evil", "summary": "x", "releases": {"1.0": {
             "files": {}, "skip_reason": "\x1b]0;owned\x07\x1b[2Jbad\u202e"}}})
-    code, out, err = run(capsys, *PI, "--index-url", fresh_server.url,
+    code, out, err = run(capsys, *PI, *fresh_server.only,
                          "evil")
-    assert code == 1
+    assert code == 1 and "evil: no matching file" in out
     assert "\\x1b]0;owned\\x07\\x1b[2Jbad\\u202e" in out
     assert "\x1b" not in out and "\u202e" not in out
 
 
 def test_aarch64_target_is_explained(server, capsys):
     code, out, err = run(capsys, "--platform", "linux_aarch64", "--abi",
-                         "cp311", "--index-url", server.url, "numpy",
+                         "cp311", *server.only, "numpy",
                          "gpiozero")
     assert "PyPI (manylinux)" in out
-    assert "numpy 2.1.3: no wheel" in out
+    assert "numpy: no matching file: pip would fail" in out
     assert "piwheels builds no wheels for aarch64" in out
     assert "gpiozero 2.0.1: ok" in out
     assert code == 1
 
 
+def test_aarch64_pi_gets_pypis_wheel(both, capsys):
+    code, doc, err = run_json(capsys, "--pi", "bookworm-64", *both,
+                              "numpy")
+    numpy = pkgs(doc)["numpy"]
+    assert code == 0 and numpy["status"] == "ok"
+    assert numpy["file"]["filename"] == "numpy-2.1.3-cp311-cp311-" \
+        "manylinux_2_17_aarch64.manylinux2014_aarch64.whl"
+    assert numpy["file"]["index"].endswith("/simple")
+    assert numpy["apt_known"] is False
+    assert "manylinux wheel bundles" in numpy["apt_note"]
+
+
 def test_quiet_prints_only_the_command(server, capsys):
-    code, out, err = run(capsys, *PI, "--index-url", server.url, "-q",
+    code, out, err = run(capsys, *PI, *server.only, "-q",
                          "cffi")
     assert out == "sudo apt install libffi8\n"
 
 
 def test_verbose(server, capsys):
-    code, out, err = run(capsys, *PI, "--index-url", server.url, "-v",
+    code, out, err = run(capsys, *PI, *server.only, "-v",
                          "legacy-tool", "cffi")
     assert "platforms: linux_armv7l, any" in out
     assert "sha256: " in out
     assert "pip:    pycparser" in out
 
 
-def test_index_url_from_environment(server, capsys, monkeypatch):
-    monkeypatch.setenv("PIWCHECK_INDEX_URL", server.url + "/simple/")
-    code, doc, err = run_json(capsys, *PI, "RPi.GPIO")
-    assert code == 0 and doc["index_url"] == server.url
+def test_piwheels_url_from_environment(server, capsys, monkeypatch):
+    monkeypatch.setenv("PIWCHECK_PIWHEELS_URL", server.url + "/simple/")
+    code, doc, err = run_json(capsys, *PI, "--index-url", server.index,
+                              "RPi.GPIO")
+    assert code == 0 and doc["index_url"] == server.index
+    assert doc["indexes"] == [{"name": "piwheels", "url": server.index}]
 
 
 def test_version(capsys):
@@ -331,6 +347,6 @@ def test_debug_reraises(capsys, monkeypatch):
 def test_debug_shows_package_tracebacks(server, capsys, monkeypatch):
     monkeypatch.setenv("DEBUG", "1")
     server.faults["numpy"] = "html"
-    code, out, err = run(capsys, *PI, "--index-url", server.url, "numpy")
+    code, out, err = run(capsys, *PI, *server.only, "numpy")
     assert code == 3
     assert "Traceback" in err and "DataError" in err

@@ -41,7 +41,7 @@ pillow; sys_platform == "win32"
 
 def test_markers_for_a_pi_target(server, capsys, tmp_path):
     req = write(tmp_path, "req.txt", MARKERS)
-    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+    code, doc, err = run_json(capsys, *PI, *server.only,
                               "--no-deps", "-r", req)
     got = {n: (p["status"], p["version"]) for n, p in pkgs(doc).items()}
     assert got == {"rpi-gpio": ("ok", "0.7.1"), "gpiozero": ("ok", "2.0.1"),
@@ -51,10 +51,10 @@ def test_markers_for_a_pi_target(server, capsys, tmp_path):
     assert server.count("pillow") == 0
 
 
-def test_markers_for_a_buster_pi_zero(server, capsys, tmp_path):
+def test_markers_for_a_buster_pi_zero(both, capsys, tmp_path):
     req = write(tmp_path, "req.txt", MARKERS)
     code, doc, err = run_json(capsys, "--abi", "cp37m", "--platform",
-                              "linux_armv6l", "--index-url", server.url,
+                              "linux_armv6l", *both,
                               "--no-deps", "-r", req)
     got = {n: (p["status"], p["version"]) for n, p in pkgs(doc).items()}
     # 0.7.1 has no cp37m wheel: pip would build it; 0.7.0 has one
@@ -68,14 +68,14 @@ def test_markers_for_a_buster_pi_zero(server, capsys, tmp_path):
 def test_markers_for_x86(server, capsys, tmp_path):
     req = write(tmp_path, "req.txt", MARKERS)
     code, doc, err = run_json(capsys, "--platform", "linux_x86_64", "--abi",
-                              "cp311", "--index-url", server.url,
+                              "cp311", *server.only,
                               "--no-deps", "-r", req)
     assert pkgs(doc)["rpi-gpio"]["status"] == "skipped"
     assert pkgs(doc)["gpiozero"]["status"] == "skipped"
 
 
 def test_dependencies_followed_once(server, capsys):
-    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+    code, doc, err = run_json(capsys, *PI, *server.only,
                               "cryptography", "cffi")
     assert [p["name"] for p in doc["packages"]] == [
         "cryptography", "cffi", "pycparser"]
@@ -86,14 +86,14 @@ def test_dependencies_followed_once(server, capsys):
 
 
 def test_no_deps(server, capsys):
-    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+    code, doc, err = run_json(capsys, *PI, *server.only,
                               "--no-deps", "cryptography")
     assert [p["name"] for p in doc["packages"]] == ["cryptography"]
     assert server.count("cffi") == 0
 
 
 def test_dependency_cycle(server, capsys):
-    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+    code, doc, err = run_json(capsys, *PI, *server.only,
                               "cycle-a")
     assert code == 0
     assert pkgs(doc)["cycle-a"]["required_by"] == ["cycle-b"]
@@ -103,7 +103,7 @@ def test_dependency_cycle(server, capsys):
 
 def test_unknown_dependencies_are_said(server, capsys):
     code, doc, err = run_json(capsys, "--abi", "cp37m", "--platform",
-                              "linux_armv7l", "--index-url", server.url,
+                              "linux_armv7l", *server.only,
                               "legacy-tool")
     legacy = pkgs(doc)["legacy-tool"]
     assert legacy["pip_dependencies"] is None
@@ -113,7 +113,7 @@ def test_unknown_dependencies_are_said(server, capsys):
 def test_constraints_narrow_but_add_nothing(server, capsys, tmp_path):
     req = write(tmp_path, "req.txt", "scipy<1.14\n-c cons.txt\n")
     write(tmp_path, "cons.txt", "numpy<2\nopencv-python==4.5.3.56\n")
-    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+    code, doc, err = run_json(capsys, *PI, *server.only,
                               "-r", req)
     assert set(pkgs(doc)) == {"scipy", "numpy"}
     numpy = pkgs(doc)["numpy"]
@@ -126,14 +126,14 @@ def test_constraints_narrow_but_add_nothing(server, capsys, tmp_path):
 
 def test_constraint_option_on_command_line(server, capsys, tmp_path):
     cons = write(tmp_path, "cons.txt", "numpy==1.26.4\n")
-    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+    code, doc, err = run_json(capsys, *PI, *server.only,
                               "-c", cons, "numpy")
     assert pkgs(doc)["numpy"]["version"] == "1.26.4"
 
 
 def test_same_package_twice(server, capsys, tmp_path):
     req = write(tmp_path, "req.txt", "numpy>=1.20\nscipy<1.14\n")
-    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+    code, doc, err = run_json(capsys, *PI, *server.only,
                               "-r", req, "numpy<2")
     numpy = pkgs(doc)["numpy"]
     assert numpy["version"] == "1.26.4"
@@ -144,7 +144,7 @@ def test_same_package_twice(server, capsys, tmp_path):
 
 def test_pre_in_file(server, capsys, tmp_path):
     req = write(tmp_path, "req.txt", "--pre\nnumpy\n")
-    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+    code, doc, err = run_json(capsys, *PI, *server.only,
                               "-r", req)
     assert pkgs(doc)["numpy"]["version"] == "2.2.0rc1"
 
@@ -152,7 +152,7 @@ def test_pre_in_file(server, capsys, tmp_path):
 def test_unsupported_do_not_fail(server, capsys, tmp_path):
     req = write(tmp_path, "req.txt",
                 "-e git+https://github.com/x/y.git#egg=y\n./local\nRPi.GPIO\n")
-    code, doc, err = run_json(capsys, *PI, "--index-url", server.url,
+    code, doc, err = run_json(capsys, *PI, *server.only,
                               "-r", req)
     assert code == 0
     assert [p["status"] for p in doc["packages"]] == [
@@ -163,17 +163,17 @@ def test_unsupported_do_not_fail(server, capsys, tmp_path):
 def test_text_report_summary_and_origin(server, capsys, tmp_path):
     req = write(tmp_path, "req.txt", "cryptography\npillow; sys_platform == "
                 "'win32'\n-e ./x\n")
-    code = main(PI + ["--index-url", server.url, "-r", req, "nosuch"])
+    code = main(PI + [*server.only, "-r", req, "nosuch"])
     out, err = capsys.readouterr()
     assert code == 1
-    assert ("6 packages: 3 ok, 0 missing apt, 0 without wheel, "
-            "1 not on piwheels, 1 skipped, 1 unsupported, 0 errors") in out
+    assert ("6 packages: 3 ok, 1 not found, 1 skipped, 1 unsupported"
+            ) in out
     assert "  from:   dependency of cryptography" in out
 
 
 def test_file_errors_are_usage_errors(server, capsys, tmp_path):
     req = write(tmp_path, "req.txt", "gpiozero\nnumpy=1.18.3\n")
-    code = main(PI + ["--index-url", server.url, "-r", req])
+    code = main(PI + [*server.only, "-r", req])
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert err == ("piwcheck: error: {}:2: invalid requirement "
@@ -185,11 +185,24 @@ def test_file_errors_are_usage_errors(server, capsys, tmp_path):
 
 
 def test_verbose_notes_file_options(server, capsys, tmp_path):
-    req = write(tmp_path, "req.txt", "--extra-index-url https://x.org/\n"
+    req = write(tmp_path, "req.txt", "--find-links /tmp/wheels\n"
                 "RPi.GPIO\n")
-    main(PI + ["--index-url", server.url, "-v", "-r", req])
+    main(PI + [*server.only, "-v", "-r", req])
     err = capsys.readouterr().err
-    assert "req.txt:1: --extra-index-url https://x.org/ ignored" in err
+    assert "req.txt:1: --find-links /tmp/wheels ignored" in err
+
+
+def test_file_index_options_are_used(server, pypi, capsys, tmp_path):
+    """As pip: a file's --index-url replaces the indexes, its
+    --extra-index-url adds one, its --only-binary applies."""
+    req = write(tmp_path, "req.txt", "--index-url {}\n--extra-index-url "
+                "{}\n--only-binary :all:\npillow\n".format(pypi.index,
+                                                         server.index))
+    code, doc, err = run_json(capsys, *PI, "--piwheels-url", server.url,
+                              "--index-url", "http://127.0.0.1:9/simple",
+                              "-r", req)
+    assert [i["url"] for i in doc["indexes"]] == [pypi.index, server.index]
+    assert pkgs(doc)["pillow"]["version"] == "10.4.0"  # wheels only
 
 
 def _run_on_tty(args):
@@ -215,7 +228,7 @@ def _run_on_tty(args):
 
 
 def test_progress_on_a_terminal_only(server, capsys):
-    args = PI + ["--index-url", server.url, "cryptography", "numpy"]
+    args = PI + [*server.only, "cryptography", "numpy"]
     out, tty = _run_on_tty(args)
     assert "checking 4/4" in tty
     assert "checking" not in out
@@ -235,19 +248,27 @@ def _corpus():
     for p in _corpus()[2]
 ] or [pytest.param(None, marks=pytest.mark.skip(
     reason="no shared corpus here"))])
-def test_corpus_runs_to_a_report(server, capsys, path):
+def test_corpus_runs_to_a_report(server, capsys, path, monkeypatch):
     """Each real requirements file ends in a report (exit 0/1) or, for the
     file pip rejects and top-level copies whose includes live elsewhere, a
-    one-line file:line error (exit 2); never a traceback."""
+    one-line file:line error (exit 2); never a traceback.  A file that
+    names its own index is followed as pip would, through a dead proxy
+    (nothing leaves this machine), so its packages end in exit 3."""
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
     corpus, rejects, _ = _corpus()
     name = os.path.relpath(path, corpus)
-    code = main(PI + ["--index-url", server.url, "--no-deps", "-j", "4",
-                      "-r", path])
+    code = main(PI + [*server.only, "--no-deps", "-j", "4",
+                      "--timeout", "2", "-r", path])
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
+    with open(path, encoding="utf-8", errors="replace") as f:
+        own_index = "index-url" in f.read()
     if code == 2:
         assert out == "" and err.count("\n") == 1
         assert name in rejects or "cannot read it" in err, err
+    elif code == 3:
+        assert own_index and "through the proxy" in err, err
     else:
         assert code in (0, 1), err
         assert out.splitlines()[-1].startswith("  sudo apt install") or \

@@ -145,9 +145,14 @@ def test_file_level_options(tmp_path):
                        "--prefer-binary\n--require-hashes\n--no-binary :all:\n"
                        "--trusted-host x.org\n--no-index\nnumpy\n")
     assert names(p) == ["numpy"] and not p.pre
-    assert len(p.notes) == 9
-    assert p.notes[1].endswith(
-        ":2: --extra-index-url https://pypi.nvidia.com ignored")
+    # what changes pip's choice is kept; the rest is noted
+    assert p.index_url == "https://www.piwheels.org/simple"
+    assert p.extra_index_urls == ["https://pypi.nvidia.com"]
+    assert p.formats == [("only-binary", "cryptography"),
+                         ("no-binary", ":all:")]
+    assert p.prefer_binary and p.no_index
+    assert len(p.notes) == 3
+    assert p.notes[0].endswith(":3: --find-links /tmp/wheels ignored")
 
 
 def test_pre_option(tmp_path):

@@ -1,20 +1,29 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Which release and file pip would take (piwcheck.select)."""
+"""Which release and file pip would take across the indexes
+(piwcheck.select)."""
 
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from helpers import load, pi
-from piwcheck.select import builder_release, python_ok, select
+from helpers import both, load, load_pypi, pi
+from piwcheck.select import Formats, builder_release, python_ok, select
+from piwcheck.target import described_target
 
 
 def sel(project, spec="", target=None, pre=False):
+    """From piwheels alone."""
     return select(load(project), SpecifierSet(spec), target or pi(), pre)
+
+
+def two(project, spec="", target=None, pre=False, formats=Formats()):
+    """From PyPI and piwheels, as on Raspberry Pi OS."""
+    return select(both(project), SpecifierSet(spec), target or pi(), pre,
+                  formats)
 
 
 def test_newest_release_and_own_abi_file():
     s = sel("numpy")
-    assert s.release.version == "2.1.3"
+    assert s.version == "2.1.3"
     assert s.file.filename == "numpy-2.1.3-cp311-cp311-linux_armv7l.whl"
     assert s.file.apt_dependencies == ("libgfortran5", "libopenblas0-pthread")
     assert s.warnings == ()
@@ -32,7 +41,7 @@ def test_trixie_abi_gets_cp313_file():
 
 
 def test_specifier_limits_version():
-    assert sel("numpy", "<2").release.version == "1.26.4"
+    assert sel("numpy", "<2").version == "1.26.4"
     assert sel("pillow", ">=10,<11").file.filename.startswith(
         "pillow-10.4.0-cp311")
 
@@ -40,13 +49,13 @@ def test_specifier_limits_version():
 def test_requires_python_excludes_releases():
     # numpy 2.x needs Python >= 3.10: a Bullseye Pi (cp39) gets 1.26.4
     s = sel("numpy", target=pi("cp39"))
-    assert s.release.version == "1.26.4"
+    assert s.version == "1.26.4"
     assert s.file.builder_abi == "cp39"
 
 
 def test_requires_python_all_excluded_reason():
     s = sel("numpy", ">=2", target=pi("cp39"))
-    assert s.release is None
+    assert s.version is None
     assert "another Python" in s.reason
 
 
@@ -59,33 +68,33 @@ def test_python_ok_rules():
 
 
 def test_prereleases_excluded_by_default():
-    assert sel("numpy").release.version == "2.1.3"
+    assert sel("numpy").version == "2.1.3"
 
 
 def test_prereleases_with_pre_flag():
-    assert sel("numpy", pre=True).release.version == "2.2.0rc1"
+    assert sel("numpy", pre=True).version == "2.2.0rc1"
 
 
 def test_prereleases_when_specifier_names_one():
-    assert sel("numpy", ">=2.2.0rc1").release.version == "2.2.0rc1"
+    assert sel("numpy", ">=2.2.0rc1").version == "2.2.0rc1"
 
 
 def test_prereleases_when_nothing_else_matches():
-    assert sel("dev-only").release.version == "0.1b2"
+    assert sel("dev-only").version == "0.1b2"
 
 
 def test_yanked_skipped_unless_pinned():
-    assert sel("numpy", "<2.1.3").release.version == "1.26.4"
+    assert sel("numpy", "<2.1.3").version == "1.26.4"
     s = sel("numpy", "==2.1.2")
-    assert s.release.version == "2.1.2"
+    assert s.version == "2.1.2"
     assert any("yanked" in w for w in s.warnings)
-    assert sel("numpy", "===2.1.2").release.version == "2.1.2"
+    assert sel("numpy", "===2.1.2").version == "2.1.2"
 
 
 def test_yanked_only_reason():
     s = sel("yanked-only")
-    assert s.release is None and "yanked" in s.reason
-    assert sel("yanked-only", "==1.0").release.version == "1.0"
+    assert s.version is None and "yanked" in s.reason
+    assert sel("yanked-only", "==1.0").version == "1.0"
 
 
 def test_abi3_built_on_other_release_warns():
@@ -103,34 +112,128 @@ def test_pure_wheel_without_apt_needs_no_warning():
     assert s.warnings == ()
 
 
-def test_failed_build_names_fallback():
+def test_failed_build_alone_pip_takes_the_older_wheel():
+    # piwheels alone has no file of 11.0.0: pip installs 10.4.0
     s = sel("pillow")
-    assert s.release.version == "11.0.0" and s.file is None
+    assert s.version == "10.4.0"
+    assert s.file.filename == "pillow-10.4.0-cp311-cp311-linux_armv7l.whl"
+
+
+def test_failed_build_with_pypi_is_a_source_build():
+    s = two("pillow")
+    assert s.version == "11.0.0"
+    assert s.file.filename == "pillow-11.0.0.tar.gz"
+    assert s.file.index == "https://pypi.org/simple"
+    assert "pip would build pillow-11.0.0.tar.gz from" in s.reason
     assert "failed or is pending" in s.reason
-    assert s.fallback.version == "10.4.0"
+    assert s.fallback_version == "10.4.0"
     assert s.fallback_file.filename == \
         "pillow-10.4.0-cp311-cp311-linux_armv7l.whl"
 
 
+def test_musllinux_is_never_taken_on_glibc():
+    # 11.0.0 has a musllinux_1_2_armv7l wheel: not for Raspberry Pi OS
+    assert not two("pillow").file.is_wheel
+
+
 def test_skipped_release_gives_reason():
-    s = sel("opencv-python", target=pi("cp39"))
-    assert s.reason == "piwheels skipped it: binary is too large for piwheels"
-    assert s.fallback.version == "4.5.3.56"
+    s = two("opencv-python", target=pi("cp39"))
+    assert s.file.filename == "opencv-python-4.10.0.84.tar.gz"
+    assert "piwheels skipped it: binary is too large for piwheels" in \
+        s.reason
+    assert s.fallback_version == "4.5.3.56"
 
 
 def test_built_only_for_other_os_releases():
     s = sel("legacy-tool")
     assert s.file is None
-    assert s.reason == ("wheels only for other Pythons/OS releases: "
-                        "cp37m (Buster)")
-    assert s.fallback is None
+    assert s.reason.endswith("piwheels has wheels only for other "
+                             "Pythons/OS releases: cp37m (Buster)")
+    assert s.fallback_version is None
 
 
-def test_aarch64_reason_says_pip_uses_pypi():
+def test_aarch64_from_piwheels_alone_says_why():
     s = sel("numpy", target=pi(platform="linux_aarch64"))
     assert s.file is None
-    assert s.reason.startswith("piwheels builds no wheels for aarch64: pip "
-                               "will take this package from PyPI")
+    assert s.reason.endswith("piwheels builds no wheels for aarch64")
+
+
+def test_aarch64_takes_pypis_manylinux_wheel():
+    s = two("numpy", target=described_target(None, [], pi="bookworm-64"))
+    assert s.file.filename == \
+        "numpy-2.1.3-cp311-cp311-manylinux_2_17_aarch64.manylinux2014_" \
+        "aarch64.whl"
+    assert s.file.apt_dependencies is None
+
+
+@pytest.mark.parametrize("pip,origin", [
+    (None, "pypi"),        # Bookworm's pip 23.0.1: manylinux ranks first
+    ("26.3", "piwheels"),  # packaging 26.3: linux_armv7l ranks first
+])
+def test_manylinux_armv7l_against_linux_armv7l(pip, origin):
+    t = described_target(None, [], pi="bookworm-32", pip_version=pip)
+    s = two("pydantic-core", "==2.27.1", target=t)
+    assert s.version == "2.27.1"
+    if origin == "pypi":
+        assert "manylinux_2_17_armv7l" in s.file.filename
+    else:
+        assert s.file.filename == \
+            "pydantic_core-2.27.1-cp311-cp311-linux_armv7l.whl"
+        assert s.file.apt_dependencies == ("libc6", "libgcc-s1")
+
+
+def test_newer_release_only_on_pypi():
+    s = two("pydantic-core", target=described_target(None, [],
+                                                     pi="bookworm-32"))
+    assert s.version == "2.27.2"
+    assert s.file.index == "https://pypi.org/simple"
+
+
+def test_project_only_on_pypi():
+    s = select([load_pypi("pypi-only")], SpecifierSet(), pi())
+    assert s.file.filename == "pypi_only-1.0-py3-none-any.whl"
+
+
+@pytest.mark.parametrize("release,version", [("bookworm", "1.0"),
+                                             ("trixie", "2.0")])
+def test_manylinux_2_39_needs_trixie(release, version):
+    t = described_target(None, [], pi=release + "-32")
+    s = select([load_pypi("glibc-new")], SpecifierSet(), t)
+    assert s.version == version
+
+
+def test_same_file_on_both_takes_piwheels_record():
+    s = two("pycparser")
+    assert s.file.filename == "pycparser-2.22-py3-none-any.whl"
+    assert s.file.builder_abi == "cp311"  # piwheels' record, the later index
+
+
+def test_only_binary_and_prefer_binary_take_the_older_wheel():
+    for formats in (Formats(only_binary=frozenset({":all:"})),
+                    Formats(only_binary=frozenset({"pillow"})),
+                    Formats(prefer_binary=True)):
+        s = two("pillow", formats=formats)
+        assert s.file.filename == \
+            "pillow-10.4.0-cp311-cp311-linux_armv7l.whl", formats
+
+
+def test_no_binary_takes_the_sdist():
+    s = two("numpy", formats=Formats(no_binary=frozenset({":all:"})))
+    assert s.file.filename == "numpy-2.1.3.tar.gz"
+
+
+def test_only_binary_without_wheel_says_so():
+    s = two("rpi-gpio", target=pi(platform="linux_aarch64"),
+            formats=Formats(only_binary=frozenset({":all:"})))
+    assert s.file is None
+    assert s.reason.startswith("no wheel for this target, and sdists are "
+                               "not allowed (--only-binary)")
+
+
+def test_bullseye_python_is_debians_patch_version():
+    # cryptography 44.0.0 says !=3.9.0,!=3.9.1: Bullseye runs 3.9.2
+    s = two("cryptography", target=pi("cp39"))
+    assert s.version == "44.0.0"
 
 
 def test_other_platform_reason():
@@ -141,16 +244,17 @@ def test_other_platform_reason():
             "builder_abi": "cp311", "file_abi_tag": "cp311",
             "platform": "linux_armv6l", "apt_dependencies": []}}}}}
     s = select(parse_project(doc, "x"), SpecifierSet(), pi())
-    assert s.reason == "wheels only for other platforms: linux_armv6l"
+    assert s.reason.endswith(
+        "piwheels has wheels only for other platforms: linux_armv6l")
 
 
 def test_no_matching_release():
     s = sel("numpy", ">=99")
-    assert s.release is None and "no release matches '>=99'" == s.reason
+    assert s.version is None and "no release matches '>=99'" == s.reason
 
 
 def test_empty_project():
-    assert sel("empty").reason == "piwheels lists no releases"
+    assert sel("empty").reason == "no index lists a release of it"
 
 
 @pytest.mark.parametrize("abi,name", [("cp311", "Bookworm"),

@@ -7,7 +7,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from .. import DEFAULT_INDEX_URL
+from .. import DEFAULT_PIWHEELS_URL
 from ..errors import DataError, InputError
 from ..model import File, Project, Release
 from ..names import wheel_tags
@@ -150,7 +150,7 @@ class PiwheelsIndex(Index):
     kind = "piwheels"
     accept = "application/json"
 
-    def __init__(self, site: str = DEFAULT_INDEX_URL, transport=None):
+    def __init__(self, site: str = DEFAULT_PIWHEELS_URL, transport=None):
         self.site = normalise_site_url(site)
         super().__init__(self.site + "/simple", transport)
 

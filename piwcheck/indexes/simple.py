@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The simple repository API (PyPI and most indexes): PEP 691 JSON, with
+PEP 503 HTML as the fallback, read into the model."""
+
+from html.parser import HTMLParser
+from typing import Any, Dict, List, Optional
+from urllib.parse import urljoin, urlsplit
+
+from ..errors import DataError
+from ..model import File, Project, Release
+from ..names import file_version, wheel_tags
+from . import Index, decode_json
+
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+#: What pip sends: JSON preferred, HTML as it has always been served.
+ACCEPT = ", ".join([JSON_TYPE, "application/vnd.pypi.simple.v1+html; q=0.1",
+                    "text/html; q=0.01"])
+
+
+class SimpleIndex(Index):
+    """An index served by the simple API (``<index>/<name>/``)."""
+
+    kind = "simple"
+    accept = ACCEPT
+
+    def __init__(self, url: str, transport=None):
+        super().__init__(url.rstrip("/"), transport)
+
+    @property
+    def label(self) -> str:
+        host = urlsplit(self.url).netloc
+        return "PyPI" if host in ("pypi.org", "pypi.python.org") else self.url
+
+    def project_url(self, name: str) -> str:
+        return "{}/{}/".format(self.url, name)
+
+    def parse(self, body: bytes, ctype: str, name: str,
+              url: str) -> Project:
+        kind = ctype.split(";")[0].strip().lower()
+        if kind == JSON_TYPE or kind == "application/json":
+            rows = _json_rows(decode_json(body, ctype, url), url)
+        elif "html" in kind:
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise DataError("{}: the page is not UTF-8".format(url))
+            rows = _html_rows(text, url)
+        else:
+            raise DataError("{}: not a simple index page (got {})".format(
+                url, kind or "no content type"))
+        return project_from_rows(name, rows, self.url)
+
+
+def _json_rows(doc: Any, url: str) -> List[Dict[str, Any]]:
+    if not isinstance(doc, dict) or not isinstance(doc.get("files"), list):
+        raise DataError("{}: not a PEP 691 project page".format(url))
+    rows = []
+    for i, f in enumerate(doc["files"]):
+        where = "{}: file {}".format(url, i)
+        if not isinstance(f, dict) or not isinstance(f.get("filename"), str) \
+                or not isinstance(f.get("url"), str):
+            raise DataError("{}: not a file entry".format(where))
+        hashes = f.get("hashes") if isinstance(f.get("hashes"), dict) else {}
+        rp = f.get("requires-python")
+        size = f.get("size")
+        sha = hashes.get("sha256")
+        rows.append({
+            "filename": f["filename"],
+            "url": urljoin(url, f["url"]),
+            "sha256": sha if isinstance(sha, str) else None,
+            "size": size if type(size) is int else None,
+            "requires_python": rp if isinstance(rp, str) and rp else None,
+            # PEP 592: a string (the reason) or true
+            "yanked": bool(f.get("yanked")),
+        })
+    return rows
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.links: List[Dict[str, Optional[str]]] = []
+        self.base: Optional[str] = None
+        self._open: Optional[Dict[str, Optional[str]]] = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "base" and self.base is None:
+            self.base = dict(attrs).get("href")
+        elif tag == "a":
+            self._open = dict(attrs)
+            self._open["text"] = ""
+
+    def handle_data(self, data):
+        if self._open is not None:
+            self._open["text"] += data
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._open is not None:
+            self.links.append(self._open)
+            self._open = None
+
+
+def _html_rows(text: str, url: str) -> List[Dict[str, Any]]:
+    parser = _Links()
+    parser.feed(text)
+    base = urljoin(url, parser.base) if parser.base else url
+    rows = []
+    for link in parser.links:
+        href = link.get("href")
+        if not href:
+            continue
+        full = urljoin(base, href)
+        path, _, fragment = full.partition("#")
+        filename = path.rsplit("/", 1)[-1].split("?")[0]
+        sha = None
+        if fragment.startswith("sha256="):
+            sha = fragment[len("sha256="):]
+        rp = link.get("data-requires-python")
+        rows.append({
+            "filename": filename, "url": path, "sha256": sha, "size": None,
+            "requires_python": rp or None,
+            "yanked": link.get("data-yanked") is not None,
+        })
+    return rows
+
+
+def project_from_rows(name: str, rows: List[Dict[str, Any]],
+                      index: str) -> Project:
+    """Files grouped into releases by the version in their names; files
+    that are not ``name``'s wheels or sdists are left out, as pip does."""
+    from ..names import canonical_name
+
+    canon = canonical_name(name)
+    by_version: Dict[Any, List[File]] = {}
+    for row in rows:
+        version = file_version(row["filename"], canon)
+        if version is None:
+            continue
+        by_version.setdefault(version, []).append(File(
+            filename=row["filename"], url=row["url"], sha256=row["sha256"],
+            size=row["size"], requires_python=row["requires_python"],
+            yanked=row["yanked"], index=index, builder_abi=None,
+            file_abi_tag=None, platform=None, apt_dependencies=None,
+            pip_dependencies=None, tags=wheel_tags(row["filename"])))
+    releases = tuple(
+        Release(version=str(v), parsed=v, released="",
+                prerelease=v.is_prerelease,
+                yanked=all(f.yanked for f in files), skip_reason="",
+                files=tuple(sorted(files, key=lambda f: f.filename)))
+        for v, files in by_version.items())
+    return Project(name=name, summary="", releases=releases, index=index)
