@@ -62,3 +62,25 @@ def test_readme_documents_every_option():
         if option not in ("-h", "--help"):
             assert "``{}".format(option) in text or \
                 ", ``{}".format(option) in text, option
+
+
+def test_readme_example_is_what_piwcheck_prints(server, pypi, capsys):
+    """The README's example, run against the test servers, with their
+    URLs shown as the real ones."""
+    from piwcheck.cli import main
+
+    with open(os.path.join(ROOT, "README.rst"), encoding="utf-8") as f:
+        text = f.read()
+    start = text.index("    $ piwcheck --pi bookworm-32 ")
+    block = text[start:text.index("\n\n(That output came", start)]
+    lines = [line[4:] for line in block.splitlines()]
+    args = lines[0].split()[2:]
+    code = main(["--no-cache", "--piwheels-url", server.url,
+                 "--index-url", pypi.index] + args)
+    out = capsys.readouterr().out
+    out = out.replace("Indexes: " + pypi.index,
+                      "Indexes: PyPI (https://pypi.org/simple)")
+    out = out.replace(pypi.index, "PyPI").replace(
+        server.url, "https://www.piwheels.org")
+    assert code == 1
+    assert [line.rstrip() for line in out.splitlines()] == lines[1:]

@@ -81,11 +81,16 @@ class _Links(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.links: List[Dict[str, Optional[str]]] = []
         self.base: Optional[str] = None
+        #: PEP 629's <meta name="pypi:repository-version">
+        self.version: Optional[str] = None
         self._open: Optional[Dict[str, Optional[str]]] = None
 
     def handle_starttag(self, tag, attrs):
         if tag == "base" and self.base is None:
             self.base = dict(attrs).get("href")
+        elif tag == "meta" and dict(attrs).get("name") == \
+                "pypi:repository-version":
+            self.version = dict(attrs).get("content")
         elif tag == "a":
             self._open = dict(attrs)
             self._open["text"] = ""
@@ -103,6 +108,9 @@ class _Links(HTMLParser):
 def _html_rows(text: str, url: str) -> List[Dict[str, Any]]:
     parser = _Links()
     parser.feed(text)
+    if not parser.links and parser.version is None:
+        raise DataError("{}: not a simple index page (an HTML page with no "
+                        "links: a captive portal or proxy?)".format(url))
     base = urljoin(url, parser.base) if parser.base else url
     rows = []
     for link in parser.links:

@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Real pip as the judge: for each situation, ``pip install --dry-run
+--report`` against the two test indexes names the file it would install,
+and piwcheck must name the same file from the same index.
+
+The judge is the interpreter in ``$PIWCHECK_JUDGE_PYTHON`` (``.ci/run``
+makes one with a current pip and setuptools, for sdists' metadata), else
+``python3``; skipped when its pip is older than 24.2."""
+
+import json
+import os
+import shutil
+import subprocess
+from urllib.parse import urlsplit
+
+import pytest
+
+from piwcheck.cli import main
+from piwcheck.target import pi_platforms
+
+MIN_PIP = (24, 2)
+
+
+def _judge():
+    python = os.environ.get("PIWCHECK_JUDGE_PYTHON") or shutil.which(
+        "python3")
+    if not python:
+        return None, "no python3 to run pip"
+    proc = subprocess.run([python, "-m", "pip", "--version"],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        return None, "{} has no pip".format(python)
+    version = proc.stdout.split()[1]
+    numbers = tuple(int(x) for x in version.split(".")[:2])
+    if numbers < MIN_PIP:
+        return None, "pip {} is older than 24.2 (set PIWCHECK_JUDGE_" \
+                     "PYTHON to a python with a newer pip)".format(version)
+    return (python, numbers), None
+
+
+JUDGE, WHY = _judge()
+pytestmark = pytest.mark.skipif(JUDGE is None, reason=WHY or "")
+
+BOOKWORM_32 = ("cp311", "3.11.2", pi_platforms("bookworm", "armv7l"))
+BOOKWORM_64 = ("cp311", "3.11.2", pi_platforms("bookworm", "aarch64"))
+TRIXIE_32 = ("cp313", "3.13.5", pi_platforms("trixie", "armv7l"))
+BULLSEYE_32 = ("cp39", "3.9.2", pi_platforms("bullseye", "armv7l"))
+ZERO = ("cp311", "3.11.2", ["linux_armv6l"])
+LINUX_FIRST = ("cp311", "3.11.2", pi_platforms("bookworm", "armv7l",
+                                               "26.3"))
+
+#: (requirement, target, extra options for both)
+SITUATIONS = [
+    ("numpy", BOOKWORM_32, []),
+    ("numpy", ZERO, []),
+    ("pydantic-core==2.27.1", BOOKWORM_32, []),   # manylinux armv7l wins
+    ("pydantic-core==2.27.1", LINUX_FIRST, []),   # as pip 26.3 ranks
+    ("pydantic-core", BOOKWORM_32, []),           # newer only on PyPI
+    ("pypi-only", BOOKWORM_32, []),               # not on piwheels
+    ("numpy", BOOKWORM_64, []),                   # aarch64 from PyPI
+    ("glibc-new", BOOKWORM_32, []),               # manylinux_2_39: no
+    ("glibc-new", TRIXIE_32, []),                 # manylinux_2_39: yes
+    ("pillow", BOOKWORM_32, []),                  # sdist-only newest
+    ("pillow", BOOKWORM_64, []),                  # musllinux never
+    ("pillow", BOOKWORM_32, ["--only-binary", ":all:"]),
+    ("pillow", BOOKWORM_32, ["--prefer-binary"]),
+    ("numpy", BOOKWORM_32, ["--no-binary", "numpy"]),
+    ("pycparser", BOOKWORM_32, []),               # same file on both
+    ("cryptography", BULLSEYE_32, []),            # !=3.9.0,!=3.9.1
+    ("numpy==2.1.2", BOOKWORM_32, []),            # yanked, pinned
+    ("numpy", BOOKWORM_32, ["--pre"]),
+    ("gpiozero", BOOKWORM_32, []),
+    ("opencv-python", BULLSEYE_32, []),           # skipped on piwheels
+]
+
+
+def _pip_choice(tmp_path, requirement, target, extra, pypi, piw):
+    python, _ = JUDGE
+    abi, version, platforms = target
+    cmd = [python, "-m", "pip", "install", "--dry-run", "--report",
+           str(tmp_path / "report.json"), "--no-deps", "--isolated",
+           "--ignore-installed", "--no-build-isolation", "--no-cache-dir",
+           "--disable-pip-version-check", "-q",
+           "--index-url", pypi.index, "--extra-index-url", piw.index,
+           "--python-version", version, "--implementation", "cp",
+           "--abi", abi] + [a for p in platforms
+                            for a in ("--platform", p)] + extra + \
+        [requirement]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                          timeout=300)
+    if proc.returncode != 0:
+        return None, proc.stderr.strip().splitlines()[-1:]
+    with open(tmp_path / "report.json") as f:
+        report = json.load(f)
+    url = report["install"][0]["download_info"]["url"]
+    parts = urlsplit(url)
+    return (parts.path.rsplit("/", 1)[-1], parts.port), None
+
+
+def _piwcheck_choice(capsys, requirement, target, extra, pypi, piw):
+    abi, version, platforms = target
+    code = main(["--json", "--no-deps", "--no-cache", "--isolated",
+                 "--piwheels-url", piw.url, "--index-url", pypi.index,
+                 "--extra-index-url", piw.index, "--abi", abi,
+                 "--python-version", version] +
+                [a for p in platforms for a in ("--platform", p)] +
+                extra + [requirement])
+    out, err = capsys.readouterr()
+    pkg = json.loads(out)["packages"][0]
+    if pkg["file"] is None:
+        return None, pkg["status"]
+    return (pkg["file"]["filename"],
+            urlsplit(pkg["file"]["index"]).port), code
+
+
+@pytest.mark.parametrize("requirement,target,extra", SITUATIONS)
+def test_piwcheck_names_the_file_pip_installs(tmp_path, capsys, server,
+                                              pypi, requirement, target,
+                                              extra):
+    pip, error = _pip_choice(tmp_path, requirement, target, extra, pypi,
+                             server)
+    ours, _ = _piwcheck_choice(capsys, requirement, target, extra, pypi,
+                               server)
+    assert ours == pip, (requirement, extra, error)
+
+
+def test_no_match_is_where_pip_fails(tmp_path, capsys, server, pypi):
+    # armv6l has no manylinux: pydantic-core has only the sdist there
+    # and piwheels' armv6l twin of 2.27.1; with --only-binary, 2.27.1
+    for extra in (["--only-binary", ":all:"],):
+        pip, _ = _pip_choice(tmp_path, "pydantic-core==2.27.2", ZERO, extra,
+                             pypi, server)
+        ours, status = _piwcheck_choice(capsys, "pydantic-core==2.27.2",
+                                        ZERO, extra, pypi, server)
+        assert pip is None and ours is None and status == "no-match"
