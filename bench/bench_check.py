@@ -207,17 +207,50 @@ def main():
 
 def emulated(server, runner, req, args, folder):
     common = ["--json", "--abi", "cp311", "--platform", "linux_armv7l",
-              "--index-url", server.url]
+              "--piwheels-url", server.url, "--index-url", server.index]
     print("emulated root {}; server: {} s added to every answer".format(
         args.root, args.delay))
     cache_run(server, runner, req, common, folder, args.runs,
               "latency only")
 
 
+def two_indexes(server, req, args):
+    """(a) and (b) again with PyPI as the index and piwheels as the extra
+    one, as on Raspberry Pi OS: every project on both, PyPI listing an
+    sdist and an aarch64 wheel of each release."""
+    from pypiserver import PypiServer
+
+    pypi = PypiServer(None, delay=args.delay).start()
+    try:
+        for name, body in server.documents.items():
+            stem = name.replace("-", "_")
+            pypi.files.add(name, [
+                {"filename": f, "requires_python": ">=3.7"}
+                for v in json.loads(body)["releases"]
+                for f in ("{}-{}.tar.gz".format(stem, v),
+                          "{}-{}-cp311-cp311-manylinux_2_17_aarch64."
+                          "manylinux2014_aarch64.whl".format(stem, v))])
+        both = ["--json", "--abi", "cp311", "--platform", "linux_armv7l",
+                "--piwheels-url", server.url, "--index-url", pypi.index,
+                "--extra-index-url", server.index, "--no-cache"]
+        a, a_med, _ = timed(piwcheck(*both, "leaf-00"), args.runs)
+        b, b_med, proc = timed(piwcheck(*both, "-r", req), args.runs)
+        found = len(json.loads(proc.stdout)["packages"])
+        print("two indexes (PyPI + piwheels, {} s each):".format(args.delay))
+        print("(a2) one package:                {:6.2f} s (median {:.2f})"
+              .format(a, a_med))
+        print("(b2) 40 requirements, {} packages: {:6.2f} s (median {:.2f})"
+              .format(found, b, b_med))
+        print("ratio (b2)/(a2): {:.2f}  (target <= 3)".format(b / a))
+    finally:
+        pypi.stop()
+
+
 def run(server, runner, req, args, folder):
     url = server.url
     common = ["--json", "--abi", "cp311", "--platform", "linux_armv7l",
-              "--index-url", url, "--no-cache"]
+              "--piwheels-url", url, "--index-url", server.index,
+              "--no-cache"]
     size = os.path.getsize(os.path.join(os.path.dirname(req),
                                         "root-00.json"))
     print("server: {} s added to every answer; documents {:.0f} kB each"
@@ -233,6 +266,7 @@ def run(server, runner, req, args, folder):
     print("(c) the same, concurrency 1:    {:6.2f} s".format(c))
     print("ratio (b)/(a): {:.2f}  (target <= 3)".format(b / a))
     print("ratio (c)/(b): {:.2f}  (what concurrency saves)".format(c / b))
+    two_indexes(server, req, args)
     for bandwidth in (None, args.bandwidth):
         server.bandwidth = bandwidth and bandwidth * 1e6
         cache_run(server, runner, req, common, folder, args.runs,

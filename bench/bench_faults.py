@@ -23,7 +23,8 @@ from piwserver import FAULTS, PiwheelsServer  # noqa: E402
 def run(url, *extra):
     cmd = [sys.executable, "-m", "piwcheck", "--json", "--no-cache",
            "--abi", "cp311", "--platform", "linux_armv7l", "--no-deps",
-           "--index-url", url] + list(extra) + ["numpy", "RPi.GPIO"]
+           "--piwheels-url", url, "--index-url", url + "/simple"] + \
+        list(extra) + ["numpy", "RPi.GPIO"]
     start = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     took = time.monotonic() - start

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Prove piwcheck on a Pi: install the built .deb into emulated ARM Debian
 roots (qemu-user via binfmt_misc, debootstrap) and run the installed
-/usr/bin/piwcheck there, with no --abi/--platform, against the test server
-on the host's 127.0.0.1.
+/usr/bin/piwcheck there, with no --abi/--platform, against the test
+servers on the host's 127.0.0.1: each root's /etc/pip.conf names them as
+Raspberry Pi OS's names PyPI and piwheels.
 
     sudo python3 tests/pi/pi_check.py PIWCHECK_DEB [--roots DIR] [ROOT...]
 
@@ -29,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from piwserver import PiwheelsServer  # noqa: E402
+from pypiserver import PypiServer  # noqa: E402
 
 ROOTS = {
     "bookworm-armhf": ("bookworm", "armhf", "arm"),
@@ -178,10 +180,21 @@ def build_root(path, suite, arch, mirror):
     open(os.path.join(path, COMPLETE), "w").close()
 
 
-def piwcheck(root, url, *args):
-    """Run the installed piwcheck in ``root``: (exit code, JSON)."""
-    proc = chroot(root, "/usr/bin/piwcheck", "--json", "--index-url", url,
-                  *args, check=False, capture=True)
+def write_pip_conf(root, urls):
+    """/etc/pip.conf as Raspberry Pi OS ships it (piwheels as the extra
+    index), with the test servers for PyPI and piwheels."""
+    piw, pypi = urls
+    with open(os.path.join(root, "etc/pip.conf"), "w") as f:
+        f.write("[global]\nindex-url={}\nextra-index-url={}/simple\n"
+                .format(pypi, piw))
+
+
+def piwcheck(root, urls, *args):
+    """Run the installed piwcheck in ``root``, reading the root's
+    pip.conf: (exit code, JSON)."""
+    proc = chroot(root, "/usr/bin/piwcheck", "--json", "--no-cache",
+                  "--piwheels-url", urls[0], *args, check=False,
+                  capture=True)
     if proc.returncode not in (0, 1):
         raise Failed("piwcheck {} exited {}: {}".format(
             " ".join(args), proc.returncode, proc.stderr.strip()))
@@ -263,12 +276,14 @@ def check_bookworm_arm64(root, url):
     expect("piwheels builds wheels only for 32-bit ARM" in notes and
            "PyPI (manylinux)" in notes,
            "says piwheels builds no aarch64 wheels and pip uses PyPI's")
+    expect([i["url"] for i in doc["indexes"]] ==
+           [url[1], url[0] + "/simple"], "the indexes of /etc/pip.conf")
     numpy = packages(doc)["numpy"]
-    expect(code == 1 and numpy["status"] == "no-wheel" and
-           numpy["reason"].startswith("piwheels builds no wheels for "
-                                      "aarch64: pip will take this package "
-                                      "from PyPI"),
-           "numpy: status no-wheel, exit 1, reason names PyPI")
+    expect(code == 0 and numpy["status"] == "ok" and
+           numpy["file"]["filename"] == "numpy-2.1.3-cp311-cp311-manylinux"
+           "_2_17_aarch64.manylinux2014_aarch64.whl" and
+           numpy["file"]["index"] == url[1],
+           "numpy: PyPI's manylinux aarch64 wheel, status ok, exit 0")
 
 
 def check_markers(root, url, name):
@@ -279,7 +294,8 @@ def check_markers(root, url, name):
     got = {n: p["status"] for n, p in packages(doc).items()}
     suite, arch = name.split("-")
     want = {
-        # RPi.GPIO 0.7.1 has cp311 wheels, none for cp313 (trixie)
+        # RPi.GPIO 0.7.1 has cp311 wheels, none for cp313 (trixie), where
+        # pip would build PyPI's sdist
         "rpi-gpio": {"arm64": "skipped"}.get(
             arch, "no-wheel" if suite == "trixie" else "ok"),
         "gpiozero": "ok" if arch == "arm64" else "skipped",
@@ -318,6 +334,7 @@ def run_root(name, deb, roots, mirror, url):
             path, "python3", "--version", capture=True).stdout.strip())
         times["install"] = time.monotonic() - t
         t = time.monotonic()
+        write_pip_conf(path, url)
         try:
             CHECKS[name](path, url)
             check_markers(path, url, name)
@@ -352,6 +369,7 @@ def main(argv=None):
     mirror = debian_mirror()
     os.makedirs(args.dir, exist_ok=True)
     server = PiwheelsServer().start()
+    pypi = PypiServer().start()
     failed = []
     timings = {}
     try:
@@ -359,12 +377,13 @@ def main(argv=None):
             log("=== {}".format(name))
             try:
                 timings[name] = run_root(name, deb, args.dir, mirror,
-                                         server.url)
+                                         (server.url, pypi.index))
             except (Failed, subprocess.CalledProcessError) as exc:
                 log("  FAILED:", exc)
                 failed.append(name)
     finally:
         server.stop()
+        pypi.stop()
     log("=== timings (s)")
     for name, t in timings.items():
         log("  {:<15} root {:6.1f}  install {:6.1f}  checks {:6.1f}  "
