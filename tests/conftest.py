@@ -43,14 +43,20 @@ def _server():
     server.stop()
 
 
+def _clean(shared):
+    """A shared server with no faults, no delay and an empty log, for one
+    test."""
+    shared.faults.clear()
+    shared.reset_log()
+    shared.delay = 0.0
+    yield shared
+    shared.faults.clear()
+
+
 @pytest.fixture
 def server(_server):
-    """The shared server, with no faults and an empty log."""
-    _server.faults.clear()
-    _server.reset_log()
-    _server.delay = 0.0
-    yield _server
-    _server.faults.clear()
+    """The shared piwheels fake, with no faults and an empty log."""
+    yield from _clean(_server)
 
 
 @pytest.fixture(scope="session")
@@ -62,12 +68,8 @@ def _pypi():
 
 @pytest.fixture
 def pypi(_pypi):
-    """The shared fake PyPI, with no faults and an empty log."""
-    _pypi.faults.clear()
-    _pypi.reset_log()
-    _pypi.delay = 0.0
-    yield _pypi
-    _pypi.faults.clear()
+    """The shared PyPI fake, with no faults and an empty log."""
+    yield from _clean(_pypi)
 
 
 @pytest.fixture
