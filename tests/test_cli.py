@@ -350,3 +350,22 @@ def test_debug_shows_package_tracebacks(server, capsys, monkeypatch):
     code, out, err = run(capsys, *PI, *server.only, "numpy")
     assert code == 3
     assert "Traceback" in err and "DataError" in err
+
+
+def test_one_index_down_says_which_and_keeps_pips_choice(both, pypi,
+                                                         capsys):
+    """PyPI failing: numpy's status is error (exit 3) naming PyPI's URL,
+    the file pip would take from piwheels is still shown, and a package
+    PyPI answered for is checked as usual."""
+    pypi.faults["numpy"] = "500"
+    code, doc, err = run_json(capsys, *PI, *both, "--timeout", "0.3",
+                              "numpy", "pycparser")
+    numpy, pycparser = pkgs(doc)["numpy"], pkgs(doc)["pycparser"]
+    assert code == 3
+    assert numpy["status"] == "error"
+    assert pypi.index + "/numpy/ answered HTTP 500" in numpy["reason"]
+    assert numpy["file"]["filename"] == \
+        "numpy-2.1.3-cp311-cp311-linux_armv7l.whl"
+    assert any("the choice is pip's among the others" in w
+               for w in numpy["warnings"])
+    assert pycparser["status"] == "ok"
