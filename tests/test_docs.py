@@ -64,6 +64,7 @@ def test_readme_documents_every_option():
                 ", ``{}".format(option) in text, option
 
 
+@needs_source
 def test_readme_example_is_what_piwcheck_prints(server, pypi, capsys):
     """The README's example, run against the test servers, with their
     URLs shown as the real ones."""
