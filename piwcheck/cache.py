@@ -21,6 +21,7 @@ import packaging
 from cachecontrol.cache import BaseCache
 from cachecontrol.serialize import Serializer
 
+from .metadata import Metadata
 from .model import File, Project, Release
 
 
@@ -92,6 +93,7 @@ class SafeSerializer(Serializer):
 _MODEL_CLASSES = {
     ("piwcheck.model", "Project"), ("piwcheck.model", "Release"),
     ("piwcheck.model", "_restore_release"),
+    ("piwcheck.metadata", "Metadata"),
     ("packaging.version", "Version"), ("packaging.version", "_Version"),
     ("packaging._structures", "InfinityType"),
     ("packaging._structures", "NegativeInfinityType"),
@@ -110,7 +112,7 @@ def _stamp() -> bytes:
     """What an entry must have been written by: these model classes,
     this packaging and this Python; anything else is a miss."""
     shape = [(c.__name__, [f.name for f in dataclasses.fields(c)])
-             for c in (Project, Release, File)]
+             for c in (Project, Release, File, Metadata)]
     text = repr((shape, packaging.__version__, sys.version_info[:2]))
     return ("piwcheck-model " + hashlib.sha256(
         text.encode()).hexdigest()[:16] + "\n").encode()
@@ -123,14 +125,9 @@ class ModelCache:
     after their own checksum is verified."""
 
     def __init__(self, directory: str):
-        import threading
-
         self.directory = os.path.join(directory, "model")
         os.makedirs(self.directory, mode=0o700, exist_ok=True)
         self._stamp = _stamp()
-        #: url -> (body key, model) read early, held until get() takes it
-        self._held: dict = {}
-        self._lock = threading.Lock()
 
     def _path(self, url: str) -> str:
         return os.path.join(self.directory,
@@ -143,22 +140,12 @@ class ModelCache:
 
     def get(self, url: str, body_key: bytes):
         """The model parsed from the body ``body_key`` names, or None."""
-        with self._lock:
-            latest = self._held.pop(url, None)
-        if latest is None or latest[0] != body_key:
-            latest = self._load(url)
+        latest = self.latest(url)
         return latest[1] if latest and latest[0] == body_key else None
 
     def latest(self, url: str):
         """(body key, model) of the last body parsed for ``url``, or
-        None; held for the next get(), so it is not read twice."""
-        latest = self._load(url)
-        if latest is not None:
-            with self._lock:
-                self._held[url] = latest
-        return latest
-
-    def _load(self, url: str):
+        None."""
         try:
             with open(self._path(url), "rb") as f:
                 data = f.read()
@@ -174,7 +161,8 @@ class ModelCache:
             model = _ModelUnpickler(io.BytesIO(payload)).load()
         except Exception:  # any damage, whatever the unpickler raises
             return None
-        return (key, model) if isinstance(model, Project) else None
+        return (key, model) if isinstance(model, (Project, Metadata)) \
+            else None
 
     def set(self, url: str, body_key: bytes, model) -> None:
         """Keep ``model``, parsed from the body ``body_key`` names."""

@@ -9,7 +9,7 @@ from typing import Dict, FrozenSet, Iterable, Optional, Tuple
 from packaging.tags import Tag
 from packaging.version import Version
 
-from .errors import EXIT_ACTION, EXIT_OK, EXIT_UNREACHABLE
+from .errors import EXIT_ACTION, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
 from .names import tag_triple, tags_of
 
 
@@ -21,6 +21,7 @@ class Status(str, Enum):
     NO_WHEEL = "no-wheel"
     NO_MATCH = "no-match"
     NOT_FOUND = "not-found"
+    CONFLICT = "conflict"
     ERROR = "error"
     SKIPPED = "skipped"
     UNSUPPORTED = "unsupported"
@@ -35,10 +36,13 @@ ACTION_STATUSES = frozenset({Status.MISSING_APT, Status.NO_WHEEL,
 
 
 def exit_code(statuses: Iterable[Status]) -> int:
-    """3 if any package failed, else 1 if any needs action, else 0."""
+    """3 if any package failed, else 2 if requirements conflict (input
+    the user must fix), else 1 if any needs action, else 0."""
     statuses = set(statuses)
     if Status.ERROR in statuses:
         return EXIT_UNREACHABLE
+    if Status.CONFLICT in statuses:
+        return EXIT_USAGE
     if statuses & ACTION_STATUSES:
         return EXIT_ACTION
     return EXIT_OK
@@ -67,6 +71,8 @@ class File:
     pip_dependencies: Optional[Tuple[str, ...]]
     #: The tags in the filename; empty for an sdist or a bad name.
     tags: FrozenSet[Tag]
+    #: The index serves its core metadata beside it (PEP 658/714).
+    has_metadata: bool = False
 
     @property
     def is_wheel(self) -> bool:
@@ -157,6 +163,8 @@ class PackageResult:
     reason: Optional[str] = None
     source: Tuple[str, ...] = ()
     required_by: Tuple[str, ...] = ()
+    #: (parent, its version, the requirement it states)
+    required_by_detail: Tuple[Tuple[str, str, str], ...] = ()
     fallback_version: Optional[str] = None
     fallback_file: Optional[File] = None
 

@@ -11,7 +11,7 @@ tie)."""
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Dict, FrozenSet, Mapping, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
@@ -89,6 +89,9 @@ class Offer:
     versions: Tuple[Tuple[Version, bool, bool], ...]
     #: piwheels' word on releases with no wheel for the target.
     notes: Mapping[Version, str] = field(default_factory=dict)
+    #: For each release, a wheel (of any tags) whose metadata the index
+    #: serves: where a release's dependencies can be read.
+    metadata_files: Mapping[Version, File] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -121,12 +124,15 @@ def offer(project: Project, target: Target, order: int = 0,
     candidates = []
     versions = []
     notes = {}
+    metadata_files = {}
     for r in project.releases:
         if r.parsed is None:
             continue
         fits = not r.files
         wheel = False
         for f in r.files:
+            if f.has_metadata and r.parsed not in metadata_files:
+                metadata_files[r.parsed] = f
             if not python_ok(f.requires_python, version):
                 continue
             fits = True
@@ -143,7 +149,7 @@ def offer(project: Project, target: Target, order: int = 0,
         if piwheels and not wheel:
             notes[r.parsed] = why_no_wheel(r, target)
     return Offer(project.index, label or project.index, order,
-                 tuple(candidates), tuple(versions), notes)
+                 tuple(candidates), tuple(versions), notes, metadata_files)
 
 
 def why_no_wheel(release: Release, target: Target) -> str:
@@ -198,20 +204,35 @@ def _matching(candidates: Sequence[Candidate], spec: SpecifierSet,
     return matching
 
 
+def ranked(offers: Sequence[Offer], spec: SpecifierSet, name: str,
+           pre: bool = False, formats: Formats = Formats()
+           ) -> List[Candidate]:
+    """The candidates pip would consider for ``spec``, best first."""
+    wheels_ok, sdists_ok = formats.allowed(name)
+    allowed = [c for o in offers for c in o.candidates
+               if (wheels_ok if c.file.is_wheel else sdists_ok)]
+    return sorted(_matching(allowed, spec, pre),
+                  key=_key(formats.prefer_binary), reverse=True)
+
+
 def choose(offers: Sequence[Offer], spec: SpecifierSet, target: Target,
            name: str = "", pre: bool = False,
            formats: Formats = Formats()) -> Selection:
     """The release and file pip would take for ``spec`` from ``offers``
     (one per index that lists the project)."""
-    wheels_ok, sdists_ok = formats.allowed(name)
-    allowed = [c for o in offers for c in o.candidates
-               if (wheels_ok if c.file.is_wheel else sdists_ok)]
-    matching = _matching(allowed, spec, pre)
+    matching = ranked(offers, spec, name, pre, formats)
     if not matching:
+        wheels_ok, sdists_ok = formats.allowed(name)
         return Selection(None, None, _why_none(offers, spec, target,
                                                wheels_ok, sdists_ok))
-    key = _key(formats.prefer_binary)
-    best = max(matching, key=key)
+    return describe(matching[0], matching, offers, target)
+
+
+def describe(best: Candidate, matching: Sequence[Candidate],
+             offers: Sequence[Offer], target: Target) -> Selection:
+    """The Selection of ``best`` among ``matching`` (ranked, best
+    first): its warnings and, for an sdist, why there is no wheel and the
+    newest wheel there is."""
     chosen = _with_piwheels_data(best.file, matching)
     warnings = []
     if chosen.yanked:
@@ -232,9 +253,8 @@ def choose(offers: Sequence[Offer], spec: SpecifierSet, target: Target,
     note = _note(offers, best.version)
     if note:
         reason += "; " + note
-    older = [c for c in matching if c.file.is_wheel
-             and c.version < best.version]
-    fallback = max(older, key=key) if older else None
+    fallback = next((c for c in matching if c.file.is_wheel
+                     and c.version < best.version), None)
     return Selection(
         str(best.version), chosen, reason,
         str(fallback.version) if fallback else None,

@@ -248,6 +248,13 @@ class _Handler(BaseHTTPRequestHandler):
         parts = path.split("?")[0].split("/")
         if len(parts) >= 3 and parts[1] == "simple" and parts[2]:
             return self.do_simple(parts[2], "/".join(parts[3:]), path)
+        if len(parts) == 5 and parts[1] == "pypi" and parts[4] == "json" \
+                and hasattr(self.piw, "release_json"):
+            body = self.piw.release_json(parts[2], parts[3])
+            if body is None:
+                return self.send_body(404, NOT_FOUND, "text/html",
+                                      name=parts[2])
+            return self.send_body(200, body, name=parts[2])
         # ['', 'project', name, 'json', ''] or without the final ''
         if len(parts) in (4, 5) and parts[1] == "project" \
                 and parts[3] == "json":

@@ -38,6 +38,19 @@ class PypiServer(PiwheelsServer):
         """piwcheck's options for this index alone."""
         return ["--index-url", self.index]
 
+    def release_json(self, name, version):
+        """PyPI's /pypi/<name>/<version>/json for a release, or None."""
+        from packaging.version import Version
+
+        from distfiles import split
+        for e in self.files.entries.get(name, ()):
+            if Version(split(e["filename"])[1]) == Version(version):
+                return json.dumps({"info": {
+                    "name": name, "version": version,
+                    "requires_dist": e.get("requires_dist") or None,
+                    "requires_python": e.get("requires_python")}}).encode()
+        return None
+
 
 def main(argv=None):
     import argparse

@@ -53,6 +53,20 @@ class Index:
         except NotFound as exc:
             raise NotFound(self.not_found(url, exc))
 
+    def metadata(self, f):
+        """The core metadata this index serves for file ``f``, or None."""
+        return None
+
+    def cached_metadata(self, f):
+        """(digest, Metadata) of ``f``'s metadata as last read here, or
+        None."""
+        return None
+
+    def release_metadata(self, name: str, version: str):
+        """The metadata of a release, from this index's own JSON API, or
+        None."""
+        return None
+
     def not_found(self, url: str, exc: Exception) -> str:
         return "{} has no such project ({})".format(self.label, exc)
 

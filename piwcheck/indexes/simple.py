@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional
 from urllib.parse import urljoin, urlsplit
 
 from ..errors import DataError
+from ..metadata import Metadata, parse_core, parse_release_json
 from ..model import File, Project, Release
 from ..names import file_version, wheel_tags
 from . import Index, decode_json
@@ -33,6 +34,37 @@ class SimpleIndex(Index):
 
     def project_url(self, name: str) -> str:
         return "{}/{}/".format(self.url, name)
+
+    def metadata(self, f: File) -> Optional[Metadata]:
+        """The PEP 658 metadata file beside ``f``, when the index says
+        there is one."""
+        if not f.has_metadata:
+            return None
+        url = f.url + ".metadata"
+        return self.transport.fetch(url, lambda body, ctype: parse_core(
+            body, url), "*/*")
+
+    def cached_metadata(self, f: File):
+        return self.transport.cached(f.url + ".metadata") \
+            if f.has_metadata else None
+
+    def release_metadata(self, name: str,
+                         version: str) -> Optional[Metadata]:
+        """The release's metadata from the JSON API of an index served,
+        as PyPI's is, at ``<site>/simple`` (``<site>/pypi/<name>/<version>
+        /json``); None where there is none."""
+        from ..errors import NotFound
+
+        if not self.url.endswith("/simple"):
+            return None
+        url = "{}/pypi/{}/{}/json".format(self.url[:-len("/simple")], name,
+                                          version)
+        try:
+            return self.transport.fetch(
+                url, lambda body, ctype: parse_release_json(
+                    decode_json(body, ctype, url), url), "application/json")
+        except NotFound:
+            return None
 
     def parse(self, body: bytes, ctype: str, name: str,
               url: str) -> Project:
@@ -72,6 +104,9 @@ def _json_rows(doc: Any, url: str) -> List[Dict[str, Any]]:
             "requires_python": rp if isinstance(rp, str) and rp else None,
             # PEP 592: a string (the reason) or true
             "yanked": bool(f.get("yanked")),
+            # PEP 714's name, and PEP 658's older one
+            "metadata": bool(f.get("core-metadata")
+                             or f.get("dist-info-metadata")),
         })
     return rows
 
@@ -124,10 +159,13 @@ def _html_rows(text: str, url: str) -> List[Dict[str, Any]]:
         if fragment.startswith("sha256="):
             sha = fragment[len("sha256="):]
         rp = link.get("data-requires-python")
+        meta = link.get("data-core-metadata",
+                        link.get("data-dist-info-metadata"))
         rows.append({
             "filename": filename, "url": path, "sha256": sha, "size": None,
             "requires_python": rp or None,
             "yanked": link.get("data-yanked") is not None,
+            "metadata": meta is not None and meta.lower() != "false",
         })
     return rows
 
@@ -149,7 +187,9 @@ def project_from_rows(name: str, rows: List[Dict[str, Any]],
             size=row["size"], requires_python=row["requires_python"],
             yanked=row["yanked"], index=index, builder_abi=None,
             file_abi_tag=None, platform=None, apt_dependencies=None,
-            pip_dependencies=None, tags=wheel_tags(row["filename"])))
+            pip_dependencies=None, tags=wheel_tags(row["filename"]),
+            has_metadata=bool(row.get("metadata"))
+            and row["filename"].endswith(".whl")))
     releases = tuple(
         Release(version=str(v), parsed=v, released="",
                 prerelease=v.is_prerelease,
