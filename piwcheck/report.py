@@ -16,6 +16,7 @@ LABELS = {
     Status.NO_WHEEL: "no wheel: pip would build it from source",
     Status.NO_MATCH: "no matching file: pip would fail",
     Status.NOT_FOUND: "not found on any index",
+    Status.CONFLICT: "conflict: pip's resolver would fail",
     Status.ERROR: Status.ERROR,
     Status.SKIPPED: Status.SKIPPED,
     Status.UNSUPPORTED: Status.UNSUPPORTED,
@@ -78,9 +79,11 @@ def _file_line(f: WheelFile, labels) -> str:
 def _block(pkg: PackageResult, verbose: bool, labels) -> List[str]:
     head = pkg.name + (" " + pkg.version if pkg.version else "")
     lines = ["{}: {}".format(head, LABELS[pkg.status])]
-    origin = list(pkg.source)
-    if pkg.required_by:
-        origin.append("dependency of " + ", ".join(pkg.required_by))
+    origin = list(dict.fromkeys(pkg.source))
+    if pkg.required_by_detail:
+        origin.append("dependency of " + ", ".join(
+            "{} ({})".format(parent, req) if req != pkg.name else parent
+            for parent, _, req in pkg.required_by_detail))
     if verbose or pkg.required_by or len(origin) > 1:
         lines.append("  from:   " + "; ".join(origin))
     if verbose:
@@ -128,6 +131,7 @@ SUMMARY = ((Status.OK, "ok", "ok"),
            (Status.NO_WHEEL, "without a wheel", "without a wheel"),
            (Status.NO_MATCH, "with no matching file", "with no matching file"),
            (Status.NOT_FOUND, "not found", "not found"),
+           (Status.CONFLICT, "in conflict", "in conflict"),
            (Status.SKIPPED, "skipped", "skipped"),
            (Status.UNSUPPORTED, "unsupported", "unsupported"),
            (Status.ERROR, "error", "errors"))
@@ -206,6 +210,10 @@ def _package_json(pkg: PackageResult) -> dict:
         "reason": pkg.reason,
         "source": list(pkg.source),
         "required_by": list(pkg.required_by),
+        "required_by_detail": [
+            {"name": parent, "version": version or None,
+             "requirement": req}
+            for parent, version, req in pkg.required_by_detail],
         "fallback": None if not pkg.fallback_version else {
             "version": pkg.fallback_version,
             "file": _file_json(pkg.fallback_file)},
