@@ -17,6 +17,9 @@ class Metadata:
     requires_python: Optional[str]
     #: Where it came from (a URL), for the report.
     source: str = ""
+    #: The extras it declares; None where it does not say (pip then
+    #: takes any extra its Requires-Dist markers name).
+    provides_extra: Optional[Tuple[str, ...]] = None
 
 
 def parse_core(body: bytes, url: str) -> Metadata:
@@ -31,9 +34,11 @@ def parse_core(body: bytes, url: str) -> Metadata:
         raise DataError("{}: not a metadata file (no Metadata-Version)"
                         .format(url))
     headers = HeaderParser().parsestr(text, headersonly=True)
+    extras = headers.get_all("Provides-Extra")
     return Metadata(tuple(v.strip() for v in headers.get_all(
         "Requires-Dist") or ()), (headers.get("Requires-Python") or
-                                  "").strip() or None, url)
+                                  "").strip() or None, url,
+        tuple(e.strip() for e in extras) if extras is not None else None)
 
 
 def parse_release_json(doc: Any, url: str) -> Metadata:
@@ -49,4 +54,10 @@ def parse_release_json(doc: Any, url: str) -> Metadata:
                         .format(url))
     if rp is not None and not isinstance(rp, str):
         raise DataError("{}: requires_python is not a string".format(url))
-    return Metadata(tuple(deps), rp, url)
+    extras = info.get("provides_extra")
+    if extras is not None and not (isinstance(extras, list) and all(
+            isinstance(e, str) for e in extras)):
+        raise DataError("{}: provides_extra is not a list of strings"
+                        .format(url))
+    return Metadata(tuple(deps), rp, url,
+                    tuple(extras) if extras is not None else None)

@@ -306,6 +306,15 @@ def dependencies(meta: Metadata, target: Target, extras: FrozenSet[str]
     out: List[Req] = []
     warnings: List[str] = []
     env = dict(target.marker_env)
+    if extras and meta.provides_extra is not None:
+        # as pip: an extra the metadata does not declare brings nothing
+        declared = {canonical_name(e) for e in meta.provides_extra
+                    if e.strip()}
+        for e in sorted(extras - declared):
+            warnings.append("it does not provide the extra {!r}".format(e))
+        extras = frozenset(extras & declared)
+        if not extras:
+            return out, warnings
     for text in meta.requires_dist:
         try:
             parsed = Pep508(text)

@@ -34,6 +34,9 @@ def metadata(name, version, requires_python=None, requires_dist=()):
     lines = ["Metadata-Version: 2.1", "Name: " + name, "Version: " + version]
     if requires_python:
         lines.append("Requires-Python: " + requires_python)
+    extras = sorted(set(re.findall(r"extra\s*==\s*[\"']([^\"']+)[\"']",
+                                   " ".join(requires_dist))))
+    lines.extend("Provides-Extra: " + e for e in extras)
     lines.extend("Requires-Dist: " + r for r in requires_dist)
     return "\n".join(lines) + "\n\n"
 
@@ -178,3 +181,31 @@ class Files:
             files.append(f)
         return json.dumps({"meta": {"api-version": "1.1"}, "name": project,
                            "files": files}).encode()
+
+
+PYPI_DATA = __import__("os").path.join(
+    __import__("os").path.dirname(__import__("os").path.abspath(__file__)),
+    "data", "pypi")
+
+
+def pypi_requires(project, version):
+    """The Requires-Dist the PyPI test data gives a release, or None: a
+    wheel built from the same sdist (piwheels') has the same metadata."""
+    import os
+
+    from packaging.version import InvalidVersion, Version
+
+    path = os.path.join(PYPI_DATA, canonicalize_name(project) + ".json")
+    try:
+        with open(path) as f:
+            entries = json.load(f)["files"]
+        wanted = Version(version)
+    except (OSError, ValueError, InvalidVersion):
+        return None
+    for e in entries:
+        try:
+            if Version(split(e["filename"])[1]) == wanted:
+                return e.get("requires_dist", [])
+        except InvalidVersion:
+            continue
+    return None

@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from distfiles import SIMPLE_JSON, Files
+from distfiles import SIMPLE_JSON, Files, pypi_requires
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
                     "projects")
@@ -94,11 +94,16 @@ class PiwheelsServer:
         self.mtimes[name] = mtime
         try:
             releases = json.loads(body)["releases"]
-            entries = [{"filename": fn,
+            entries = []
+            for version, r in releases.items():
+                for fn, f in sorted(r["files"].items()):
+                    requires = pypi_requires(name, version)
+                    entries.append({
+                        "filename": fn,
                         "requires_python": f.get("requires_python"),
-                        "yanked": bool(r.get("yanked"))}
-                       for r in releases.values()
-                       for fn, f in sorted(r["files"].items())]
+                        "yanked": bool(r.get("yanked")),
+                        "requires_dist": f.get("pip_dependencies") or []
+                        if requires is None else requires})
         except (ValueError, KeyError, TypeError, AttributeError):
             entries = []
         self.files.add(name, entries)

@@ -45,9 +45,14 @@ class PypiServer(PiwheelsServer):
         from distfiles import split
         for e in self.files.entries.get(name, ()):
             if Version(split(e["filename"])[1]) == Version(version):
+                import re
+                deps = e.get("requires_dist") or []
+                extras = sorted(set(re.findall(
+                    r"extra\s*==\s*[\"']([^\"']+)[\"']", " ".join(deps))))
                 return json.dumps({"info": {
                     "name": name, "version": version,
-                    "requires_dist": e.get("requires_dist") or None,
+                    "requires_dist": deps or None,
+                    "provides_extra": extras or None,
                     "requires_python": e.get("requires_python")}}).encode()
         return None
 

@@ -135,3 +135,85 @@ def test_no_match_is_where_pip_fails(tmp_path, capsys, server, pypi):
         ours, status = _piwcheck_choice(capsys, "pydantic-core==2.27.2",
                                         ZERO, extra, pypi, server)
         assert pip is None and ours is None and status == "no-match"
+
+
+#: (requirements, target): whole install sets, dependencies resolved.
+#: Markers are not judged here: pip evaluates them for the machine it
+#: runs on, whatever --platform says, so marker trees are judged by the
+#: Pi's own pip in the emulated roots (tests/pi/pi_check.py).
+TREES = [
+    (["pydantic"], BOOKWORM_32),            # exact pin of pydantic-core
+    (["pydantic[email]"], BOOKWORM_32),     # extras
+    (["pydantic[nosuch]"], BOOKWORM_32),    # an extra it does not provide
+    (["needs-old-numpy"], BOOKWORM_32),     # an upper bound: numpy 1.26.4
+    (["cycle-a"], BOOKWORM_32),             # a cycle
+    (["bt-top"], BOOKWORM_32),              # needs one backtrack
+    (["cryptography", "scipy<1.14", "gpiozero", "pillow", "pydantic",
+      "needs-old-numpy"], BOOKWORM_32),     # a realistic file
+    (["cryptography", "pydantic[email]", "gpiozero"], BOOKWORM_64),
+]
+
+
+def _pip_set(tmp_path, requirements, target, pypi, piw):
+    python, _ = JUDGE
+    abi, version, platforms = target
+    req = tmp_path / "requirements.txt"
+    req.write_text("".join(r + "\n" for r in requirements))
+    cmd = [python, "-m", "pip", "install", "--dry-run", "--report",
+           str(tmp_path / "report.json"), "--only-binary", ":all:",
+           "--isolated", "--ignore-installed", "--no-cache-dir",
+           "--disable-pip-version-check", "-q",
+           "--index-url", pypi.index, "--extra-index-url", piw.index,
+           "--python-version", version, "--implementation", "cp",
+           "--abi", abi] + [a for p in platforms
+                            for a in ("--platform", p)] + ["-r", str(req)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                          timeout=300)
+    if proc.returncode != 0:
+        return None, proc.stderr
+    from packaging.utils import canonicalize_name
+    with open(tmp_path / "report.json") as f:
+        report = json.load(f)
+    return {canonicalize_name(i["metadata"]["name"]):
+            urlsplit(i["download_info"]["url"]).path.rsplit("/", 1)[-1]
+            for i in report["install"]}, None
+
+
+def _piwcheck_set(capsys, tmp_path, requirements, target, pypi, piw):
+    abi, version, platforms = target
+    req = tmp_path / "piwcheck-requirements.txt"
+    req.write_text("".join(r + "\n" for r in requirements))
+    code = main(["--json", "--no-cache", "--isolated", "--only-binary",
+                 ":all:", "--piwheels-url", piw.url, "--index-url",
+                 pypi.index, "--extra-index-url", piw.index, "--abi", abi,
+                 "--python-version", version] +
+                [a for p in platforms for a in ("--platform", p)] +
+                ["-r", str(req)])
+    doc = json.loads(capsys.readouterr().out)
+    return {p["name"]: p["file"]["filename"] for p in doc["packages"]
+            if p["file"] is not None}, doc, code
+
+
+@pytest.mark.parametrize("requirements,target", TREES)
+def test_piwcheck_installs_the_set_pip_installs(tmp_path, capsys, server,
+                                                pypi, requirements, target):
+    pip, error = _pip_set(tmp_path, requirements, target, pypi, server)
+    ours, doc, code = _piwcheck_set(capsys, tmp_path, requirements, target,
+                                    pypi, server)
+    assert pip is not None, error
+    assert ours == pip
+
+
+def test_an_impossible_tree_is_a_conflict_where_pip_fails(tmp_path, capsys,
+                                                          server, pypi):
+    pip, error = _pip_set(tmp_path, ["imp-top"], BOOKWORM_32, pypi, server)
+    assert pip is None and "ResolutionImpossible" in error
+    ours, doc, code = _piwcheck_set(capsys, tmp_path, ["imp-top"],
+                                    BOOKWORM_32, pypi, server)
+    pkgs = {p["name"]: p for p in doc["packages"]}
+    assert code == 2 and pkgs["imp-c"]["status"] == "conflict"
+    reason = pkgs["imp-c"]["reason"]
+    assert "imp-c>=2 (imp-a 1.0)" in reason and "imp-c<2 (imp-b 1.0)" in \
+        reason

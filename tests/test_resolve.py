@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Dependencies as pip resolves them (piwcheck.resolve), end to end
+against the two fakes: markers for the target, extras, pins, bounds,
+backtracking, cycles and conflicts."""
+
+import json
+
+import pytest
+
+from piwcheck.cli import main
+
+BOOKWORM_32 = ["--pi", "bookworm-32"]
+
+
+def run(capsys, *args):
+    code = main(["--json", "--no-cache"] + list(args))
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    return code, {p["name"]: p for p in doc["packages"]}, err
+
+
+def versions(pkgs):
+    return {n: p["version"] for n, p in pkgs.items()}
+
+
+@pytest.mark.parametrize("pi,present,absent", [
+    ("bookworm-32", {"rpi-gpio"}, {"gpiozero", "colorzero"}),
+    ("bookworm-64", {"gpiozero", "colorzero"}, {"rpi-gpio"}),
+    # Bullseye's Python 3.9: python_version < "3.10" holds there
+    ("bullseye-32", {"rpi-gpio", "colorzero"}, {"gpiozero"}),
+])
+def test_markers_are_the_targets(both, capsys, pi, present, absent):
+    code, pkgs, err = run(capsys, "--pi", pi, *both, "marker-deps")
+    assert present <= set(pkgs) and not absent & set(pkgs)
+
+
+def test_an_exact_pin_wins_over_the_newest(both, capsys):
+    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "pydantic")
+    core = pkgs["pydantic-core"]
+    assert core["version"] == "2.27.1"  # 2.27.2 is newer
+    assert core["required_by_detail"] == [
+        {"name": "pydantic", "version": "2.10.3",
+         "requirement": "pydantic-core==2.27.1"}]
+    assert "email-validator" not in pkgs
+
+
+def test_extras_bring_their_dependencies(both, capsys):
+    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "pydantic[email]")
+    assert {"email-validator", "dnspython", "idna"} <= set(pkgs)
+    assert "tzdata" not in pkgs  # extra == "timezone" was not asked for
+
+
+def test_an_extra_not_provided_is_said(both, capsys):
+    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "pydantic[nosuch]")
+    assert "email-validator" not in pkgs
+    assert any("does not provide the extra 'nosuch'" in w
+               for w in pkgs["pydantic"]["warnings"])
+
+
+def test_an_upper_bound_forces_an_older_release(both, capsys):
+    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "needs-old-numpy")
+    assert pkgs["numpy"]["version"] == "1.26.4"
+    assert pkgs["numpy"]["file"]["filename"] == \
+        "numpy-1.26.4-cp311-cp311-linux_armv7l.whl"
+
+
+def test_a_conflict_is_backtracked(both, capsys):
+    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "bt-top")
+    assert versions(pkgs) == {"bt-top": "1.0", "bt-a": "1.0", "bt-b": "1.0",
+                              "bt-c": "1.0"}
+    assert code == 0
+
+
+def test_a_cycle_ends(both, capsys):
+    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "cycle-a")
+    assert set(pkgs) == {"cycle-a", "cycle-b"} and code == 0
+
+
+def test_an_impossible_tree_is_a_conflict(both, capsys):
+    main(["--no-cache", *BOOKWORM_32, *both, "imp-top", "numpy"])
+    out = capsys.readouterr().out
+    assert "imp-c: conflict: pip's resolver would fail" in out
+    assert "why:    pip cannot satisfy all of: imp-c>=2 (imp-a 1.0); " \
+        "imp-c<2 (imp-b 1.0)" in out
+    assert "numpy 2.1.3: ok" in out  # the rest is still reported
+    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "imp-top")
+    assert code == 2 and pkgs["imp-c"]["status"] == "conflict"
+
+
+def test_the_users_requirement_against_a_dependencys(both, capsys):
+    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "pydantic",
+                          "pydantic-core>=2.27.2")
+    assert code == 2 and pkgs["pydantic-core"]["status"] == "conflict"
+    assert "pydantic-core>=2.27.2 (command line)" in \
+        pkgs["pydantic-core"]["reason"]
+
+
+def test_no_matching_release_is_no_match_not_a_conflict(both, capsys):
+    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "scipy==1.3.1",
+                          "gpiozero")
+    assert pkgs["scipy"]["status"] == "no-match"
+    assert pkgs["scipy"]["reason"] == "no release matches '==1.3.1'"
+    assert pkgs["gpiozero"]["status"] == "ok" and code == 1
+
+
+def test_no_deps_checks_only_the_named(both, capsys):
+    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "--no-deps",
+                          "pydantic")
+    assert set(pkgs) == {"pydantic"}
+
+
+def test_dependencies_read_from_pypi_metadata(both, capsys, server, pypi):
+    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "cryptography")
+    cffi = pkgs["cffi"]
+    assert cffi["required_by_detail"][0]["requirement"] == "cffi>=1.12"
+    # PyPI's metadata of the same release: no name-list warning
+    assert not any("name list" in w for w in pkgs["cryptography"]["warnings"])
+    assert any(path.endswith(".metadata") for path, *_ in pypi.log)
