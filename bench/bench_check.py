@@ -214,34 +214,82 @@ def emulated(server, runner, req, args, folder):
               "latency only")
 
 
+def _max_rss(cmd):
+    """Peak RSS (MB) of ``cmd`` alone, measured in a child of its own."""
+    probe = ("import resource, subprocess, sys; "
+             "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+             "stderr=subprocess.DEVNULL); "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", probe] + cmd,
+                         capture_output=True, text=True, cwd=ROOT).stdout
+    return int(out.split()[-1]) / 1024
+
+
 def two_indexes(server, req, args):
     """(a) and (b) again with PyPI as the index and piwheels as the extra
     one, as on Raspberry Pi OS: every project on both, PyPI listing an
-    sdist and an aarch64 wheel of each release."""
+    sdist and an aarch64 wheel of each release, every dependency with a
+    real specifier in both indexes' metadata; then real pip's dry run of
+    the same tree against the same servers."""
     from pypiserver import PypiServer
 
     pypi = PypiServer(None, delay=args.delay).start()
     try:
         for name, body in server.documents.items():
             stem = name.replace("-", "_")
+            releases = json.loads(body)["releases"]
+            deps = next(iter(next(iter(releases.values()))["files"]
+                             .values()))["pip_dependencies"]
+            requires = ["{}>=1.0,<1.{}".format(d, len(releases) - 5)
+                        for d in deps]
             pypi.files.add(name, [
-                {"filename": f, "requires_python": ">=3.7"}
-                for v in json.loads(body)["releases"]
+                {"filename": f, "requires_python": ">=3.7",
+                 "requires_dist": requires}
+                for v in releases
                 for f in ("{}-{}.tar.gz".format(stem, v),
                           "{}-{}-cp311-cp311-manylinux_2_17_aarch64."
                           "manylinux2014_aarch64.whl".format(stem, v))])
+            for e in server.files.entries[name]:  # the same metadata
+                e["requires_dist"] = requires
         both = ["--json", "--abi", "cp311", "--platform", "linux_armv7l",
+                "--python-version", "3.11.2", "--only-binary", ":all:",
                 "--piwheels-url", server.url, "--index-url", pypi.index,
-                "--extra-index-url", server.index, "--no-cache"]
+                "--extra-index-url", server.index, "--no-cache", "--isolated"]
         a, a_med, _ = timed(piwcheck(*both, "leaf-00"), args.runs)
         b, b_med, proc = timed(piwcheck(*both, "-r", req), args.runs)
-        found = len(json.loads(proc.stdout)["packages"])
-        print("two indexes (PyPI + piwheels, {} s each):".format(args.delay))
+        found = json.loads(proc.stdout)["packages"]
+        print("two indexes (PyPI + piwheels, {} s each), dependencies with "
+              "specifiers:".format(args.delay))
         print("(a2) one package:                {:6.2f} s (median {:.2f})"
               .format(a, a_med))
         print("(b2) 40 requirements, {} packages: {:6.2f} s (median {:.2f})"
-              .format(found, b, b_med))
+              .format(len(found), b, b_med))
         print("ratio (b2)/(a2): {:.2f}  (target <= 3)".format(b / a))
+        print("peak RSS of (b2): {:.1f} MB  (target <= 60)".format(
+            _max_rss(piwcheck(*both, "-r", req))))
+        judge = os.environ.get("PIWCHECK_JUDGE_PYTHON")
+        if not judge:
+            print("pip's dry run: skipped (set PIWCHECK_JUDGE_PYTHON to a "
+                  "python with pip >= 24.2)")
+            return
+        cmd = [judge, "-m", "pip", "install", "--dry-run", "--report",
+               os.devnull, "--only-binary", ":all:", "--isolated",
+               "--ignore-installed", "--no-cache-dir", "-q",
+               "--disable-pip-version-check", "--index-url", pypi.index,
+               "--extra-index-url", server.index, "--python-version",
+               "3.11.2", "--implementation", "cp", "--abi", "cp311",
+               "--platform", "linux_armv7l", "-r", req]
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("PIP_")}
+        env["PIP_CONFIG_FILE"] = os.devnull
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        took = time.perf_counter() - start
+        if proc.returncode != 0:
+            print("pip's dry run failed: " + proc.stderr[-300:])
+            return
+        print("pip install --dry-run --report, the same tree: {:.2f} s; "
+              "(b2)/pip {:.3f}  (target <= 0.1)".format(took, b / took))
     finally:
         pypi.stop()
 
@@ -273,8 +321,8 @@ def run(server, runner, req, args, folder):
                   "latency only" if bandwidth is None else
                   "latency + a {:g} MB/s link".format(bandwidth))
     server.bandwidth = None
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print("peak RSS of a piwcheck process: {:.1f} MB".format(rss / 1024))
+    print("peak RSS of a piwcheck process, (b): {:.1f} MB".format(
+        _max_rss(piwcheck(*common, "-r", req))))
     bare, _, _ = timed([sys.executable, "-c", "pass"], 10)
     version, _, _ = timed(piwcheck("--version"), 10)
     print("start-up: python3 -c pass {:.0f} ms, piwcheck --version {:.0f} ms"

@@ -24,7 +24,7 @@ from packaging.version import Version
 from .errors import FetchError, InputError, NotFound
 from .metadata import Metadata
 from .names import canonical_name
-from .select import Candidate, Formats, Offer, offer, ranked
+from .select import Candidate, Formats, Offer, offer, ranked, spec_contains
 from .target import Target
 
 #: Most rounds the resolver may take (pip allows far more; a tree that
@@ -422,8 +422,7 @@ class _Provider:
     def is_satisfied_by(self, requirement, candidate):
         if candidate.missing:
             return True
-        return requirement.specifier.contains(candidate.version,
-                                              prereleases=True)
+        return spec_contains(requirement.specifier, candidate.version)
 
     def get_dependencies(self, candidate):
         if candidate.missing or not self.deps:

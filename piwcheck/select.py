@@ -42,6 +42,24 @@ def python_ok(requires_python: Optional[str], version: str) -> bool:
         return True
 
 
+def spec_contains(spec: SpecifierSet, version: Version) -> bool:
+    """``spec.contains(version, prereleases=True)``, remembered by the
+    specifier's text: packaging parses a specifier's versions again on
+    every call (and on every hash and comparison of one), and resolving a
+    tree asks the same questions thousands of times."""
+    return _contains(str(spec), version)
+
+
+@lru_cache(maxsize=65536)
+def _contains(spec: str, version: Version) -> bool:
+    return SpecifierSet(spec).contains(version, prereleases=True)
+
+
+@lru_cache(maxsize=4096)
+def _names_prerelease(spec: str) -> bool:
+    return bool(SpecifierSet(spec).prereleases)
+
+
 @dataclass(frozen=True)
 class Formats:
     """pip's format control: which names may use wheels or sdists."""
@@ -193,9 +211,9 @@ def _matching(candidates: Sequence[Candidate], spec: SpecifierSet,
     """The candidates pip keeps for ``spec``: pre-releases only when
     asked for, named, or when nothing else matches; yanked files only
     when every match is yanked and the version is pinned."""
-    matching = [c for c in candidates
-                if spec.contains(c.version, prereleases=True)]
-    if not (pre or spec.prereleases):
+    text = str(spec)
+    matching = [c for c in candidates if _contains(text, c.version)]
+    if not (pre or _names_prerelease(text)):
         finals = [c for c in matching if not c.version.is_prerelease]
         matching = finals or matching
     if not (matching and _pinned(spec)

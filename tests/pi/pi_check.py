@@ -304,6 +304,56 @@ def check_markers(root, url, name):
     expect(got == want, "-r with platform_machine markers: {}".format(got))
 
 
+#: What the root's own pip resolves, markers and all, to compare with.
+TREE = """\
+RPi.GPIO; platform_machine == "armv7l"
+marker-deps
+pydantic[email]
+cryptography
+needs-old-numpy
+"""
+
+
+def check_pip_agrees(root, urls):
+    """The root's own pip (Debian's python3-pip, reading the root's
+    /etc/pip.conf) resolves a file with markers and extras on the Pi;
+    piwcheck must name the same install set."""
+    chroot(root, "apt-get", "install", "-y", "-q", "--no-install-recommends",
+           "python3-pip", capture=True)
+    with open(os.path.join(root, "tmp/tree.txt"), "w") as f:
+        f.write(TREE)
+    report = os.path.join(root, "tmp/report.json")
+    if os.path.exists(report):
+        os.unlink(report)
+    proc = chroot(root, "python3", "-m", "pip", "install", "--dry-run",
+                  "--report", "/tmp/report.json", "--only-binary", ":all:",
+                  "--ignore-installed", "--no-cache-dir", "-q",
+                  "--break-system-packages", "-r", "/tmp/tree.txt",
+                  check=False, capture=True)
+    if proc.returncode != 0:
+        raise Failed("the root's pip failed: " + proc.stderr[-800:])
+    with open(report) as f:
+        got = json.load(f)
+    pip = {canonical(i["metadata"]["name"]):
+           i["download_info"]["url"].rsplit("/", 1)[-1]
+           for i in got["install"]}
+    version = chroot(root, "python3", "-m", "pip", "--version",
+                     capture=True).stdout.split()[1]
+    code, doc = piwcheck(root, urls, "--only-binary", ":all:", "-r",
+                         "/tmp/tree.txt")
+    ours = {p["name"]: p["file"]["filename"] for p in doc["packages"]
+            if p["file"] is not None}
+    log("  pip {} installs: {}".format(version, json.dumps(pip,
+                                                          sort_keys=True)))
+    expect(ours == pip, "piwcheck names the {} files the root's pip {} "
+           "installs (markers, extras, pins)".format(len(pip), version))
+
+
+def canonical(name):
+    import re
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 CHECKS = {"bookworm-armhf": check_bookworm_armhf,
           "trixie-armhf": check_trixie_armhf,
           "bookworm-arm64": check_bookworm_arm64}
@@ -338,6 +388,8 @@ def run_root(name, deb, roots, mirror, url):
         try:
             CHECKS[name](path, url)
             check_markers(path, url, name)
+            if name == "bookworm-armhf":
+                check_pip_agrees(path, url)
         finally:
             chroot(path, "apt-get", "purge", "-y", "-q", "piwcheck",
                    capture=True, check=False)
