@@ -18,7 +18,7 @@ EPILOG = """\
 exit status:
   0  ready: every package has a wheel and its apt packages are installed
   1  action needed: missing apt packages, no usable wheel, or not found
-  2  usage or input error
+  2  usage or input error, or requirements that conflict
   3  an index unreachable, or it answered nonsense
 
 environment:

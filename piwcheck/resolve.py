@@ -422,7 +422,9 @@ class _Provider:
     def is_satisfied_by(self, requirement, candidate):
         if candidate.missing:
             return True
-        return spec_contains(requirement.specifier, candidate.version)
+        c = candidate.candidate
+        return spec_contains(requirement.specifier, c.text or
+                             str(candidate.version))
 
     def get_dependencies(self, candidate):
         if candidate.missing or not self.deps:

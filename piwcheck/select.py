@@ -42,17 +42,18 @@ def python_ok(requires_python: Optional[str], version: str) -> bool:
         return True
 
 
-def spec_contains(spec: SpecifierSet, version: Version) -> bool:
+def spec_contains(spec: SpecifierSet, version: str) -> bool:
     """``spec.contains(version, prereleases=True)``, remembered by the
-    specifier's text: packaging parses a specifier's versions again on
-    every call (and on every hash and comparison of one), and resolving a
-    tree asks the same questions thousands of times."""
+    texts of both: packaging parses a specifier's versions again on every
+    call (and on every hash and comparison of one), a Version hashes
+    slowly, and resolving a tree asks the same questions thousands of
+    times."""
     return _contains(str(spec), version)
 
 
 @lru_cache(maxsize=65536)
-def _contains(spec: str, version: Version) -> bool:
-    return SpecifierSet(spec).contains(version, prereleases=True)
+def _contains(spec: str, version: str) -> bool:
+    return SpecifierSet(spec).contains(Version(version), prereleases=True)
 
 
 @lru_cache(maxsize=4096)
@@ -93,6 +94,8 @@ class Candidate:
     build: Tuple
     #: The index's place in pip's list (later wins a tie).
     order: int
+    #: The version as the index wrote it (cheap to hash, unlike Version).
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -160,9 +163,11 @@ def offer(project: Project, target: Target, order: int = 0,
                     continue
                 wheel = True
                 candidates.append(Candidate(f, r.parsed, min(ranks),
-                                            build_tag(f.filename), order))
+                                            build_tag(f.filename), order,
+                                            r.version))
             else:
-                candidates.append(Candidate(f, r.parsed, worst, (), order))
+                candidates.append(Candidate(f, r.parsed, worst, (), order,
+                                            r.version))
         versions.append((r.parsed, r.yanked, fits))
         if piwheels and not wheel:
             notes[r.parsed] = why_no_wheel(r, target)
@@ -212,7 +217,8 @@ def _matching(candidates: Sequence[Candidate], spec: SpecifierSet,
     asked for, named, or when nothing else matches; yanked files only
     when every match is yanked and the version is pinned."""
     text = str(spec)
-    matching = [c for c in candidates if _contains(text, c.version)]
+    matching = [c for c in candidates
+                if _contains(text, c.text or str(c.version))]
     if not (pre or _names_prerelease(text)):
         finals = [c for c in matching if not c.version.is_prerelease]
         matching = finals or matching

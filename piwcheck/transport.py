@@ -114,6 +114,7 @@ class Transport:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = "piwcheck"
+        _remember_environment(self.session)
         #: site -> why it is taken to be down
         self._down: Dict[str, str] = {}
         self._lock = threading.Lock()
@@ -314,6 +315,27 @@ class Transport:
             model = parse(body, ctype)
             self.models.set(url, key, model)
         return model
+
+
+def _remember_environment(session) -> None:
+    """requests reads the proxy and CA variables from the environment on
+    every request (two scans of os.environ each); they do not change
+    during a run, so work them out once per site."""
+    merge = session.merge_environment_settings
+    known: Dict[Tuple, Any] = {}
+    import threading
+    lock = threading.Lock()
+
+    def remembered(url, proxies, stream, verify, cert):
+        if proxies:
+            return merge(url, proxies, stream, verify, cert)
+        key = (site(url), stream, verify, cert)
+        with lock:
+            if key not in known:
+                known[key] = merge(url, proxies, stream, verify, cert)
+            settings = known[key]
+        return dict(settings, proxies=dict(settings["proxies"]))
+    session.merge_environment_settings = remembered
 
 
 def secs(seconds: float) -> str:

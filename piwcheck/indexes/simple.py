@@ -98,7 +98,8 @@ def _json_rows(doc: Any, url: str) -> List[Dict[str, Any]]:
         sha = hashes.get("sha256")
         rows.append({
             "filename": f["filename"],
-            "url": urljoin(url, f["url"]),
+            "url": f["url"] if f["url"].startswith(("https://", "http://"))
+            else urljoin(url, f["url"]),
             "sha256": sha if isinstance(sha, str) else None,
             "size": size if type(size) is int else None,
             "requires_python": rp if isinstance(rp, str) and rp else None,
