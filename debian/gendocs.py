@@ -52,6 +52,15 @@ def _epilog_sections():
         lines = block.splitlines()
         items = []
         for line in lines[1:]:
+            indent = len(line) - len(line.lstrip())
+            if items and indent > 4:  # the text goes on
+                term, text = items[-1]
+                items[-1] = (term, (text + " " + line.strip()).strip())
+                continue
+            if items and items[-1][0].endswith(",") and not items[-1][1]:
+                term, _, text = line.strip().partition("  ")
+                items[-1] = (items[-1][0] + " " + term, text.strip())
+                continue  # the term goes on
             term, _, text = line.strip().partition("  ")
             items.append((term, text.strip()))
         sections.append((lines[0].rstrip(":").upper(), items))
@@ -61,14 +70,22 @@ def _epilog_sections():
 def man(parser):
     import subprocess
 
-    version = subprocess.run(
-        ["dpkg-parsechangelog", "-S", "Version"], capture_output=True,
-        text=True, check=True,
-        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    ).stdout.strip()
+    def changelog(field):
+        return subprocess.run(
+            ["dpkg-parsechangelog", "-S", field], capture_output=True,
+            text=True, check=True,
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        ).stdout.strip()
+
+    import email.utils
+
+    version = changelog("Version")
+    date = email.utils.parsedate_to_datetime(changelog("Date")).strftime(
+        "%Y-%m-%d")
     usage = parser.format_usage().split(" ", 2)[2].strip()
     out = [
-        '.TH PIWCHECK 1 "" "piwcheck {}" "User Commands"'.format(version),
+        '.TH PIWCHECK 1 "{}" "piwcheck {}" "User Commands"'.format(
+            date, version),
         ".SH NAME",
         "piwcheck \\- " + _roff(SUMMARY),
         ".SH SYNOPSIS",
@@ -83,7 +100,11 @@ def man(parser):
     for title, items in _epilog_sections():
         out.append(".SH " + title)
         for term, text in items:
-            out += [".TP", "\\fB{}\\fR".format(_roff(term)), _roff(text)]
+            if title == "EXAMPLES":
+                out += [".TP", ".B " + _roff(term), _roff(text)]
+            else:
+                out += [".TP", "\\fB{}\\fR".format(_roff(term)),
+                        _roff(text)]
     out += [".SH SEE ALSO", "\\fBpip\\fR(1), \\fBapt\\fR(8), "
             "\\fBdpkg\\-query\\fR(1)"]
     return "\n".join(out) + "\n"

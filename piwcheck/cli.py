@@ -34,6 +34,14 @@ environment:
 
 files:
   ~/.cache/piwcheck   the HTTP cache and parsed documents (see --cache-dir)
+
+examples:
+  piwcheck numpy  check numpy for this machine and its Python
+  piwcheck 'pillow>=10' gpiozero  check requirements as pip takes them
+  piwcheck -r requirements.txt  check a requirements file and what it needs
+  piwcheck --pi bookworm-32 numpy  check for a 32-bit Bookworm Pi from a PC
+  piwcheck -q -r requirements.txt  print only the apt command and the problems
+  piwcheck --json -o report.json numpy  write the JSON document to a file
 """
 
 
@@ -46,6 +54,27 @@ def version() -> str:
         return dist_version("piwcheck")
     except PackageNotFoundError:
         return "unknown (not installed)"
+
+
+#: The --timeout range: long enough to connect on a slow link, short of
+#: what urllib3 can turn into a deadline.
+TIMEOUT_RANGE = (0.05, 3600.0)
+
+
+def _timeout(text: str) -> float:
+    """--timeout: finite seconds within TIMEOUT_RANGE."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("{!r} is not a number of seconds"
+                                         .format(text))
+    low, high = TIMEOUT_RANGE
+    if not math.isfinite(value) or not low <= value <= high:
+        raise argparse.ArgumentTypeError(
+            "{!r}: give seconds from {:g} to {:g}".format(text, low, high))
+    return value
 
 
 class _VersionAction(argparse.Action):
@@ -135,7 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--prefer-binary", action="store_true",
         help="prefer an older wheel to a newer sdist, as pip")
     parser.add_argument(
-        "--timeout", metavar="SECONDS", type=float, default=DEFAULT_TIMEOUT,
+        "--timeout", metavar="SECONDS", type=_timeout,
+        default=DEFAULT_TIMEOUT,
         help="seconds to wait to connect and between bytes; each document "
              "gets three times this in all (default: %(default)g)")
     parser.add_argument(
@@ -149,7 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to keep the cache (default: $XDG_CACHE_HOME/piwcheck "
              "or ~/.cache/piwcheck)")
     cache.add_argument(
-        "--no-cache", action="store_true",
+        "--no-cache", "--no-cache-dir", action="store_true",
+        dest="no_cache",
         help="neither read nor write the cache")
     cache.add_argument(
         "--offline", action="store_true",
@@ -164,7 +195,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-v", "--verbose", action="store_true",
         help="show more: URLs, hashes, pip dependencies, platforms")
-    parser.add_argument("--version", action=_VersionAction)
+    parser.add_argument(
+        "-o", "--output", metavar="FILE",
+        help="write the report (or the JSON) to FILE instead of stdout")
+    parser.add_argument(
+        "--color", "--colour", choices=("auto", "always", "never"),
+        default="auto", dest="color",
+        help="colour the statuses: auto (on a terminal, unless NO_COLOR "
+             "is set), always or never (default: %(default)s)")
+    parser.add_argument("-V", "--version", action=_VersionAction)
     return parser
 
 
@@ -305,11 +344,11 @@ def _transport(args, parser):
 def run(args, parser) -> int:
     """Check what ``args`` ask for; print the report; the exit code."""
     from .check import check
-    from .model import Status
-    from .report import clean, render_json, render_text
+    from .errors import InputError
+    from .report import clean, problem_lines, render_json, render_text
 
-    if args.timeout <= 0:
-        parser.error("--timeout must be positive")
+    if args.quiet and args.verbose:
+        parser.error("-q/--quiet and -v/--verbose contradict each other")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
     reqs, parsed = _requirements(args)
@@ -336,16 +375,28 @@ def run(args, parser) -> int:
     finally:
         if show:
             clear()
-    if not args.quiet:
-        for pkg in report.packages:
-            if pkg.status is Status.ERROR:
-                print("piwcheck: {}: {}".format(pkg.name, clean(pkg.reason)),
-                      file=sys.stderr)
-    if args.json:
-        sys.stdout.write(render_json(report, version()))
+    for line in problem_lines(report, args.quiet):
+        print("piwcheck: " + clean(line), file=sys.stderr)
+    out = render_json(report, version()) if args.json else render_text(
+        report, args.verbose, args.quiet, _color(args, args.output))
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as f:
+                f.write(out)
+        except OSError as exc:
+            raise InputError("--output {}: cannot write it: {}".format(
+                args.output, exc.strerror or exc))
     else:
-        sys.stdout.write(render_text(report, args.verbose, args.quiet))
+        sys.stdout.write(out)
     return report.exit_code
+
+
+def _color(args, output) -> bool:
+    """Whether the text report is coloured."""
+    if args.color != "auto":
+        return args.color == "always"
+    return not output and sys.stdout.isatty() and \
+        not os.environ.get("NO_COLOR")
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -5,7 +5,8 @@ import json
 import re
 from typing import List, Optional
 
-from .model import File as WheelFile, PackageResult, Report, Status
+from .model import (ACTION_STATUSES, File as WheelFile, PackageResult,
+                    Report, Status)
 from .select import builder_release
 
 JSON_VERSION = 1
@@ -77,8 +78,7 @@ def _file_line(f: WheelFile, labels) -> str:
 
 
 def _block(pkg: PackageResult, verbose: bool, labels) -> List[str]:
-    head = pkg.name + (" " + pkg.version if pkg.version else "")
-    lines = ["{}: {}".format(head, LABELS[pkg.status])]
+    lines = ["{}: {}".format(_head(pkg), LABELS[pkg.status])]
     origin = list(dict.fromkeys(pkg.source))
     if pkg.required_by_detail:
         origin.append("dependency of " + ", ".join(
@@ -148,9 +148,44 @@ def _summary(report: Report) -> str:
                                      ", ".join(parts) or "none")
 
 
+#: ANSI colours of the statuses, for a terminal.
+COLORS = {Status.OK: "32", Status.MISSING_APT: "33", Status.NO_WHEEL: "33",
+          Status.NO_MATCH: "31", Status.NOT_FOUND: "31", Status.CONFLICT: "31",
+          Status.ERROR: "31;1"}
+
+
+def problem_lines(report: Report, quiet: bool) -> List[str]:
+    """The lines for stderr: every package error, and, when ``quiet``
+    hides the report, one line for each package that needs action.  An
+    error many packages share (a site that cannot be reached) is said
+    once, with how many it hit."""
+    lines: List[str] = []
+    shared: dict = {}
+    for pkg in report.packages:
+        if pkg.status is Status.ERROR and pkg.reason:
+            shared.setdefault(pkg.reason, []).append(pkg.name)
+        elif quiet and pkg.status in ACTION_STATUSES:
+            lines.append("{}{}: {}{}".format(
+                pkg.name, " " + pkg.version if pkg.version else "",
+                LABELS[pkg.status],
+                " ({})".format(", ".join(
+                    d.name for d in pkg.apt_dependencies
+                    if d.installed is False))
+                if pkg.status is Status.MISSING_APT else ""))
+    for reason, names in shared.items():
+        if len(names) == 1:
+            lines.append("{}: {}".format(names[0], reason))
+        else:
+            lines.append("{} packages ({}): {}".format(
+                len(names), ", ".join(names[:5]) + (
+                    ", ..." if len(names) > 5 else ""), reason))
+    return lines
+
+
 def render_text(report: Report, verbose: bool = False,
-                quiet: bool = False) -> str:
-    """The human report; ``quiet`` keeps only the apt command."""
+                quiet: bool = False, color: bool = False) -> str:
+    """The human report; ``quiet`` keeps only the apt command; ``color``
+    colours each package's status."""
     if quiet:
         return (report.apt_command + "\n") if report.apt_command else ""
     lines = ["Target: " + _describe_target(report)]
@@ -177,7 +212,21 @@ def render_text(report: Report, verbose: bool = False,
         lines.append("Install the missing apt packages with:" if checked
                      else "Make sure these apt packages are installed:")
         lines.append("  " + report.apt_command)
-    return "\n".join(clean(line) for line in lines) + "\n"
+    text = [clean(line) for line in lines]
+    if color:
+        heads = {_head(p): p.status for p in report.packages}
+        for i, line in enumerate(text):
+            status = heads.get(line.split(": ", 1)[0]) \
+                if not line.startswith(" ") else None
+            if status in COLORS:
+                head, _, rest = line.partition(": ")
+                text[i] = "{}: \x1b[{}m{}\x1b[0m".format(
+                    head, COLORS[status], rest)
+    return "\n".join(text) + "\n"
+
+
+def _head(pkg: PackageResult) -> str:
+    return clean(pkg.name + (" " + pkg.version if pkg.version else ""))
 
 
 def _file_json(f: Optional[WheelFile]):

@@ -68,7 +68,7 @@ def _guess_name(location: str) -> str:
         base = tail.replace("\\", "/").rsplit("/", 1)[-1]
         base = re.sub(r"@[^@]*$", "", base)  # VCS revision
         if _ARCHIVE_RE.search(base):
-            raw = base.split("-")[0]
+            raw = _ARCHIVE_RE.sub("", base).split("-")[0]
         else:
             raw = re.sub(r"\.git$", "", base)
     name = canonicalize_name(raw)

@@ -237,8 +237,14 @@ def interpreter_target(python: str,
         raise InputError("--python {}: cannot run it: {}".format(
             python, getattr(exc, "strerror", None) or exc))
     if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise InputError("--python {}: it failed: {}".format(python, last))
+        last = (proc.stderr.strip().splitlines() or [""])[-1].strip()
+        if not last or any(piece.strip() and piece.strip() in last
+                           for piece in _CHILD.splitlines()):
+            last = ""  # not Python: it echoed the probe back
+        raise InputError("--python {}: not a Python interpreter piwcheck "
+                         "can ask (it exited {}{})".format(
+                             python, proc.returncode,
+                             ": " + last[:200] if last else ""))
     try:
         data = json.loads(proc.stdout)
         tag_list = tuple(_parse_tag(t) for t in data["tags"])

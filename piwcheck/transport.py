@@ -30,10 +30,12 @@ class _Retry(Exception):
     for; ``unreachable`` marks failures that say the site is down."""
 
     def __init__(self, message: str, after: Optional[float] = None,
-                 unreachable: bool = False):
+                 unreachable: bool = False, reason: str = ""):
         super().__init__(message)
         self.after = after
         self.unreachable = unreachable
+        #: For an unreachable site: why, without the URL.
+        self.reason = reason
 
 
 def _retry_after(value: Optional[str]) -> Optional[float]:
@@ -85,6 +87,7 @@ class Transport:
 
         import requests
 
+        _quiet_urllib3()
         self.timeout = timeout
         #: Seconds one document may take, all tries and waits included.
         self.budget = 3 * timeout
@@ -93,6 +96,9 @@ class Transport:
         self.cache = None
         self.models = None
         self.session = requests.Session()
+        import os
+        if cache_dir and offline and not os.path.isdir(cache_dir):
+            cache_dir = None  # --offline reads a cache; it makes none
         if cache_dir:
             from cachecontrol import CacheControlAdapter
 
@@ -158,7 +164,7 @@ class Transport:
         while True:
             down = self.down(url)
             if down:
-                raise FetchError("{} (not tried again)".format(down))
+                raise FetchError(down)
             attempt += 1
             try:
                 body, ctype, cached = self._get(url, accept, deadline,
@@ -177,7 +183,11 @@ class Transport:
                         message += " ({} tries)".format(attempt)
                     if exc.unreachable:
                         with self._lock:
-                            self._down[site(url)] = message
+                            self._down.setdefault(
+                                site(url), "cannot reach {}: {}{}".format(
+                                    site(url), exc.reason or message,
+                                    message[len(str(exc)):]))
+                            message = self._down[site(url)]
                     raise FetchError(message)
                 time.sleep(wait)
                 continue
@@ -238,17 +248,19 @@ class Transport:
         import requests.exceptions as rex
 
         if isinstance(exc, rex.ConnectTimeout):
-            return _Retry("cannot reach {}: no connection within {} s"
-                          .format(url, secs(self.timeout)),
-                          unreachable=True)
+            why = "no connection within {} s".format(secs(self.timeout))
+            return _Retry("cannot reach {}: {}".format(url, why),
+                          unreachable=True, reason=why)
         if isinstance(exc, rex.ReadTimeout):
-            return _Retry("{}: no answer within {} s".format(
-                url, secs(self.timeout)), unreachable=True)
+            why = "no answer within {} s".format(secs(self.timeout))
+            return _Retry("{}: {}".format(url, why), unreachable=True,
+                          reason=why)
         if isinstance(exc, rex.SSLError):
             return FetchError("{}: TLS failed: {}".format(url, short(exc)))
         if isinstance(exc, rex.ProxyError):
+            why = "cannot reach it through the proxy: " + short(exc)
             return _Retry("cannot reach {} through the proxy: {}".format(
-                url, short(exc)), unreachable=True)
+                url, short(exc)), unreachable=True, reason=why)
         if isinstance(exc, rex.TooManyRedirects):
             return FetchError("{}: too many redirects (a redirect "
                               "loop?)".format(url))
@@ -263,7 +275,7 @@ class Transport:
             if "reset" in reason.lower() or "aborted" in reason.lower():
                 return _Retry("{}: the connection was reset".format(url))
             return _Retry("cannot reach {}: {}".format(url, reason),
-                          unreachable=True)
+                          unreachable=True, reason=reason)
         return FetchError("{}: {}".format(url, short(exc)))
 
     def _from_cache(self, url: str, accept: str, deadline: float):
@@ -317,6 +329,18 @@ class Transport:
         return model
 
 
+def _quiet_urllib3() -> None:
+    """urllib3 1.x warns on stderr about a certificate without a
+    subjectAltName; the failure is reported as the package's reason."""
+    import warnings
+
+    import urllib3.exceptions
+
+    category = getattr(urllib3.exceptions, "SubjectAltNameWarning", None)
+    if category is not None:
+        warnings.filterwarnings("ignore", category=category)
+
+
 def _remember_environment(session) -> None:
     """requests reads the proxy and CA variables from the environment on
     every request (two scans of os.environ each); they do not change
@@ -352,7 +376,15 @@ def short(exc: BaseException) -> str:
     match = re.search(r"(Connection (?:refused|reset[^'\")]*|aborted))", text)
     if match:
         return match.group(1)
-    match = re.search(r"(certificate verify failed[^'\")]*)", text)
+    match = re.search(r"(certificate verify failed: ?[^'\"(]*)", text)
+    if match:  # without ssl's own "(_ssl.c:992)"
+        return match.group(1).strip().rstrip(":")
+    match = re.search(r"(hostname '[^']*' doesn't match [^\"]*?|"
+                      r"[Hh]ostname mismatch[^'\"(]*)['\")]", text)
+    if match:
+        return "the certificate is not for this host: " + \
+            match.group(1).strip()
+    match = re.search(r"SSLError\((?:\w+\()?[\"']?([^\"')]+)", text)
     if match:
         return match.group(1).strip()
     return text.splitlines()[0][:200] if text else type(exc).__name__

@@ -222,7 +222,13 @@ def test_bad_requirement_is_usage_error(server, capsys):
     ([], "name at least one requirement"),
     (["--python", sys.executable, "--abi", "cp311", "x"], "cannot be"),
     (["--abi", "py3", "x"], "--abi 'py3'"),
-    (["--timeout", "0", "x"], "--timeout must be positive"),
+    (["--timeout", "0", "x"], "give seconds from 0.05 to 3600"),
+    (["--timeout", "inf", "x"], "give seconds from 0.05 to 3600"),
+    (["--timeout", "nan", "x"], "give seconds from 0.05 to 3600"),
+    (["--timeout", "1e12", "x"], "give seconds from 0.05 to 3600"),
+    (["--timeout", "0.0001", "x"], "give seconds from 0.05 to 3600"),
+    (["--timeout", "soon", "x"], "is not a number of seconds"),
+    (["-q", "-v", "x"], "-q/--quiet and -v/--verbose contradict"),
     (["--index-url", "ftp://x", "x"], "--index-url"),
     (["--no-such-option"], "unrecognized arguments"),
 ])
@@ -371,3 +377,77 @@ def test_one_index_down_says_which_and_keeps_pips_choice(both, pypi,
     assert any("the choice is pip's among the others" in w
                for w in numpy["warnings"])
     assert pycparser["status"] == "ok"
+
+
+def test_a_program_that_is_not_python(capsys):
+    """#13.11: one line, without the probe's source."""
+    code, out, err = run(capsys, "--python", "/bin/ls", "gpiozero")
+    assert code == 2 and err.count("\n") == 1
+    assert "/bin/ls: not a Python interpreter piwcheck can ask" in err
+    assert "import" not in err and "json" not in err
+
+
+def test_short_options_as_pip_and_pip_audit_spell_them(server, capsys,
+                                                        tmp_path):
+    """#13.13: -V, --no-cache-dir, -o FILE."""
+    assert main(["-V"]) == 0
+    assert capsys.readouterr().out == "piwcheck " + version() + "\n"
+    out_file = tmp_path / "report.json"
+    code = main(PI + server.only + ["--no-cache-dir", "--json", "-o",
+                                    str(out_file), "RPi.GPIO"])
+    assert code == 0 and capsys.readouterr().out == ""
+    assert json.loads(out_file.read_text())["packages"][0]["status"] == "ok"
+    code = main(PI + server.only + ["-o", str(tmp_path / "no" / "x"),
+                                    "RPi.GPIO"])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot write it" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("args,env,coloured", [
+    (["--color", "always"], {}, True),
+    (["--color", "never"], {}, False),
+    ([], {}, False),                      # not a terminal
+    (["--color", "auto"], {"NO_COLOR": "1"}, False),
+])
+def test_colour(server, capsys, monkeypatch, args, env, coloured):
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    code, out, err = run(capsys, *PI, *server.only, *args, "RPi.GPIO",
+                         "no-such-project")
+    assert ("\x1b[32mok\x1b[0m" in out) is coloured
+    assert ("\x1b[31mnot found" in out) is coloured
+    assert "\\x1b" not in out  # colour is not escaped as control text
+
+
+def test_quiet_still_says_what_needs_doing(server, capsys):
+    """#13.5: -q hides the report, not the problems."""
+    code, out, err = run(capsys, *PI, *server.only, "-q", "legacy-tool",
+                         "nonexistent-pkg-xyz", "RPi.GPIO")
+    assert code == 1 and out == ""
+    assert err.splitlines() == [
+        "piwcheck: legacy-tool: no matching file: pip would fail",
+        "piwcheck: nonexistent-pkg-xyz: not found on any index"]
+
+
+def test_a_source_is_shown_once(server, capsys):
+    """#13.4: the same source is not listed twice."""
+    code, out, err = run(capsys, *PI, *server.only, "-v", "numpy",
+                         "numpy>=1")
+    assert "from:   command line\n" in out
+    assert "command line; command line" not in out
+
+
+def test_a_url_to_a_wheel_is_named_for_its_project(capsys):
+    """#13.14: not foo-whl."""
+    from piwcheck.requirements import parse_line
+    assert parse_line("https://x.org/foo.whl").name == "foo"
+    assert parse_line("https://x.org/foo-1.0-py3-none-any.whl").name == "foo"
+
+
+def test_offline_makes_no_cache_folder(tmp_path, capsys):
+    """#13.14: --offline reads a cache; it does not create one."""
+    cache = tmp_path / "nothing-here"
+    code, out, err = run(capsys, *PI, "--offline", "--cache-dir",
+                         str(cache), "numpy")
+    assert code == 3 and not cache.exists()
+    assert "not in cache" in out

@@ -2,6 +2,7 @@
 """The man page, bash completion and README say what the parser says."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,7 +30,7 @@ def gendocs(kind):
                     reason="dpkg-dev is not installed")
 def test_man_page_covers_every_option():
     page = gendocs("man")
-    assert page.startswith('.TH PIWCHECK 1 "" "piwcheck ')
+    assert page.startswith('.TH PIWCHECK 1 "')
     assert "piwcheck \\- check piwheels wheels" in page
     for option in OPTIONS:
         assert option.replace("-", "\\-") in page, option
@@ -85,3 +86,30 @@ def test_readme_example_is_what_piwcheck_prints(server, pypi, capsys):
         server.url, "https://www.piwheels.org")
     assert code == 1
     assert [line.rstrip() for line in out.splitlines()] == lines[1:]
+
+
+@needs_source
+@pytest.mark.skipif(not (shutil.which("dpkg-parsechangelog")
+                         and shutil.which("groff")),
+                    reason="dpkg-dev or groff is not installed")
+def test_man_page_renders_cleanly():
+    """#13.12: groff has nothing to warn about; every variable is a term
+    with its description, not a bold line of its own; EXAMPLES holds the
+    README's commands; the date comes from the changelog."""
+    page = gendocs("man")
+    assert re.match(r'\.TH PIWCHECK 1 "\d{4}-\d\d-\d\d" ', page)
+    proc = subprocess.run(["groff", "-man", "-Tutf8", "-ww"], input=page,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    text = re.sub(r".\x08", "", proc.stdout)  # no overstrike
+    assert re.search(r"HTTPS_PROXY, HTTP_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE"
+                     r"\n +proxies and CA certificates", text), text
+    assert re.search(r"PIP_PRE, PIP_ONLY_BINARY.*\n +pip's own settings",
+                     text)
+    examples = text[text.index("EXAMPLES"):text.index("SEE ALSO")]
+    with open(os.path.join(ROOT, "README.rst"), encoding="utf-8") as f:
+        readme = f.read()
+    for command in ("piwcheck numpy", "piwcheck 'pillow>=10' gpiozero",
+                    "piwcheck -r requirements.txt",
+                    "piwcheck --pi bookworm-32"):
+        assert command in examples and command in readme, command
