@@ -122,6 +122,8 @@ class Stage:
     target_abi: str
     install: Tuple[str, ...]
     command: Optional[str]
+    #: The target is this machine (apt here can tell what it ships).
+    local: bool = True
 
     def for_file(self, f: File) -> Tuple[Tuple[AptDependency, ...],
                                          List[str], Optional[str]]:
@@ -133,6 +135,10 @@ class Stage:
             return (), [], _unknown(f)
         deps = []
         warnings = []
+        foreign = None
+        if not self.local and f.builder_abi and _codename(f.builder_abi) \
+                != _codename(self.target_abi):
+            foreign = _release(f.builder_abi)
         for name in f.apt_dependencies:
             if not valid_name(name):
                 warnings.append("piwheels lists an invalid apt package "
@@ -142,14 +148,29 @@ class Stage:
                 if self.installed is not None else None
             is_known = True if is_installed else (
                 self.known.get(name) if self.known is not None else None)
-            deps.append(AptDependency(name, is_installed, is_known))
+            deps.append(AptDependency(name, is_installed, is_known,
+                                      foreign))
             if is_known is False:
                 warnings.append("apt here does not know {}: {}".format(
                     name, "are its package lists up to date (sudo apt "
                     "update)?" if f.builder_abi == self.target_abi else
                     "the wheel's apt names come from " +
                     _release(f.builder_abi)))
+        if foreign and deps:
+            warnings.append(
+                "so {} {} left out of the apt command: {} may not ship "
+                "{} (then import fails), which only apt on the Pi can "
+                "tell".format(", ".join(d.name for d in deps),
+                              "is" if len(deps) == 1 else "are",
+                              _release(self.target_abi),
+                              "it" if len(deps) == 1 else "them"))
         return tuple(deps), warnings, None
+
+
+def _codename(abi: Optional[str]) -> Optional[str]:
+    from .target import BUILDER_RELEASES
+
+    return BUILDER_RELEASES.get(abi or "")
 
 
 def _release(abi: Optional[str]) -> str:
@@ -178,14 +199,15 @@ def stage(files: Sequence[Optional[File]], target) -> Stage:
         if inst is not None:
             missing = [n for n in names if not inst[n]]
             kn = known(missing, target.dpkg_arch) if missing else {}
-    draft = Stage(inst, kn, target.abi, (), None)
+    draft = Stage(inst, kn, target.abi, (), None, target.local)
     to_install = []
     for f in files:
         if f is not None and f.is_wheel:
             deps = draft.for_file(f)[0]
             to_install.extend(d.name for d in deps
                               if d.installed is not True
-                              and d.known_to_apt is not False)
+                              and d.known_to_apt is not False
+                              and d.from_release is None)
     to_install = list(dict.fromkeys(to_install))
     return Stage(inst, kn, target.abi, tuple(to_install),
-                 install_command(to_install))
+                 install_command(to_install), target.local)

@@ -95,24 +95,32 @@ def check(requirements: Sequence[Requirement], target: Target, indexes,
              for e in entries.values() if e.status is None]
     limits = _constraint_specs(constraints, target)
     # -j is per index: each project is asked of every index
-    with ThreadPoolExecutor(max(1, workers) * max(1, len(indexes))) as pool:
-        fetcher = Fetcher(pool, indexes, target, pre, formats, deps)
-        try:
-            outcome = resolve(
-                fetcher, roots, target, pre, formats, limits, deps,
-                lambda name, spec: choose(fetcher.known(name).offers, spec,
-                                          target, name, pre,
-                                          formats).reason)
-            names = list(entries) + sorted(
-                n for n in set(outcome.picks) | set(outcome.settled)
-                | set(outcome.why) if n not in entries)
-            results = [_assess(entries.get(n) or _dependency(n, constraints,
-                                                             target),
-                               outcome, fetcher, target, pre, formats,
-                               limits, indexes)
-                       for n in names]
-        finally:
-            fetcher.close()
+    pool = ThreadPoolExecutor(max(1, workers) * max(1, len(indexes)))
+    fetcher = Fetcher(pool, indexes, target, pre, formats, deps, progress)
+    try:
+        outcome = resolve(
+            fetcher, roots, target, pre, formats, limits, deps,
+            lambda name, spec: choose(fetcher.known(name).offers, spec,
+                                      target, name, pre, formats).reason)
+        names = list(entries) + sorted(
+            n for n in set(outcome.picks) | set(outcome.settled)
+            | set(outcome.why) if n not in entries)
+        results = [_assess(entries.get(n) or _dependency(n, constraints,
+                                                         target),
+                           outcome, fetcher, target, pre, formats, limits,
+                           indexes)
+                   for n in names]
+    except KeyboardInterrupt:
+        # Ctrl-C: start nothing more, end what is under way at once
+        fetcher.close()
+        for transport in {id(ix.transport): ix.transport
+                          for ix in indexes}.values():
+            transport.abort()
+        pool.shutdown(wait=False)
+        raise
+    finally:
+        fetcher.close()
+    pool.shutdown(wait=True)
     if progress:
         progress(len(results), len(results))
     return _finish(results, target, indexes)
@@ -185,17 +193,22 @@ def _assess(entry: _Entry, outcome, fetcher, target: Target, pre: bool,
     return entry
 
 
+def notes(target: Target, indexes) -> Tuple[str, ...]:
+    """Plain statements about what the indexes can offer the target."""
+    found = target.notes()
+    if not any(ix.kind == "piwheels" for ix in indexes):
+        found.append("this pip does not use piwheels: no apt packages are "
+                     "known for its wheels")
+    return tuple(found)
+
+
 def _finish(entries: List[_Entry], target: Target, indexes) -> Report:
     stage = apt.stage([e.selection.file if e.selection else None
                        for e in entries], target)
     results = [_result(e, stage) for e in entries]
-    notes = target.notes()
-    if not any(ix.kind == "piwheels" for ix in indexes):
-        notes.append("this pip does not use piwheels: no apt packages are "
-                     "known for its wheels")
     return Report(
         target=target, indexes=tuple((ix.label, ix.url) for ix in indexes),
-        packages=tuple(results), notes=tuple(notes),
+        packages=tuple(results), notes=notes(target, indexes),
         apt_install=stage.install, apt_command=stage.command)
 
 

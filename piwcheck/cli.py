@@ -196,6 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true",
         help="show more: URLs, hashes, pip dependencies, platforms")
     parser.add_argument(
+        "--summary", action="store_true",
+        help="print only the packages that need action, the counts and "
+             "the apt command")
+    parser.add_argument(
         "-o", "--output", metavar="FILE",
         help="write the report (or the JSON) to FILE instead of stdout")
     parser.add_argument(
@@ -345,10 +349,13 @@ def run(args, parser) -> int:
     """Check what ``args`` ask for; print the report; the exit code."""
     from .check import check
     from .errors import InputError
-    from .report import clean, problem_lines, render_json, render_text
+    from .report import (clean, problem_lines, render_head, render_json,
+                         render_summary, render_text)
 
     if args.quiet and args.verbose:
         parser.error("-q/--quiet and -v/--verbose contradict each other")
+    if sum(map(bool, (args.json, args.summary, args.quiet))) > 1:
+        parser.error("choose one of --json, --summary and -q/--quiet")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
     reqs, parsed = _requirements(args)
@@ -365,6 +372,16 @@ def run(args, parser) -> int:
         print("piwcheck: warning: index {} is not read (only http and "
               "https indexes are)".format(clean(url)), file=sys.stderr)
     tgt = _target(args, parser)
+    color = _color(args, args.output)
+    # the target line first: a long file takes a while
+    early = not (args.json or args.quiet or args.summary or args.output)
+    if early:
+        from .check import notes
+
+        sys.stdout.write(render_head(tgt, [(ix.label, ix.url)
+                                           for ix in indexes],
+                                     notes(tgt, indexes), args.verbose))
+        sys.stdout.flush()
     show, clear = _progress(args)
     try:
         report = check(reqs, tgt, indexes, pre=opts.pre,
@@ -377,8 +394,13 @@ def run(args, parser) -> int:
             clear()
     for line in problem_lines(report, args.quiet):
         print("piwcheck: " + clean(line), file=sys.stderr)
-    out = render_json(report, version()) if args.json else render_text(
-        report, args.verbose, args.quiet, _color(args, args.output))
+    if args.json:
+        out = render_json(report, version())
+    elif args.summary:
+        out = render_summary(report, color)
+    else:
+        out = render_text(report, args.verbose, args.quiet, color,
+                          head=not early)
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8") as f:
@@ -419,5 +441,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     except KeyboardInterrupt:
         if os.environ.get("DEBUG"):
             raise
+        _exit_on_second_interrupt()
         print("piwcheck: interrupted", file=sys.stderr)
         return 130
+
+
+def _exit_on_second_interrupt() -> None:
+    """After one Ctrl-C, a second one ends the process there and then."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, lambda *_: os._exit(130))

@@ -143,6 +143,9 @@ class AptDependency:
     name: str
     installed: Optional[bool]
     known_to_apt: Optional[bool]
+    #: The Debian release whose builder named it, when that is not the
+    #: target's and nothing here can check it (a described target).
+    from_release: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,7 @@ def _size(n: float) -> str:
     return ("{:.0f} {}" if unit == "B" else "{:.1f} {}").format(n, unit)
 
 
-def _describe_target(report: Report) -> str:
-    t = report.target
+def _describe_target(t) -> str:
     plats = t.platforms
     plain = [p for p in plats if p.startswith("linux_")] or plats
     text = "{} (Python {}) on {}".format(
@@ -59,6 +58,8 @@ def _describe_target(report: Report) -> str:
 
 
 def _apt_state(dep) -> str:
+    if dep.from_release:
+        return "from {}'s builder, not checked".format(dep.from_release)
     if dep.installed is None:
         return "not checked"
     if dep.installed:
@@ -183,28 +184,60 @@ def problem_lines(report: Report, quiet: bool) -> List[str]:
 
 
 def render_text(report: Report, verbose: bool = False,
-                quiet: bool = False, color: bool = False) -> str:
+                quiet: bool = False, color: bool = False,
+                head: bool = True) -> str:
     """The human report; ``quiet`` keeps only the apt command; ``color``
-    colours each package's status."""
+    colours each package's status; ``head=False`` leaves out what
+    render_head printed already."""
     if quiet:
         return (report.apt_command + "\n") if report.apt_command else ""
-    lines = ["Target: " + _describe_target(report)]
-    lines.append("Indexes: " + ", ".join(
-        label if label == url else "{} ({})".format(label, url)
-        for label, url in report.indexes))
-    if verbose:
-        lines.append("  platforms: " + ", ".join(report.target.platforms))
-        if report.target.pip_version:
-            lines.append("  pip:       {} (its tag order)".format(
-                report.target.pip_version))
-    lines.extend("assumed: " + a for a in report.target.assumed)
-    lines.extend("note: " + n for n in report.notes)
+    lines = _head_lines(report.target, report.indexes, report.notes,
+                        verbose) if head else []
     labels = {url: label for label, url in report.indexes}
     for pkg in report.packages:
         lines.append("")
         lines.extend(_block(pkg, verbose, labels))
     lines.append("")
-    lines.append(_summary(report))
+    lines.extend(_closing(report))
+    return _colored([clean(line) for line in lines], report, color)
+
+
+def render_head(target, indexes, notes, verbose: bool = False) -> str:
+    """What the report starts with, known before anything is fetched:
+    the target, the indexes, what was assumed, the notes."""
+    return "\n".join(clean(line) for line in _head_lines(
+        target, indexes, notes, verbose)) + "\n"
+
+
+def render_summary(report: Report, color: bool = False) -> str:
+    """--summary: a line for each package that needs action or failed,
+    the counts, and the apt command."""
+    lines = ["{}: {}{}".format(_head(p), LABELS[p.status],
+                               ": " + p.reason if p.reason else "")
+             for p in report.packages
+             if p.status in ACTION_STATUSES
+             or p.status in (Status.ERROR, Status.CONFLICT)]
+    return _colored([clean(line) for line in lines + _closing(report)],
+                    report, color)
+
+
+def _head_lines(target, indexes, notes, verbose: bool) -> List[str]:
+    lines = ["Target: " + _describe_target(target)]
+    lines.append("Indexes: " + ", ".join(
+        label if label == url else "{} ({})".format(label, url)
+        for label, url in indexes))
+    if verbose:
+        lines.append("  platforms: " + ", ".join(target.platforms))
+        if target.pip_version:
+            lines.append("  pip:       {} (its tag order)".format(
+                target.pip_version))
+    lines.extend("assumed: " + a for a in target.assumed)
+    lines.extend("note: " + n for n in notes)
+    return lines
+
+
+def _closing(report: Report) -> List[str]:
+    lines = [_summary(report)]
     if report.apt_command:
         checked = report.target.local and any(
             d.installed is not None for p in report.packages
@@ -212,7 +245,10 @@ def render_text(report: Report, verbose: bool = False,
         lines.append("Install the missing apt packages with:" if checked
                      else "Make sure these apt packages are installed:")
         lines.append("  " + report.apt_command)
-    text = [clean(line) for line in lines]
+    return lines
+
+
+def _colored(text: List[str], report: Report, color: bool) -> str:
     if color:
         heads = {_head(p): p.status for p in report.packages}
         for i, line in enumerate(text):
@@ -249,7 +285,8 @@ def _package_json(pkg: PackageResult) -> dict:
         "file": _file_json(pkg.file),
         "apt_dependencies": [
             {"name": d.name, "installed": d.installed,
-             "known_to_apt": d.known_to_apt}
+             "known_to_apt": d.known_to_apt,
+             "from_release": d.from_release}
             for d in pkg.apt_dependencies],
         "apt_known": pkg.apt_note is None,
         "apt_note": pkg.apt_note,

@@ -76,8 +76,12 @@ class Fetcher:
     """Every fetch of one check, each started once, on ``pool``."""
 
     def __init__(self, pool, indexes, target: Target, pre: bool,
-                 formats: Formats, follow: bool):
+                 formats: Formats, follow: bool, progress=None):
         self.pool = pool
+        #: progress(done, known): projects whose every index has answered,
+        #: of those asked for (called from the resolving thread)
+        self.progress = progress
+        self._answered: set = set()
         self.indexes = indexes
         self.target = target
         self.rank = target.tag_rank()
@@ -143,6 +147,11 @@ class Fetcher:
     def known(self, name: str) -> Known:
         """The offers of ``name`` (waiting for them)."""
         self.start(name)
+        if self.progress is not None and name not in self._answered:
+            self._answered.add(name)
+            with self._lock:
+                asked = len({n for n, _ in self._offers})
+            self.progress(len(self._answered), asked)
         known = Known()
         for i in range(len(self.indexes)):
             while True:

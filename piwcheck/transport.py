@@ -124,6 +124,10 @@ class Transport:
         #: site -> why it is taken to be down
         self._down: Dict[str, str] = {}
         self._lock = threading.Lock()
+        #: set by abort(): no more tries, no more waits
+        self._stop = threading.Event()
+        #: the watchdogs of the requests under way
+        self._dogs: set = set()
 
     @property
     def can_prefetch(self) -> bool:
@@ -162,6 +166,8 @@ class Transport:
         attempt = 0
         fresh = False
         while True:
+            if self._stop.is_set():
+                raise FetchError("interrupted")
             down = self.down(url)
             if down:
                 raise FetchError(down)
@@ -189,7 +195,8 @@ class Transport:
                                     message[len(str(exc)):]))
                             message = self._down[site(url)]
                     raise FetchError(message)
-                time.sleep(wait)
+                if self._stop.wait(wait):
+                    raise FetchError("interrupted")
                 continue
             try:
                 return self._model(url, body, ctype, parse, unless)
@@ -213,6 +220,10 @@ class Transport:
         # A backstop: the socket timeouts below end at the deadline too,
         # and say more when they fire, so the watchdog waits a moment.
         dog = Watchdog(deadline + WATCHDOG_GRACE)
+        with self._lock:
+            self._dogs.add(dog)
+        if self._stop.is_set():
+            dog.fire()
         try:
             with dog, self.session.get(url, timeout=(timeout, timeout),
                                        stream=True,
@@ -233,11 +244,25 @@ class Transport:
                         bool(getattr(resp, "from_cache", False)))
         except (requests.exceptions.RequestException, OSError,
                 _Retry) as exc:
+            if self._stop.is_set():
+                raise FetchError("interrupted")
             if dog.expired.is_set():
                 raise self._late(url)
             if isinstance(exc, _Retry):
                 raise
             raise self._translate(exc, url)
+        finally:
+            with self._lock:
+                self._dogs.discard(dog)
+
+    def abort(self) -> None:
+        """Stop: shut the connections of the requests under way (their
+        reads end at once) and make every further try or wait fail."""
+        self._stop.set()
+        with self._lock:
+            dogs = list(self._dogs)
+        for dog in dogs:
+            dog.fire()
 
     def _late(self, url: str) -> FetchError:
         return FetchError("{}: the answer took longer than {} s".format(

@@ -45,6 +45,10 @@ class Watchdog:
         if expired:
             _shut(conn)
 
+    def fire(self) -> None:
+        """Shut the connection now (and any it takes later)."""
+        self._expire()
+
     def _expire(self) -> None:
         with self._lock:
             self.expired.set()

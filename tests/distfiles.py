@@ -176,7 +176,9 @@ class Files:
                 f["yanked"] = e["yanked"]
             if metadata_files and e["filename"].endswith(".whl"):
                 digest = hashlib.sha256(self.meta(e).encode()).hexdigest()
-                f["core-metadata"] = f["dist-info-metadata"] = {
+                # PEP 714's key, and the old one as PyPI spells it (a
+                # dict under "dist-info-metadata" crashes pip 23.0)
+                f["core-metadata"] = f["data-dist-info-metadata"] = {
                     "sha256": digest}
             files.append(f)
         return json.dumps({"meta": {"api-version": "1.1"}, "name": project,

@@ -40,9 +40,13 @@ def test_pi_check_from_a_pc(server, capsys):
     assert "cryptography-44.0.0-cp39-abi3-linux_armv7l.whl" in out
     assert "was built on Bullseye (cp39), not Bookworm (cp311)" in out
     assert "not checked" in out
+    # #13.3: the Bullseye builder's names (libssl1.1) would fail the whole
+    # command on Bookworm: they are marked and left out of it
+    assert "libssl1.1  from Bullseye's builder, not checked" in out
+    assert "so libc6, libssl1.1 are left out of the apt command: Bookworm " \
+        "may not ship them (then import fails)" in out
     assert out.rstrip().endswith(
-        "sudo apt install libgfortran5 libopenblas0-pthread libc6 "
-        "libssl1.1 libffi8")
+        "sudo apt install libgfortran5 libopenblas0-pthread libffi8")
 
 
 def test_json_document(server, capsys):
@@ -64,18 +68,22 @@ def test_json_document(server, capsys):
     assert numpy["file"]["platform"] == "linux_armv7l"
     assert len(numpy["file"]["sha256"]) == 64
     assert numpy["apt_dependencies"] == [
-        {"name": "libgfortran5", "installed": None, "known_to_apt": None},
+        {"name": "libgfortran5", "installed": None, "known_to_apt": None,
+         "from_release": None},
         {"name": "libopenblas0-pthread", "installed": None,
-         "known_to_apt": None}]
+         "known_to_apt": None, "from_release": None}]
     assert numpy["reason"] is None and numpy["warnings"] == []
     crypto = pkgs(doc)["cryptography"]
     assert crypto["pip_dependencies"] == ["cffi"]
-    # built on Bullseye; and piwheels alone gives only names
-    assert len(crypto["warnings"]) == 2
-    assert "piwheels' name list" in crypto["warnings"][1]
+    # built on Bullseye (so its names are left out); and piwheels alone
+    # gives only names
+    assert len(crypto["warnings"]) == 3
+    assert any("piwheels' name list" in w for w in crypto["warnings"])
+    assert crypto["apt_dependencies"][1]["from_release"] == "Bullseye"
     assert pkgs(doc)["cffi"]["required_by"] == ["cryptography"]
+    # cryptography's names come from Bullseye's builder: left out (#13.3)
     assert doc["apt_install"] == ["libgfortran5", "libopenblas0-pthread",
-                                  "libc6", "libssl1.1", "libffi8"]
+                                  "libffi8"]
     assert doc["apt_command"] == "sudo apt install " + " ".join(
         doc["apt_install"])
 
@@ -89,11 +97,12 @@ def test_local_missing_apt(server, capsys, pi_python, apt_config):
     lib = pkgs(doc)["needs-lib"]
     assert lib["status"] == "missing-apt"
     assert lib["apt_dependencies"] == [
-        {"name": "libgfortran5", "installed": True, "known_to_apt": True},
+        {"name": "libgfortran5", "installed": True, "known_to_apt": True,
+         "from_release": None},
         {"name": "libopenblas0-pthread", "installed": False,
-         "known_to_apt": True},
+         "known_to_apt": True, "from_release": None},
         {"name": "libpiwcheck-absent1", "installed": False,
-         "known_to_apt": False}]
+         "known_to_apt": False, "from_release": None}]
     assert doc["apt_install"] == ["libopenblas0-pthread"]
 
 
@@ -134,8 +143,10 @@ def test_local_name_from_another_release(server, capsys, pi_python,
                               *server.only, "cryptography")
     crypto = pkgs(doc)["cryptography"]
     assert crypto["apt_dependencies"] == [
-        {"name": "libc6", "installed": True, "known_to_apt": True},
-        {"name": "libssl1.1", "installed": False, "known_to_apt": False}]
+        {"name": "libc6", "installed": True, "known_to_apt": True,
+         "from_release": None},
+        {"name": "libssl1.1", "installed": False, "known_to_apt": False,
+         "from_release": None}]
     assert ("apt here does not know libssl1.1: the wheel's apt names come "
             "from Bullseye") in crypto["warnings"]
     assert code == 1 and crypto["status"] == "missing-apt"
@@ -147,7 +158,8 @@ def test_local_all_installed_is_ready(server, capsys, pi_python, dpkg_db):
                               *server.only, "cffi")
     assert code == 0
     assert pkgs(doc)["cffi"]["apt_dependencies"] == [
-        {"name": "libffi8", "installed": True, "known_to_apt": True}]
+        {"name": "libffi8", "installed": True, "known_to_apt": True,
+         "from_release": None}]
     assert pkgs(doc)["pycparser"]["status"] == "ok"
     assert doc["apt_command"] is None
 

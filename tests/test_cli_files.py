@@ -4,14 +4,17 @@
 import json
 import os
 import pty
+import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
 from piwcheck.cli import main
 
 PI = ["--platform", "linux_armv7l", "--abi", "cp311"]
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def run_json(capsys, *args):
@@ -273,3 +276,73 @@ def test_corpus_runs_to_a_report(server, capsys, path, monkeypatch):
         assert code in (0, 1), err
         assert out.splitlines()[-1].startswith("  sudo apt install") or \
             " packages: " in out or " package: " in out
+
+
+def test_summary_mode(server, capsys, tmp_path):
+    """#13.9: the problem packages, the counts, the apt line."""
+    req = write(tmp_path, "req.txt", "numpy\nlegacy-tool\nRPi.GPIO\n"
+                "no-such-project\n")
+    code = main(PI + [*server.only, "--summary", "-r", req])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert out[0].startswith("legacy-tool: no matching file: pip would "
+                             "fail: ")
+    assert out[1].startswith("no-such-project: not found on any index")
+    assert out[2] == "4 packages: 2 ok, 1 with no matching file, " \
+                     "1 not found"
+    assert out[-1] == "  sudo apt install libgfortran5 libopenblas0-pthread"
+
+
+def test_target_line_comes_first(server, tmp_path):
+    """#13.9: with a slow server the Target: line is out before the
+    check ends, even when stdout is not a terminal."""
+    server.delay = 1.0
+    req = write(tmp_path, "req.txt", "numpy\nRPi.GPIO\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "piwcheck", "--no-cache"] + PI +
+        server.only + ["-r", req], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, cwd=ROOT)
+    start = time.monotonic()
+    first = proc.stdout.readline().decode()
+    took = time.monotonic() - start
+    proc.communicate(timeout=30)
+    assert first.startswith("Target: cp311")
+    assert took < 0.9, took  # an answer takes 1 s
+
+
+@pytest.mark.skipif(not shutil.which("tmux"), reason="tmux is not installed")
+def test_progress_on_a_terminal_as_a_user_sees_it(server, tmp_path):
+    """#13.9: in a real terminal (tmux), the target line and a progress
+    line while it runs; at the end the report, and no progress left."""
+    server.delay = 0.4
+    req = write(tmp_path, "req.txt", "".join(
+        n + "\n" for n in ("numpy", "RPi.GPIO", "cffi", "pycparser",
+                           "gpiozero", "colorzero", "pillow", "scipy")))
+    session = "piwcheck-test-{}".format(os.getpid())
+    command = " ".join([sys.executable, "-m", "piwcheck", "--no-cache",
+                        "-j", "1"] + PI + server.only + ["-r", req]) + \
+        "; echo EXIT=$?; sleep 30"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "200",
+                    "-y", "80", "cd {} && {}".format(ROOT, command)],
+                   check=True, env=dict(os.environ, TERM="xterm"))
+    try:
+        def screen():
+            return subprocess.run(
+                ["tmux", "capture-pane", "-p", "-t", session],
+                capture_output=True, text=True).stdout
+        seen = ""
+        started = time.monotonic()
+        deadline = time.monotonic() + 20
+        while "checking " not in seen and time.monotonic() < deadline:
+            time.sleep(0.1)
+            seen = screen()
+        assert "Target: cp311" in seen and "checking " in seen, \
+            (time.monotonic() - started, seen)
+        while "EXIT=" not in seen and time.monotonic() < deadline:
+            time.sleep(0.2)
+            seen = screen()
+        assert "EXIT=0" in seen, seen
+        assert "checking " not in seen  # the progress line was cleared
+        assert "8 packages: 8 ok" in seen
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session])

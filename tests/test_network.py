@@ -443,3 +443,38 @@ def test_tls_errors_are_one_readable_line(tmp_path, capsys, monkeypatch):
             assert err.count("\n") == 1, err
     finally:
         server.stop()
+
+
+def test_ctrl_c_stops_within_a_second(tmp_path):
+    """#13.2: SIGINT to a real process checking a 64-line file against a
+    server that answers after 5 s: 'interrupted', exit 130, within a
+    second, not after the queue drains."""
+    import signal
+    import sys
+
+    from piwserver import PiwheelsServer
+    server = PiwheelsServer(delay=5.0).start()
+    try:
+        req = tmp_path / "req.txt"
+        req.write_text("".join("pkg-{}\n".format(i) for i in range(64)))
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "piwcheck", "--no-cache", "-j", "4",
+             "--abi", "cp311", "--platform", "linux_armv7l"] +
+            piw(server.url) + ["-r", str(req)], cwd=root, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 20
+        while server.count() < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)  # until it is waiting on answers
+        assert server.count() >= 4
+        start = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        took = time.monotonic() - start
+    finally:
+        server.stop()
+    assert proc.returncode == 130, err
+    assert err.decode().strip().endswith("piwcheck: interrupted")
+    assert "Traceback" not in err.decode()
+    assert took < 1.0, took

@@ -105,8 +105,9 @@ def _json_rows(doc: Any, url: str) -> List[Dict[str, Any]]:
             "requires_python": rp if isinstance(rp, str) and rp else None,
             # PEP 592: a string (the reason) or true
             "yanked": bool(f.get("yanked")),
-            # PEP 714's name, and PEP 658's older one
+            # PEP 714's name, and PEP 658's older ones
             "metadata": bool(f.get("core-metadata")
+                             or f.get("data-dist-info-metadata")
                              or f.get("dist-info-metadata")),
         })
     return rows
