@@ -312,11 +312,13 @@ def _progress(args):
     return show, clear
 
 
-def _requirements(args):
+def _requirements(args, transport=None):
     from .reqfile import Reader
     from .requirements import parse_line
 
-    reader = Reader()
+    def fetch(url: str) -> bytes:
+        return transport.fetch(url, lambda body, ctype: body, "text/plain")
+    reader = Reader(fetch if transport is not None else None)
     for path in args.files:
         reader.read(path)
     for path in args.constraint_files:
@@ -358,16 +360,19 @@ def run(args, parser) -> int:
         parser.error("choose one of --json, --summary and -q/--quiet")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    reqs, parsed = _requirements(args)
+    transport = _transport(args, parser)
+    reqs, parsed = _requirements(args, transport)
     if not reqs:
         parser.error("name at least one requirement, or a file with -r")
     if args.verbose:
         for note in parsed.notes:
             print("piwcheck: " + clean(note), file=sys.stderr)
+    for warning in parsed.warnings:
+        print("piwcheck: warning: " + clean(warning), file=sys.stderr)
     from .select import Formats
 
     opts = _pip_options(args, parsed)
-    indexes, skipped = _indexes(opts, args, _transport(args, parser))
+    indexes, skipped = _indexes(opts, args, transport)
     for url in skipped:
         print("piwcheck: warning: index {} is not read (only http and "
               "https indexes are)".format(clean(url)), file=sys.stderr)
@@ -388,7 +393,8 @@ def run(args, parser) -> int:
                        deps=not args.no_deps, workers=args.jobs,
                        progress=show, constraints=parsed.constraints,
                        formats=Formats(opts.only_binary, opts.no_binary,
-                                       opts.prefer_binary))
+                                       opts.prefer_binary, opts.all_releases,
+                                       opts.only_final))
     finally:
         if show:
             clear()

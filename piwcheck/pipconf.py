@@ -32,6 +32,8 @@ class PipOptions:
     only_binary: frozenset = frozenset()
     no_binary: frozenset = frozenset()
     prefer_binary: bool = False
+    all_releases: frozenset = frozenset()
+    only_final: frozenset = frozenset()
     #: Where the values came from (files read, variables), for -v.
     sources: Tuple[str, ...] = field(default=(), compare=False)
 
@@ -44,14 +46,22 @@ class PipOptions:
                                   (self.index_url,) + self.extra_index_urls))
 
     def with_format(self, option: str, value: str) -> "PipOptions":
-        """``--only-binary``/``--no-binary`` applied as pip applies them
+        """``--only-binary``/``--no-binary`` (and pip 26's
+        ``--all-releases``/``--only-final``) applied as pip applies them
         (':all:', ':none:', comma lists; the other set loses the
         names)."""
-        only, no = set(self.only_binary), set(self.no_binary)
-        target, other = (only, no) if option == "only-binary" else (no, only)
+        if option in ("all-releases", "only-final"):
+            first, second = set(self.all_releases), set(self.only_final)
+            pair = ("all_releases", "only_final")
+            mine = option == "all-releases"
+        else:
+            first, second = set(self.only_binary), set(self.no_binary)
+            pair = ("only_binary", "no_binary")
+            mine = option == "only-binary"
+        target, other = (first, second) if mine else (second, first)
         _mutual_excludes(value, target, other, option)
-        return replace(self, only_binary=frozenset(only),
-                       no_binary=frozenset(no))
+        return replace(self, **{pair[0]: frozenset(first),
+                                pair[1]: frozenset(second)})
 
 
 def _mutual_excludes(value: str, target: Set[str], other: Set[str],
@@ -162,7 +172,7 @@ def _apply(options: PipOptions, key: str, value: str,
     if key in ("no-index", "pre", "prefer-binary"):
         return replace(options, **{key.replace("-", "_"):
                                    _bool(value, key, where)})
-    if key in ("only-binary", "no-binary"):
+    if key in ("only-binary", "no-binary", "all-releases", "only-final"):
         for part in value.split():
             options = options.with_format(key, part)
         return options

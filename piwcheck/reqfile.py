@@ -3,11 +3,13 @@
 nested ``-r``/``-c``, per-requirement and file-level options."""
 
 import codecs
+import optparse
 import os
 import re
 import shlex
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import List, Optional, Tuple
 
 from .errors import InputError
@@ -18,32 +20,17 @@ _COMMENT_RE = re.compile(r"(^|\s+)#.*$")
 # As pip: only ${NAME} with upper-case letters, digits and '_'.
 _ENV_RE = re.compile(r"\$\{([A-Z0-9_]+)\}")
 
-#: Options a requirements file may hold: name -> takes a value.
-_OPTIONS = {
-    "-r": True, "--requirement": True,
-    "-c": True, "--constraint": True,
-    "-e": True, "--editable": True,
-    "-i": True, "--index-url": True,
-    "--extra-index-url": True,
-    "--no-index": False,
-    "-f": True, "--find-links": True,
-    "--pre": False,
-    "--prefer-binary": False,
-    "--only-binary": True,
-    "--no-binary": True,
-    "--require-hashes": False,
-    "--trusted-host": True,
-    "--use-feature": True,
-    # per-requirement options, accepted and ignored for the check
-    "--hash": True,
-    "--config-settings": True,
-    "--global-option": True,
-    "--install-option": True,
+#: --hash algorithms pip accepts (its STRONG_HASHES).
+HASH_ALGORITHMS = ("sha256", "sha384", "sha512")
+#: --use-feature values pip 26 knows.
+FEATURES = ("fast-deps", "inprocess-build-deps", "venv-isolation",
+            "truststore", "no-binary-enable-wheel-cache",
+            "build-constraint")
+#: Options older pips took in a file and pip 26 refuses: name -> why.
+LEGACY = {
+    "--install-option": "pip 26 refuses it; Bookworm's pip 23.0.1 takes it",
+    "--global-option": "pip 26 refuses it; Bookworm's pip 23.0.1 takes it",
 }
-_LONG = {"-r": "--requirement", "-c": "--constraint", "-e": "--editable",
-         "-i": "--index-url", "-f": "--find-links"}
-_PER_REQUIREMENT = ("--hash", "--config-settings", "--global-option",
-                    "--install-option")
 
 _BOMS = ((codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF32_LE, "utf-32"),
          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_BE, "utf-16"),
@@ -67,6 +54,12 @@ class Parsed:
     formats: List[Tuple[str, str]] = field(default_factory=list)
     #: File-level options noted but not acted on ("file:line: option").
     notes: List[str] = field(default_factory=list)
+    #: What pip 26 would refuse but older pips take ("file:line: ...").
+    warnings: List[str] = field(default_factory=list)
+
+
+#: PEP 263's coding declaration, as pip looks for it in the first two lines.
+_CODING_RE = re.compile(br"coding[:=]\s*([-\w.]+)")
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -75,6 +68,16 @@ def _decode(data: bytes, name: str) -> str:
             break
     else:
         encoding = "utf-8"
+        for line in data.split(b"\n")[:2]:
+            match = _CODING_RE.search(line) if line[:1] == b"#" else None
+            if match:
+                encoding = match.group(1).decode("ascii")
+                try:
+                    codecs.lookup(encoding)
+                except LookupError:
+                    raise InputError("{}: unknown encoding {!r} in its "
+                                     "coding line".format(name, encoding))
+                break
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -111,7 +114,7 @@ def logical_lines(text: str) -> List[Tuple[int, str]]:
         if line.endswith("\\") and not _COMMENT_RE.match(line):
             if not pending:
                 first = number
-            pending.append(line[:-1])
+            pending.append(line.strip("\\"))  # every backslash, as pip
             continue
         if _COMMENT_RE.match(line):
             line = " " + line
@@ -126,14 +129,16 @@ def logical_lines(text: str) -> List[Tuple[int, str]]:
     for number, line in out:
         line = _COMMENT_RE.sub("", line).strip()
         if line:
+            # as pip: an unset or empty variable is left as written
             line = _ENV_RE.sub(
-                lambda m: os.environ.get(m.group(1), m.group(0)), line)
+                lambda m: os.environ.get(m.group(1)) or m.group(0), line)
             result.append((number, line))
     return result
 
 
 def _split_options(line: str) -> Tuple[str, str]:
-    """pip's split of a line into the requirement and its options."""
+    """pip's split of a line into the requirement and its options: the
+    requirement ends at the first token that starts with '-'."""
     args = []
     tokens = line.split(" ")
     for i, token in enumerate(tokens):
@@ -143,47 +148,113 @@ def _split_options(line: str) -> Tuple[str, str]:
     return " ".join(args), ""
 
 
-def _options(text: str, where: str) -> List[Tuple[str, Optional[str]]]:
+class _ParseError(Exception):
+    pass
+
+
+class _Parser(optparse.OptionParser):
+    def error(self, msg):
+        raise _ParseError(msg)
+
+    def exit(self, status=0, msg=None):
+        raise _ParseError(msg or "bad options")
+
+
+def _ordered(option, opt, value, parser):
+    """Keep --only-binary/--no-binary/--all-releases/--only-final in the
+    order given: each changes what the ones before did."""
+    parser.values.ordered.append((opt.lstrip("-"), value))
+
+
+def _hash(option, opt, value, parser):
+    algo, sep, digest = value.partition(":")
+    if not sep:
+        parser.error("arguments to {} must be a hash name followed by a "
+                     "value, like --hash=sha256:abcde...".format(opt))
+    if algo not in HASH_ALGORITHMS:
+        parser.error("allowed hash algorithms for {} are {}".format(
+            opt, ", ".join(HASH_ALGORITHMS)))
+
+
+def _config(option, opt, value, parser):
+    if "=" not in value:
+        parser.error("arguments to {} must be of the form KEY=VAL".format(
+            opt))
+
+
+def _legacy(option, opt, value, parser):
+    parser.values.legacy.append(opt)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> optparse.OptionParser:
+    """The options pip 26 takes in a requirements file, as pip defines
+    them (so optparse gives pip's errors and its unambiguous prefixes),
+    and the two older pips took."""
+    p = _Parser(add_help_option=False)
+    add = p.add_option
+    add("-i", "--index-url", "--pypi-url", dest="index_url")
+    add("--extra-index-url", dest="extra_index_urls", action="append")
+    add("--no-index", dest="no_index", action="store_true")
+    add("-c", "--constraint", dest="constraints", action="append")
+    add("-r", "--requirement", dest="requirements", action="append")
+    add("-e", "--editable", dest="editables", action="append")
+    add("-f", "--find-links", dest="find_links", action="append")
+    for name in ("--no-binary", "--only-binary", "--all-releases",
+                 "--only-final"):
+        add(name, action="callback", callback=_ordered, type="string")
+    add("--prefer-binary", dest="prefer_binary", action="store_true")
+    add("--require-hashes", dest="require_hashes", action="store_true")
+    add("--no-require-hashes", dest="no_require_hashes",
+        action="store_true")
+    add("--pre", dest="pre", action="store_true")
+    add("--trusted-host", dest="trusted_hosts", action="append")
+    add("--use-feature", dest="features", action="append", type="choice",
+        choices=list(FEATURES))
+    add("--hash", action="callback", callback=_hash, type="string")
+    add("-C", "--config-settings", action="callback", callback=_config,
+        type="string")
+    for name in LEGACY:
+        add(name, action="callback", callback=_legacy, type="string")
+    return p
+
+
+def _options(text: str, where: str) -> optparse.Values:
+    """The options of a line, parsed as pip parses them."""
     try:
         tokens = shlex.split(text)
     except ValueError as exc:
         raise InputError("{}: cannot split options {!r}: {}".format(
             where, text, exc))
-    result = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        i += 1
-        if not token.startswith("-"):
-            if result and result[-1][0] == "--editable":
-                continue  # pip ignores what follows -e's value
-            raise InputError("{}: unexpected {!r} among options".format(
-                where, token))
-        name, eq, value = token.partition("=")
-        if not eq and name[:2] in _LONG and len(name) > 2 \
-                and not name.startswith("--"):
-            name, value, eq = name[:2], name[2:], "="  # -rfile
-        if name not in _OPTIONS:
-            raise InputError("{}: no such option: {}".format(where, name))
-        if _OPTIONS[name]:
-            if not eq:
-                if i >= len(tokens):
-                    raise InputError("{}: {} needs a value".format(
-                        where, name))
-                value = tokens[i]
-                i += 1
-        elif eq:
-            raise InputError("{}: {} takes no value".format(where, name))
-        result.append((_LONG.get(name, name), value if _OPTIONS[name]
-                       else None))
-    return result
+    parser = _parser()
+    values = parser.get_default_values()
+    values.ordered = []
+    values.legacy = []
+    try:
+        values, rest = parser.parse_args(tokens, values)
+    except _ParseError as exc:
+        raise InputError("{}: {}".format(where, exc))
+    if rest and not values.editables:
+        raise InputError("{}: unexpected {!r} among options".format(
+            where, rest[0]))
+    return values
+
+
+#: A file-level option that changes nothing in a check: noted with -v.
+_NOTED = (("find_links", "--find-links"), ("trusted_hosts",
+                                            "--trusted-host"),
+          ("require_hashes", "--require-hashes"),
+          ("no_require_hashes", "--no-require-hashes"),
+          ("features", "--use-feature"))
 
 
 class Reader:
-    """Reads requirements files into a :class:`Parsed`."""
+    """Reads requirements files into a :class:`Parsed`; ``fetch(url)``
+    gives the bytes of an ``http(s)://`` file (through the transport)."""
 
-    def __init__(self):
+    def __init__(self, fetch=None):
         self.parsed = Parsed()
+        self.fetch = fetch
         self._chain: List[Tuple[str, str]] = []  # (real path, shown name)
 
     def read(self, path: str, constraint: bool = False,
@@ -193,15 +264,20 @@ class Reader:
         if "\x00" in path:
             raise InputError("{}{!r}: not a valid file name".format(
                 origin, path))
-        key = path if path == "-" else os.path.realpath(path)
+        if path.startswith("file:"):
+            from urllib.parse import unquote, urlsplit
+            path = unquote(urlsplit(path).path)
+        url = re.match(r"^https?://", path, re.I) is not None
+        key = path if path == "-" or url else os.path.realpath(path)
         display = "<stdin>" if path == "-" else path
         if key in (k for k, _ in self._chain):
             names = [n for _, n in self._chain] + [display]
             raise InputError("include cycle: " + " -> ".join(names))
-        text = _read(path, origin)
+        text = self._fetch(path, origin) if url else _read(path, origin)
         self._chain.append((key, display))
         try:
-            base = os.getcwd() if path == "-" else os.path.dirname(path)
+            base = os.getcwd() if path == "-" else path if url else \
+                os.path.dirname(path)
             for number, line in logical_lines(text):
                 self._line(line, "{}:{}".format(display, number), base,
                            constraint)
@@ -211,45 +287,88 @@ class Reader:
 
     def _line(self, line: str, where: str, base: str,
               constraint: bool) -> None:
-        args, opts = _split_options(line)
-        options = _options(opts, where) if opts else []
-        for name, value in options:
-            if name in ("--requirement", "--constraint"):
-                self._include(value, where, base,
-                              nested_constraint=name == "--constraint")
-            elif name == "--editable":
-                req = parse_line(value, where, editable=True)
-                self._add(req, constraint)
-            elif name == "--pre":
-                self.parsed.pre = True
-            elif name == "--index-url":
-                self.parsed.index_url = value
-            elif name == "--extra-index-url":
-                self.parsed.extra_index_urls.append(value)
-            elif name == "--no-index":
-                self.parsed.no_index = True
-            elif name == "--prefer-binary":
-                self.parsed.prefer_binary = True
-            elif name in ("--only-binary", "--no-binary"):
-                self.parsed.formats.append((name[2:], value))
-            elif name not in _PER_REQUIREMENT:
-                self.parsed.notes.append("{}: {}{} ignored".format(
-                    where, name, " " + value if value else ""))
+        """One logical line, as pip's handle_line: a requirement (or -e)
+        line takes only its per-requirement options; a -r/-c line is an
+        include (the first one) and nothing else; only a line of options
+        alone sets file-level options."""
+        args, text = _split_options(line)
+        opts = _options(text, where) if text else None
+        for name in (opts.legacy if opts else ()):
+            self.parsed.notes.append("{}: {} ignored ({})".format(
+                where, name, LEGACY[name]))
+            self.parsed.warnings.append("{}: {}: {}".format(
+                where, name, LEGACY[name]))
         if args:
-            self._add(parse_line(args, where), constraint)
+            self._add(parse_line(args, where), constraint, where)
+        elif opts and opts.editables:
+            self._add(parse_line(opts.editables[0], where, editable=True),
+                      constraint, where)
+        elif opts and (opts.requirements or opts.constraints):
+            if opts.requirements:
+                self._include(opts.requirements[0], where, base, False)
+            else:
+                self._include(opts.constraints[0], where, base, True)
+        elif opts:
+            self._options_line(opts, where)
 
-    def _add(self, req: Requirement, constraint: bool) -> None:
+    def _options_line(self, opts: optparse.Values, where: str) -> None:
+        parsed = self.parsed
+        if opts.pre:
+            parsed.pre = True
+        if opts.no_index:
+            parsed.no_index = True
+        if opts.index_url:
+            parsed.index_url = opts.index_url
+        parsed.extra_index_urls.extend(opts.extra_index_urls or ())
+        if opts.prefer_binary:
+            parsed.prefer_binary = True
+        parsed.formats.extend(opts.ordered)
+        for dest, name in _NOTED:
+            value = getattr(opts, dest)
+            if value:
+                parsed.notes.append("{}: {}{} ignored".format(
+                    where, name, "" if value is True else
+                    " " + " ".join(value)))
+
+    def _add(self, req: Requirement, constraint: bool,
+             where: str = "") -> None:
+        if constraint and req.extras:
+            raise InputError("{}: a constraint cannot have extras: {!r} "
+                             "(pip refuses it)".format(where, req.text))
+        if constraint and req.editable:
+            raise InputError("{}: an editable cannot be a constraint: {!r} "
+                             "(pip refuses it)".format(where, req.text))
         target = self.parsed.constraints if constraint else \
             self.parsed.requirements
         target.append(req)
 
+    def _fetch(self, url: str, origin: str) -> str:
+        from .errors import PiwcheckError
+
+        if self.fetch is None:
+            raise InputError("{}{}: cannot fetch it here".format(origin, url))
+        try:
+            data = self.fetch(url)
+        except PiwcheckError as exc:
+            raise InputError("{}{}: cannot fetch it: {}".format(
+                origin, url, exc))
+        return _decode(data, url)
+
     def _include(self, value: str, where: str, base: str,
                  nested_constraint: bool) -> None:
-        if re.match(r"^[a-z][a-z0-9+.-]*://", value, re.I):
-            raise InputError("{}: including a URL ({}) is not "
-                             "supported".format(where, value))
-        path = value if os.path.isabs(value) else os.path.normpath(
-            os.path.join(base, value))
+        from urllib.parse import urljoin
+
+        if re.match(r"^https?://", base, re.I):
+            path = urljoin(base, value)  # relative to the file's URL
+        elif re.match(r"^(https?|file):", value, re.I):
+            path = value
+        elif re.match(r"^[a-z][a-z0-9+.-]*://", value, re.I):
+            raise InputError("{}: including a {} URL ({}) is not "
+                             "supported".format(where, value.split(":")[0],
+                                                value))
+        else:
+            path = value if os.path.isabs(value) else os.path.normpath(
+                os.path.join(base, value))
         self.read(path, constraint=nested_constraint,
                   origin=where + ": ")
 

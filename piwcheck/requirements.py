@@ -3,7 +3,7 @@
 VCS, path and legacy forms pip also takes."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import FrozenSet, Optional, Tuple
 
 from packaging.markers import InvalidMarker, Marker
@@ -33,6 +33,7 @@ class Requirement:
     status: Optional[Status] = None
     reason: Optional[str] = None
     warnings: Tuple[str, ...] = ()
+    editable: bool = False
 
 
 _SCHEME_RE = re.compile(r"^(?:(?:git|hg|svn|bzr)\+[a-z]+:|[a-z][a-z0-9+.-]*://"
@@ -96,6 +97,29 @@ def _unsupported(text: str, location: str, marker: Optional[Marker],
             kind, location))
 
 
+def _local_file(text: str, source: str) -> Optional[Requirement]:
+    """A bare archive or wheel file name (``foo-1.0.tar.gz``,
+    ``simple-0.1-py2.py3-none-any.whl``, with extras or a marker): a local
+    file to pip, named by its file name; an unparseable wheel name is an
+    error, as in pip."""
+    head, _, marker = text.partition(";")
+    path = re.sub(r"\[[^\]]*\]$", "", head.strip())
+    if "/" in path or "\\" in path or not _ARCHIVE_RE.search(path):
+        return None
+    name = None
+    if path.lower().endswith(".whl"):
+        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+        try:
+            name = str(parse_wheel_filename(path)[0])
+        except InvalidWheelFilename as exc:
+            raise InputError("{}: invalid wheel filename {!r}: {}".format(
+                source, path, _first_line(exc)))
+    return _unsupported(text, path, _marker(marker, source, text), source,
+                        "a local file", canonicalize_name(name)
+                        if name else None)
+
+
 def _looks_like_path(text: str) -> bool:
     return ("/" in text or "\\" in text or text.startswith(".")
             or text.startswith("~") or bool(_ARCHIVE_RE.search(text)))
@@ -113,7 +137,7 @@ def _repair_legacy(text: str) -> Tuple[str, Tuple[str, ...]]:
             return match.group(0)
         except InvalidSpecifier:
             pass
-        if version.endswith(".*") and op not in ("==", "!="):
+        if version.endswith(".*") and op not in ("==", "!=", "~="):
             new = op + version[:-2]
         elif op == "==":
             new = "===" + version
@@ -140,8 +164,14 @@ def parse_line(text: str, source: str = "command line",
             kind = "a VCS requirement"
         else:
             kind = "a direct URL"
-        return _unsupported(text, location.strip(),
-                            _marker(marker, source, text), source, kind)
+        req = _unsupported(text, location.strip(),
+                           _marker(marker, source, text), source, kind)
+        return replace(req, editable=True) if editable else req
+    local = _local_file(text, source)
+    if local is not None:
+        return local
+    if text.rstrip().endswith(";") and ";" not in text.rstrip()[:-1]:
+        text = text.rstrip()[:-1].rstrip()  # an empty marker, as pip
     try:
         parsed = _pep508(text)
     except InvalidRequirement as exc:

@@ -68,6 +68,22 @@ class Formats:
     only_binary: FrozenSet[str] = frozenset()
     no_binary: FrozenSet[str] = frozenset()
     prefer_binary: bool = False
+    #: pip 26's release control (--all-releases, --only-final).
+    all_releases: FrozenSet[str] = frozenset()
+    only_final: FrozenSet[str] = frozenset()
+
+    def prereleases(self, name: str) -> Optional[bool]:
+        """True: pre-releases allowed for ``name``; False: never; None:
+        pip's default rules."""
+        if name in self.all_releases:
+            return True
+        if name in self.only_final:
+            return False
+        if ":all:" in self.all_releases:
+            return True
+        if ":all:" in self.only_final:
+            return False
+        return None
 
     def allowed(self, name: str) -> Tuple[bool, bool]:
         """(wheels allowed, sdists allowed) for canonical ``name``, in
@@ -212,13 +228,16 @@ def _key(prefer_binary: bool):
 
 
 def _matching(candidates: Sequence[Candidate], spec: SpecifierSet,
-              pre: bool) -> list:
+              pre: Optional[bool]) -> list:
     """The candidates pip keeps for ``spec``: pre-releases only when
     asked for, named, or when nothing else matches; yanked files only
     when every match is yanked and the version is pinned."""
     text = str(spec)
     matching = [c for c in candidates
                 if _contains(text, c.text or str(c.version))]
+    if pre is False:  # --only-final
+        return [c for c in matching if not c.version.is_prerelease
+                and not c.file.yanked]
     if not (pre or _names_prerelease(text)):
         finals = [c for c in matching if not c.version.is_prerelease]
         matching = finals or matching
@@ -235,7 +254,9 @@ def ranked(offers: Sequence[Offer], spec: SpecifierSet, name: str,
     wheels_ok, sdists_ok = formats.allowed(name)
     allowed = [c for o in offers for c in o.candidates
                if (wheels_ok if c.file.is_wheel else sdists_ok)]
-    return sorted(_matching(allowed, spec, pre),
+    control = formats.prereleases(name)
+    return sorted(_matching(allowed, spec, True if pre or control else
+                            control),
                   key=_key(formats.prefer_binary), reverse=True)
 
 
