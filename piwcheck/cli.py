@@ -108,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-deps", action="store_true",
         help="do not follow the dependencies pip would install")
+    parser.add_argument(
+        "--installed", action="store_true",
+        help="check what is installed instead (for this python3, or "
+             "--python's): the libraries its compiled files need, which "
+             "are missing, and whether they can run on this machine; "
+             "wheel files given as REQUIREMENT are checked the same way")
     target = parser.add_argument_group(
         "target", "default: this machine and the running python3")
     target.add_argument(
@@ -360,10 +366,15 @@ def run(args, parser) -> int:
         parser.error("choose one of --json, --summary and -q/--quiet")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    wheels = [r for r in args.requirements
+              if r.endswith(".whl") and os.path.isfile(r)]
+    if args.installed or wheels:
+        return _run_installed(args, parser, wheels)
     transport = _transport(args, parser)
     reqs, parsed = _requirements(args, transport)
     if not reqs:
-        parser.error("name at least one requirement, or a file with -r")
+        parser.error("name at least one requirement, or a file with -r "
+                     "(or use --installed)")
     if args.verbose:
         for note in parsed.notes:
             print("piwcheck: " + clean(note), file=sys.stderr)
@@ -417,6 +428,68 @@ def run(args, parser) -> int:
     else:
         sys.stdout.write(out)
     return report.exit_code
+
+
+def _run_installed(args, parser, wheels) -> int:
+    """--installed, or wheel files: what their compiled files need."""
+    from . import apt
+    from .installed import (check_installed, check_wheel, name_packages,
+                            results, site_dirs, this_machine)
+    from .loader import Loader, Owners
+    from .model import InstalledReport
+    from .report import render_installed_json, render_installed_text
+
+    if _described(args):
+        parser.error("--installed and wheel files are checked for this "
+                     "machine: drop --abi, --platform, --pi and "
+                     "--python-version")
+    if wheels and (args.installed or len(wheels) != len(args.requirements)
+                   or args.files):
+        parser.error("check wheel files on their own, without --installed, "
+                     "-r or other requirements")
+    from . import target
+
+    # the machine's facts (dpkg's architecture, the release); --python
+    # only says where the packages are
+    tgt = target.local_target() if args.installed else _target(args, parser)
+    machine = this_machine(tgt.dpkg_arch)
+    loader = Loader(os.environ.get("LD_LIBRARY_PATH", ""))
+    if wheels:
+        dists = [check_wheel(w, machine, loader) for w in wheels]
+        _wheel_fits(dists, wheels, tgt)
+        what = ", ".join(wheels)
+    else:
+        dists = check_installed(site_dirs(args.python), machine, loader)
+        what = "what is installed for " + (args.python or sys.executable)
+    name_packages(dists, Owners(), tgt.os_codename,
+                  lambda names: apt.known(names, tgt.dpkg_arch))
+    found = results(dists)
+    install = list(dict.fromkeys(
+        lib.package for d in found for lib in d.libraries
+        if lib.path is None and lib.package and lib.known_to_apt is not False
+        and apt.valid_name(lib.package)))
+    report = InstalledReport(what, machine.name, found, tuple(install),
+                             apt.install_command(install))
+    out = render_installed_json(report, version()) if args.json else \
+        render_installed_text(report, args.verbose, _color(args, args.output))
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(out)
+    else:
+        sys.stdout.write(out)
+    return report.exit_code
+
+
+def _wheel_fits(dists, wheels, tgt) -> None:
+    """A wheel file the target's Python cannot install at all says so."""
+    from .names import wheel_tags
+
+    for dist, path in zip(dists, wheels):
+        tags = wheel_tags(os.path.basename(path))
+        if tags and not tags & set(tgt.tags):
+            dist.wrong.append((os.path.basename(path), "its tags ({}) are "
+                               "not among this Python's".format(
+                                   ", ".join(sorted(str(t) for t in tags)))))
 
 
 def _color(args, output) -> bool:

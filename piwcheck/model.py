@@ -22,6 +22,8 @@ class Status(str, Enum):
     NO_MATCH = "no-match"
     NOT_FOUND = "not-found"
     CONFLICT = "conflict"
+    MISSING_LIB = "missing-lib"
+    WRONG_ARCH = "wrong-arch"
     ERROR = "error"
     SKIPPED = "skipped"
     UNSUPPORTED = "unsupported"
@@ -32,7 +34,8 @@ class Status(str, Enum):
 
 #: Statuses that mean the user has something to do.
 ACTION_STATUSES = frozenset({Status.MISSING_APT, Status.NO_WHEEL,
-                             Status.NO_MATCH, Status.NOT_FOUND})
+                             Status.NO_MATCH, Status.NOT_FOUND,
+                             Status.MISSING_LIB, Status.WRONG_ARCH})
 
 
 def exit_code(statuses: Iterable[Status]) -> int:
@@ -194,3 +197,49 @@ class Report:
     @property
     def exit_code(self) -> int:
         return exit_code(p.status for p in self.packages)
+
+
+@dataclass(frozen=True)
+class LibraryResult:
+    """A soname an installed distribution's files need."""
+
+    soname: str
+    needed_by: Tuple[str, ...]
+    #: Where the loader finds it; None when nowhere.
+    path: Optional[str]
+    how: Optional[str]
+    #: The Debian package that ships it (found) or should (missing).
+    package: Optional[str]
+    #: ``package`` is Debian's library naming, not dpkg's word.
+    guessed: bool
+    known_to_apt: Optional[bool]
+
+
+@dataclass(frozen=True)
+class DistributionResult:
+    """What one installed distribution (or wheel file) needs."""
+
+    name: str
+    version: str
+    location: str
+    status: Status
+    modules: int
+    libraries: Tuple[LibraryResult, ...]
+    #: (file, why it cannot run here)
+    wrong: Tuple[Tuple[str, str], ...]
+    errors: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InstalledReport:
+    """The check of an installed environment or of wheel files."""
+
+    what: str
+    machine: str
+    distributions: Tuple[DistributionResult, ...]
+    apt_install: Tuple[str, ...]
+    apt_command: Optional[str]
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code(d.status for d in self.distributions)

@@ -3,7 +3,7 @@
 
 import json
 import re
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from .model import (ACTION_STATUSES, File as WheelFile, PackageResult,
                     Report, Status)
@@ -18,6 +18,8 @@ LABELS = {
     Status.NO_MATCH: "no matching file: pip would fail",
     Status.NOT_FOUND: "not found on any index",
     Status.CONFLICT: "conflict: pip's resolver would fail",
+    Status.MISSING_LIB: "missing libraries",
+    Status.WRONG_ARCH: "cannot run on this machine",
     Status.ERROR: Status.ERROR,
     Status.SKIPPED: Status.SKIPPED,
     Status.UNSUPPORTED: Status.UNSUPPORTED,
@@ -133,6 +135,9 @@ SUMMARY = ((Status.OK, "ok", "ok"),
            (Status.NO_MATCH, "with no matching file", "with no matching file"),
            (Status.NOT_FOUND, "not found", "not found"),
            (Status.CONFLICT, "in conflict", "in conflict"),
+           (Status.MISSING_LIB, "missing libraries", "missing libraries"),
+           (Status.WRONG_ARCH, "that cannot run here",
+            "that cannot run here"),
            (Status.SKIPPED, "skipped", "skipped"),
            (Status.UNSUPPORTED, "unsupported", "unsupported"),
            (Status.ERROR, "error", "errors"))
@@ -330,6 +335,91 @@ def render_json(report: Report, version: str) -> str:
         },
         "packages": [_package_json(p) for p in report.packages],
         "summary": report.counts(),
+        "apt_install": list(report.apt_install),
+        "apt_command": report.apt_command,
+        "exit_code": report.exit_code,
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def _lib_state(lib) -> str:
+    if lib.path is not None:
+        where = "{} ({})".format(lib.path, lib.how)
+        return where + (", " + lib.package if lib.package else "")
+    if lib.package and lib.known_to_apt is not False:
+        return "missing: apt package {}{}".format(
+            lib.package, " (Debian's naming; apt knows it)"
+            if lib.guessed and lib.known_to_apt else
+            " (Debian's naming, not checked)" if lib.guessed else "")
+    if lib.package:
+        return "missing: no apt package found ({} is Debian's naming, " \
+               "unknown to apt here)".format(lib.package)
+    return "missing: no apt package found"
+
+
+def render_installed_text(report, verbose: bool = False,
+                          color: bool = False) -> str:
+    """The report of --installed or of wheel files."""
+    lines = ["Checked: {}, on {}".format(report.what, report.machine)]
+    shown = [d for d in report.distributions
+             if verbose or d.status is not Status.OK]
+    for d in shown:
+        lines.append("")
+        lines.append("{} {}: {}".format(d.name, d.version, LABELS[d.status]))
+        lines.append("  files:  {} compiled module{} in {}".format(
+            d.modules, "" if d.modules == 1 else "s", d.location))
+        for lib in d.libraries:
+            if verbose or lib.path is None:
+                lines.append("  lib:    {}  {}".format(lib.soname,
+                                                       _lib_state(lib)))
+                if lib.path is None:
+                    lines.append("          needed by " +
+                                 ", ".join(lib.needed_by[:3]) +
+                                 (" ..." if len(lib.needed_by) > 3 else ""))
+        for f, why in d.wrong:
+            lines.append("  cannot run: {}: {}".format(f, why))
+        for e in d.errors:
+            lines.append("  error:  " + e)
+    counts: Dict[str, int] = {}
+    for d in report.distributions:
+        counts[d.status.value] = counts.get(d.status.value, 0) + 1
+    total = len(report.distributions)
+    lines.append("")
+    lines.append("{} distribution{} with compiled files: {}".format(
+        total, "" if total == 1 else "s", ", ".join(
+            "{} {}".format(counts[s.value], one if counts[s.value] == 1
+                           else many)
+            for s, one, many in SUMMARY if counts.get(s.value)) or "none"))
+    if report.apt_command:
+        lines.append("Install the missing libraries with:")
+        lines.append("  " + report.apt_command)
+    text = [clean(line) for line in lines]
+    if color:
+        for i, line in enumerate(text):
+            for d in shown:
+                head = "{} {}: ".format(d.name, d.version)
+                if line.startswith(head) and d.status in COLORS:
+                    text[i] = "{}\x1b[{}m{}\x1b[0m".format(
+                        head, COLORS[d.status], line[len(head):])
+    return "\n".join(text) + "\n"
+
+
+def render_installed_json(report, version: str) -> str:
+    """The JSON document of --installed or of wheel files."""
+    doc = {
+        "piwcheck": version, "json_version": JSON_VERSION,
+        "checked": report.what, "machine": report.machine,
+        "distributions": [{
+            "name": d.name, "version": d.version, "location": d.location,
+            "status": d.status.value, "modules": d.modules,
+            "libraries": [{
+                "soname": lib.soname, "needed_by": list(lib.needed_by),
+                "path": lib.path, "found_by": lib.how,
+                "package": lib.package, "package_guessed": lib.guessed,
+                "known_to_apt": lib.known_to_apt}
+                for lib in d.libraries],
+            "cannot_run": [{"file": f, "why": why} for f, why in d.wrong],
+            "errors": list(d.errors)} for d in report.distributions],
         "apt_install": list(report.apt_install),
         "apt_command": report.apt_command,
         "exit_code": report.exit_code,

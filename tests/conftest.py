@@ -157,6 +157,14 @@ def apt_config(tmp_path, dpkg_db, monkeypatch):
         Filename: ./libopenblas0-pthread_0.3.21+ds-4_{0}.deb
         Size: 100
         Description: OpenBLAS
+
+        Package: libpiwtest-absent1
+        Version: 1.0-1
+        Architecture: {0}
+        Maintainer: Test <test@example.org>
+        Filename: ./libpiwtest-absent1_1.0-1_{0}.deb
+        Size: 100
+        Description: the library the ELF tests need
         """).format(arch))
     (root / "sources.list").write_text(
         "deb [trusted=yes] file:{} ./\n".format(root / "repo"))

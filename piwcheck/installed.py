@@ -1,0 +1,319 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""After the install: the compiled files of an installed environment (or
+of a wheel file), what each needs from the dynamic loader, what is
+missing, and which apt packages provide it.  Also whether each file
+runs on this machine at all: its architecture, float ABI and, on ARM,
+the CPU architecture it was compiled for."""
+
+import io
+import json
+import os
+import re
+import subprocess
+import zipfile
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from .elf import ARMV6_OK, ElfInfo, is_elf, read
+from .errors import DataError, InputError
+from .loader import Loader, Owners, guess_packages
+
+_SO_RE = re.compile(r"\.so(\.[0-9.]+)?$")
+
+
+@dataclass(frozen=True)
+class Machine:
+    """What runs here: the ELF machine, class and float ABI, and the ARM
+    CPU architecture (from /proc/cpuinfo, or PIWCHECK_CPUINFO: a test
+    seam, and a way to ask for a Pi Zero from a Pi 4)."""
+
+    machine: str
+    bits: int
+    float_abi: Optional[str]
+    #: 6 for an ARMv6 CPU (Pi Zero, Pi 1), 7, 8; None when not ARM.
+    arm_version: Optional[int] = None
+
+    @property
+    def name(self) -> str:
+        if self.machine == "arm":
+            return "ARMv{} ({}-float)".format(self.arm_version or "?",
+                                              self.float_abi or "?")
+        return self.machine
+
+
+def this_machine(dpkg_arch: Optional[str] = None) -> Machine:
+    """This machine, as its userland (dpkg's architecture) and CPU say."""
+    import platform
+
+    uname = platform.machine()
+    arch = dpkg_arch or {"x86_64": "amd64", "aarch64": "arm64",
+                         "armv7l": "armhf", "armv6l": "armhf"}.get(uname, "")
+    if arch == "amd64":
+        return Machine("x86_64", 64, None)
+    if arch == "arm64":
+        return Machine("aarch64", 64, None, 8)
+    if arch in ("armhf", "armel"):
+        return Machine("arm", 32, "hard" if arch == "armhf" else "soft",
+                       _arm_version(uname))
+    if arch == "i386":
+        return Machine("i686", 32, None)
+    return Machine(uname, 64 if "64" in uname else 32, None)
+
+
+def _arm_version(uname: str) -> Optional[int]:
+    path = os.environ.get("PIWCHECK_CPUINFO") or "/proc/cpuinfo"
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        text = ""
+    # 'model name : ARMv6-compatible processor rev 7 (v6l)'; the
+    # 'CPU architecture' field says 7 on some ARMv6 kernels, so the
+    # model name comes first
+    match = re.search(r"\(v(\d+)l\)", text) or re.search(
+        r"^CPU architecture\s*:\s*(\d+)", text, re.M)
+    if match:
+        return int(match.group(1))
+    match = re.search(r"armv(\d+)", uname)
+    return int(match.group(1)) if match else None
+
+
+@dataclass
+class Library:
+    """One soname a distribution's files need."""
+
+    soname: str
+    needed_by: List[str] = field(default_factory=list)
+    path: Optional[str] = None
+    how: Optional[str] = None
+    package: Optional[str] = None
+    #: The package name is Debian's naming, not dpkg's or piwheels' word.
+    guessed: bool = False
+    #: apt knows the package (None: not asked).
+    known_to_apt: Optional[bool] = None
+
+
+@dataclass
+class Distribution:
+    """What one installed distribution (or wheel) needs."""
+
+    name: str
+    version: str
+    location: str
+    modules: int = 0
+    libraries: Dict[str, Library] = field(default_factory=dict)
+    #: Files that cannot run here: (file, why).
+    wrong: List[Tuple[str, str]] = field(default_factory=list)
+    errors: List[str] = field(default_factory=list)
+
+    @property
+    def missing(self) -> List[Library]:
+        return [lib for lib in self.libraries.values() if lib.path is None]
+
+
+def site_dirs(python: Optional[str] = None) -> List[str]:
+    """The folders the target interpreter imports packages from."""
+    code = ("import json, site, sys; print(json.dumps([p for p in "
+            "site.getsitepackages() + [site.getusersitepackages()] + "
+            "sys.path]))")
+    if python is None:
+        import site
+        import sys
+        paths = site.getsitepackages() + [site.getusersitepackages()] + \
+            sys.path
+    else:
+        try:
+            out = subprocess.run([python, "-I", "-c", code],
+                                 capture_output=True, text=True, timeout=60)
+            paths = json.loads(out.stdout)
+        except (OSError, subprocess.SubprocessError, ValueError):
+            raise InputError("--python {}: not a Python interpreter "
+                             "piwcheck can ask".format(python))
+    seen = []
+    for p in paths:
+        if p and os.path.isdir(p) and os.path.realpath(p) not in (
+                os.path.realpath(s) for s in seen):
+            seen.append(p)
+    return seen
+
+
+def distributions(dirs: Sequence[str]) -> List[Tuple[str, str, str,
+                                                     List[str]]]:
+    """(name, version, site dir, compiled files) of every distribution
+    installed with a RECORD (pip's) in ``dirs``."""
+    out = []
+    for d in dirs:
+        try:
+            names = sorted(os.listdir(d))
+        except OSError:
+            continue
+        for fn in names:
+            if not fn.endswith(".dist-info"):
+                continue
+            record = os.path.join(d, fn, "RECORD")
+            try:
+                with open(record, encoding="utf-8", errors="replace") as f:
+                    rows = [line.split(",")[0] for line in f]
+            except OSError:
+                continue  # an apt-installed one: dpkg looks after it
+            name, _, version = fn[:-len(".dist-info")].partition("-")
+            files = [os.path.normpath(os.path.join(d, r)) for r in rows
+                     if _SO_RE.search(r)]
+            if files:
+                out.append((name, version, d, files))
+    return out
+
+
+def check_installed(dirs: Sequence[str], machine: Machine,
+                    loader: Loader) -> List[Distribution]:
+    """Every distribution in ``dirs`` with compiled files, checked."""
+    result = []
+    for name, version, site, files in distributions(dirs):
+        dist = Distribution(name, version, site)
+        for path in files:
+            try:
+                with open(path, "rb") as f:
+                    if not is_elf(f.read(4)):
+                        continue
+                    f.seek(0)
+                    info = read(f, path)
+            except OSError as exc:
+                dist.errors.append("{}: {}".format(path, exc.strerror))
+                continue
+            except DataError as exc:
+                dist.errors.append(str(exc))
+                continue
+            _check(dist, os.path.relpath(path, site), info,
+                   os.path.dirname(path), machine, loader)
+        result.append(dist)
+    return result
+
+
+def check_wheel(path: str, machine: Machine,
+                loader: Loader) -> Distribution:
+    """A wheel file, read inside its zip: its compiled files, found
+    beside each other as they would be once installed."""
+    try:
+        z = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise InputError("{}: not a wheel file ({})".format(path, exc))
+    with z:
+        members = set(z.namelist())
+        parts = os.path.basename(path)[:-4].split("-")
+        dist = Distribution(parts[0], parts[1] if len(parts) > 1 else "",
+                            path)
+        inside = "/__wheel__"  # where the members are taken to be
+        outside = loader.exists
+
+        def exists(p: str) -> bool:
+            if p.startswith(inside + "/"):
+                return p[len(inside) + 1:] in members
+            return outside(p)
+        zloader = Loader(":".join(loader.ld_library_path), loader.cache,
+                         exists)
+        for member in sorted(members):
+            if not _SO_RE.search(member):
+                continue
+            data = z.read(member)
+            if not is_elf(data):
+                continue
+            try:
+                info = read(io.BytesIO(data), member)
+            except DataError as exc:
+                dist.errors.append(str(exc))
+                continue
+            _check(dist, member, info, os.path.dirname(
+                os.path.join(inside, member)), machine, zloader)
+        for lib in dist.libraries.values():
+            if lib.path and lib.path.startswith(inside + "/"):
+                lib.path = lib.path[len(inside) + 1:]
+                lib.how = "in the wheel ({})".format(lib.how)
+    return dist
+
+
+def _check(dist: Distribution, shown: str, info: ElfInfo, origin: str,
+           machine: Machine, loader: Loader) -> None:
+    dist.modules += 1
+    why = _cannot_run(info, machine)
+    if why:
+        dist.wrong.append((shown, why))
+        return  # what it links is moot
+    for soname in info.needed:
+        lib = dist.libraries.setdefault(soname, Library(soname))
+        lib.needed_by.append(shown)
+        if lib.path is None:
+            found = loader.find(soname, info, origin)
+            if found:
+                lib.path, lib.how = found.path, found.how
+
+
+def _cannot_run(info: ElfInfo, machine: Machine) -> Optional[str]:
+    if (info.machine, info.bits) != (machine.machine, machine.bits):
+        return "built for {} ({}-bit), this machine is {}".format(
+            info.machine, info.bits, machine.name)
+    if info.machine == "arm" and info.float_abi and machine.float_abi and \
+            info.float_abi != machine.float_abi:
+        return "built for the {}-float ABI, this system is {}-float".format(
+            info.float_abi, machine.float_abi)
+    if info.machine == "arm" and machine.arm_version == 6 and \
+            info.cpu_arch is not None and info.cpu_arch not in ARMV6_OK:
+        return "compiled for {}, this CPU is ARMv6 (a Pi Zero or Pi 1): " \
+               "'Illegal instruction'".format(info.cpu_arch_name)
+    return None
+
+
+def name_packages(dists: Sequence[Distribution], owners: Owners,
+                  codename: Optional[str], known) -> None:
+    """The package of every library: its owner when found, else the
+    one Debian's naming gives, confirmed by ``known(names)``."""
+    guesses: Dict[str, List[str]] = {}
+    for dist in dists:
+        for lib in dist.libraries.values():
+            if lib.path is not None:
+                if not lib.path.startswith(dist.location):
+                    lib.package = owners.of(lib.path)
+            else:
+                guesses[lib.soname] = guess_packages(lib.soname, codename)
+    names = sorted({n for g in guesses.values() for n in g})
+    answers = known(names) if names else {}
+    for dist in dists:
+        for lib in dist.missing:
+            for candidate in guesses.get(lib.soname, ()):
+                if answers is None:  # no apt here: the first guess
+                    lib.package, lib.guessed = candidate, True
+                    break
+                if answers.get(candidate):
+                    lib.package, lib.guessed = candidate, True
+                    lib.known_to_apt = True
+                    break
+            else:
+                if answers is not None:
+                    lib.known_to_apt = False
+
+
+def results(dists: Sequence[Distribution]):
+    """The frozen results of checked distributions, with their status."""
+    from .model import DistributionResult, LibraryResult, Status
+
+    out = []
+    for d in dists:
+        libs = tuple(LibraryResult(
+            lib.soname, tuple(lib.needed_by), lib.path, lib.how,
+            lib.package, lib.guessed, lib.known_to_apt)
+            for lib in sorted(d.libraries.values(), key=lambda x: x.soname))
+        missing = [lib for lib in libs if lib.path is None]
+        if d.wrong:
+            status = Status.WRONG_ARCH
+        elif missing and all(lib.package and lib.known_to_apt is not False
+                             for lib in missing):
+            status = Status.MISSING_APT
+        elif missing:
+            status = Status.MISSING_LIB
+        elif d.errors:
+            status = Status.ERROR
+        else:
+            status = Status.OK
+        out.append(DistributionResult(d.name, d.version, d.location,
+                                      status, d.modules, libs,
+                                      tuple(d.wrong), tuple(d.errors)))
+    return tuple(out)

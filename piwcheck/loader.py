@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Where the dynamic loader would find a soname, and which Debian package
+a library file belongs to (or, for a missing soname, which package
+Debian's naming says should provide it)."""
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
+
+from .elf import ElfInfo
+
+#: The ld.so.cache flags of each ELF ABI, as ldconfig -p prints them.
+_CACHE_ABI = {("x86_64", 64, None): "x86-64", ("aarch64", 64, None):
+              "AArch64", ("arm", 32, "hard"): "hard-float"}
+#: Debian's multiarch triplets.
+_TRIPLETS = {("x86_64", 64, None): "x86_64-linux-gnu",
+             ("aarch64", 64, None): "aarch64-linux-gnu",
+             ("arm", 32, "hard"): "arm-linux-gnueabihf",
+             ("arm", 32, "soft"): "arm-linux-gnueabi",
+             ("i686", 32, None): "i386-linux-gnu"}
+_SONAME_RE = re.compile(r"^(lib[A-Za-z0-9_.+-]*?)\.so\.([0-9][0-9.]*)$")
+
+
+def abi_key(info: ElfInfo) -> Tuple[str, int, Optional[str]]:
+    return (info.machine, info.bits,
+            info.float_abi if info.machine == "arm" else None)
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where a soname was found, and by which rule."""
+
+    path: str
+    how: str
+
+
+def ldconfig_cache() -> Dict[Tuple[str, str], str]:
+    """(soname, ABI flags) -> path, from one ``ldconfig -p``."""
+    tool = shutil.which("ldconfig") or (
+        "/sbin/ldconfig" if os.path.exists("/sbin/ldconfig") else None)
+    if tool is None:
+        return {}
+    try:
+        out = subprocess.run([tool, "-p"], capture_output=True, text=True,
+                             timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    cache: Dict[Tuple[str, str], str] = {}
+    for line in out.splitlines():
+        match = re.match(r"^\s+(\S+) \(([^)]*)\)(?: OS ABI: [^=]*)? => (\S+)$",
+                         line)
+        if match:
+            flags = match.group(2).split(",")
+            abi = flags[1] if len(flags) > 1 else ""
+            cache.setdefault((match.group(1), abi), match.group(3))
+    return cache
+
+
+class Loader:
+    """Finds sonames as ld.so would: DT_RPATH (without DT_RUNPATH),
+    LD_LIBRARY_PATH, DT_RUNPATH, the ld.so cache, the default
+    directories for the object's class and architecture."""
+
+    def __init__(self, ld_library_path: str = "",
+                 cache: Optional[Dict[Tuple[str, str], str]] = None,
+                 exists: Callable[[str], bool] = os.path.isfile):
+        self.ld_library_path = [p for p in ld_library_path.split(":") if p]
+        self._cache = cache
+        self.exists = exists
+
+    @property
+    def cache(self) -> Dict[Tuple[str, str], str]:
+        if self._cache is None:
+            self._cache = ldconfig_cache()
+        return self._cache
+
+    def find(self, soname: str, info: ElfInfo,
+             origin: str) -> Optional[Found]:
+        """Where ``soname``, needed by ``info`` (a file in folder
+        ``origin``), would be loaded from; None when nowhere."""
+        if "/" in soname:
+            path = os.path.join(origin, soname)
+            return Found(path, "path") if self.exists(path) else None
+        steps: List[Tuple[str, Iterable[str]]] = []
+        if info.rpath and not info.runpath:
+            steps.append(("DT_RPATH", info.rpath))
+        steps.append(("LD_LIBRARY_PATH", self.ld_library_path))
+        steps.append(("DT_RUNPATH", info.runpath))
+        for how, dirs in steps:
+            for d in dirs:
+                d = _origin(d, origin)
+                path = os.path.normpath(os.path.join(d, soname))
+                if self.exists(path):
+                    return Found(path, how)
+        key = abi_key(info)
+        cached = self.cache.get((soname, _CACHE_ABI.get(key, "")))
+        if cached and self.exists(cached):
+            return Found(cached, "ld.so.cache")
+        for d in default_dirs(info):
+            path = os.path.join(d, soname)
+            if self.exists(path):
+                return Found(path, "default directories")
+        return None
+
+
+def _origin(d: str, origin: str) -> str:
+    return d.replace("${ORIGIN}", origin).replace("$ORIGIN", origin)
+
+
+def default_dirs(info: ElfInfo) -> List[str]:
+    """ld.so's trusted directories for the object's class, Debian's
+    multiarch ones first."""
+    triplet = _TRIPLETS.get(abi_key(info))
+    dirs = []
+    if triplet:
+        dirs += ["/lib/" + triplet, "/usr/lib/" + triplet]
+    if info.bits == 64:
+        dirs += ["/lib64", "/usr/lib64"]
+    return dirs + ["/lib", "/usr/lib"]
+
+
+class Owners:
+    """Which installed Debian package each file belongs to, from dpkg's
+    file lists (``$DPKG_ADMINDIR/info/*.list``), read once."""
+
+    def __init__(self, admindir: Optional[str] = None):
+        self.admindir = admindir or os.environ.get("DPKG_ADMINDIR") or \
+            "/var/lib/dpkg"
+        self._owner: Optional[Dict[str, str]] = None
+
+    def _load(self) -> Dict[str, str]:
+        owner: Dict[str, str] = {}
+        info = os.path.join(self.admindir, "info")
+        try:
+            names = os.listdir(info)
+        except OSError:
+            return owner
+        for fn in names:
+            if not fn.endswith(".list"):
+                continue
+            package = fn[:-len(".list")].split(":")[0]
+            try:
+                with open(os.path.join(info, fn), encoding="utf-8",
+                          errors="replace") as f:
+                    for line in f:
+                        if ".so" in line:
+                            owner.setdefault(line.rstrip("\n"), package)
+            except OSError:
+                continue
+        return owner
+
+    def of(self, path: str) -> Optional[str]:
+        """The package that ships ``path`` (through /usr-merge links and
+        symlinks), or None."""
+        if self._owner is None:
+            self._owner = self._load()
+        candidates = [path, os.path.realpath(path)]
+        for p in list(candidates):
+            if p.startswith("/usr/lib/"):
+                candidates.append(p[len("/usr"):])
+            elif p.startswith("/lib/"):
+                candidates.append("/usr" + p)
+        for p in candidates:
+            if p in self._owner:
+                return self._owner[p]
+        return None
+
+
+def guess_packages(soname: str, codename: Optional[str] = None) -> List[str]:
+    """The package names Debian's library naming gives ``soname``
+    (libfoo.so.1 -> libfoo1, libfoo-2.0.so.0 -> libfoo-2.0-0), with
+    the t64 names of the 64-bit time_t transition from Trixie on."""
+    match = _SONAME_RE.match(soname)
+    if not match:
+        return []
+    base = match.group(1).lower().replace("_", "-")
+    version = match.group(2)
+    name = base + ("-" if base[-1].isdigit() else "") + version
+    names = [name]
+    if codename not in ("buster", "bullseye", "bookworm"):
+        names.insert(0, name + "t64")
+    return names

@@ -1,0 +1,239 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""After the install (#14): real shared objects from real compilers (this
+machine's gcc, and Debian's ARM cross compilers), in a crafted
+site-packages and in wheel files; what each needs, where the loader finds
+it, which apt package provides what is missing."""
+
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+
+from piwcheck.cli import main
+from piwcheck.elf import read
+from piwcheck.installed import Machine, check_installed, this_machine
+from piwcheck.loader import Loader, guess_packages
+
+SOURCE = "int piwtest_f(void) { return 1; }\n"
+ABSENT = "libpiwtest-absent.so.1"
+
+needs_gcc = pytest.mark.skipif(not shutil.which("gcc"),
+                               reason="gcc is not installed")
+needs_arm = pytest.mark.skipif(
+    not shutil.which("arm-linux-gnueabihf-gcc"),
+    reason="gcc-arm-linux-gnueabihf is not installed (CI installs it)")
+
+
+def compile_so(tmp_path, out, cc="gcc", soname=None, needs=(), runpath=None,
+               march=None, startfiles=True):
+    """A real shared object: ``needs`` are (folder, -l name) to link."""
+    src = tmp_path / "src.c"
+    src.write_text(SOURCE)
+    cmd = [cc, "-shared", "-fPIC", "-o", str(out), str(src),
+           "-Wl,--no-as-needed"]
+    if march:
+        cmd += ["-marm", "-march=" + march]
+    if not startfiles:
+        cmd.append("-nostartfiles")
+    if soname:
+        cmd.append("-Wl,-soname," + soname)
+    if runpath:
+        cmd.append("-Wl,--enable-new-dtags,-rpath," + runpath)
+    for folder, lib in needs:
+        cmd += ["-L" + str(folder), "-l" + lib]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return out
+
+
+def stub(tmp_path, cc="gcc", march=None):
+    """A library whose soname is ABSENT, to link against and then leave
+    out, as a missing apt package leaves it out."""
+    folder = tmp_path / ("stub-" + cc)
+    folder.mkdir(exist_ok=True)
+    compile_so(tmp_path, folder / "libpiwtest.so", cc, soname=ABSENT,
+               march=march)
+    return folder
+
+
+def dist(site, name, version, files):
+    """An installed distribution: its files and a RECORD naming them."""
+    info = site / "{}-{}.dist-info".format(name, version)
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: {}\n"
+                                   "Version: {}\n".format(name, version))
+    rows = []
+    for rel, path in files.items():
+        target = site / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+        rows.append("{},,\n".format(rel))
+    (info / "RECORD").write_text("".join(rows))
+
+
+@pytest.fixture
+def site(tmp_path):
+    return tmp_path / "site-packages"
+
+
+@needs_gcc
+def test_reading_a_real_object(tmp_path):
+    s = stub(tmp_path)
+    so = compile_so(tmp_path, tmp_path / "m.so", needs=[(s, "piwtest")],
+                    runpath="$ORIGIN/../x.libs")
+    info = read(open(so, "rb"), "m.so")
+    assert info.needed[0] == ABSENT and "libc.so.6" in info.needed
+    assert info.runpath == ("$ORIGIN/../x.libs",) and info.rpath == ()
+
+
+@needs_gcc
+def test_an_installed_environment(tmp_path, site, capsys, apt_config,
+                                  monkeypatch):
+    """A missing soname is named, with the package Debian's naming gives
+    and apt confirms; a bundled library is found through $ORIGIN; the
+    system's libc is found and owned; the apt line installs the one
+    package."""
+    s = stub(tmp_path)
+    bundled = compile_so(tmp_path, tmp_path / "libbundled.so.1",
+                         soname="libbundled.so.1")
+    bdir = tmp_path / "bundle"
+    bdir.mkdir()
+    shutil.copy(bundled, bdir / "libbundled.so.1")
+    mod = compile_so(tmp_path, tmp_path / "mod.so", needs=[
+        (s, "piwtest"), (bdir, ":libbundled.so.1")],
+        runpath="$ORIGIN/../fancy.libs")
+    ok = compile_so(tmp_path, tmp_path / "ok.so")
+    dist(site, "fancy", "1.0", {"fancy/_core.cpython-311-x86_64-linux-gnu.so":
+                                mod, "fancy.libs/libbundled.so.1": bundled})
+    dist(site, "plain", "2.0", {"plain/_c.so": ok})
+    python = tmp_path / "python"
+    python.write_text("#!/bin/sh\nprintf '%s\\n' '{}'\n".format(
+        json.dumps([str(site)])))
+    python.chmod(0o755)
+    info = os.path.join(os.environ["DPKG_ADMINDIR"], "info")
+    libc = os.path.realpath("/lib/x86_64-linux-gnu/libc.so.6")
+    with open(os.path.join(info, "libc6:amd64.list"), "w") as f:
+        f.write("/lib/x86_64-linux-gnu/libc.so.6\n{}\n".format(libc))
+    code = main(["--installed", "--python", str(python), "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    dists = {d["name"]: d for d in doc["distributions"]}
+    fancy = dists["fancy"]
+    assert code == 1 and fancy["status"] == "missing-apt"
+    libs = {lib["soname"]: lib for lib in fancy["libraries"]}
+    assert libs[ABSENT]["path"] is None
+    assert libs[ABSENT]["package"] == "libpiwtest-absent1"
+    assert libs[ABSENT]["package_guessed"] and libs[ABSENT]["known_to_apt"]
+    assert libs["libbundled.so.1"]["found_by"] == "DT_RUNPATH"
+    assert libs["libbundled.so.1"]["path"] == str(
+        site / "fancy.libs" / "libbundled.so.1")
+    assert libs["libc.so.6"]["package"] == "libc6"
+    assert dists["plain"]["status"] == "ok"
+    assert doc["apt_command"] == "sudo apt install libpiwtest-absent1"
+    main(["--installed", "--python", str(python)])
+    out = capsys.readouterr().out
+    assert "fancy 1.0: missing apt packages" in out
+    assert "libpiwtest-absent.so.1  missing: apt package libpiwtest-absent1" \
+        " (Debian's naming; apt knows it)" in out
+    assert out.rstrip().endswith("sudo apt install libpiwtest-absent1")
+
+
+@needs_arm
+def test_armv7_code_on_an_armv6_cpu(tmp_path, site):
+    """Illegal instruction, found before it happens: Tag_CPU_arch v7 on
+    an ARMv6 CPU (a Pi Zero); the v6 build of the same code is fine."""
+    cc = "arm-linux-gnueabihf-gcc"
+    v7 = compile_so(tmp_path, tmp_path / "v7.so", cc, march="armv7-a+fp")
+    v6 = compile_so(tmp_path, tmp_path / "v6.so", cc, march="armv6+fp",
+                    startfiles=False)
+    assert read(open(v6, "rb"), "v6").cpu_arch == 6
+    assert read(open(v7, "rb"), "v7").cpu_arch == 10
+    dist(site, "seven", "1", {"seven/_m.so": v7})
+    dist(site, "six", "1", {"six/_m.so": v6})
+    zero = Machine("arm", 32, "hard", 6)
+    found = {d.name: d for d in check_installed([str(site)], zero,
+                                                Loader(cache={}))}
+    assert found["seven"].wrong == [("seven/_m.so", "compiled for ARMv7, "
+                                     "this CPU is ARMv6 (a Pi Zero or Pi 1):"
+                                     " 'Illegal instruction'")]
+    assert found["six"].wrong == []
+    pi4 = Machine("arm", 32, "hard", 7)
+    assert check_installed([str(site)], pi4, Loader(cache={}))[0].wrong == []
+
+
+@needs_arm
+def test_wrong_architecture_and_float_abi(tmp_path, site):
+    arm = compile_so(tmp_path, tmp_path / "a.so", "arm-linux-gnueabihf-gcc",
+                     march="armv7-a+fp")
+    dist(site, "armlib", "1", {"armlib/_m.so": arm})
+    x86 = Machine("x86_64", 64, None)
+    d = check_installed([str(site)], x86, Loader(cache={}))[0]
+    assert d.wrong[0][1] == "built for arm (32-bit), this machine is x86_64"
+    armel = Machine("arm", 32, "soft", 7)
+    d = check_installed([str(site)], armel, Loader(cache={}))[0]
+    assert "hard-float ABI, this system is soft-float" in d.wrong[0][1]
+
+
+def test_the_cpu_comes_from_cpuinfo(tmp_path, monkeypatch):
+    """The CPU description is a seam: a Pi Zero's /proc/cpuinfo."""
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor : 0\nmodel name : ARMv6-compatible "
+                       "processor rev 7 (v6l)\nCPU architecture: 7\n")
+    monkeypatch.setenv("PIWCHECK_CPUINFO", str(cpuinfo))
+    assert this_machine("armhf") == Machine("arm", 32, "hard", 6)
+
+
+@needs_gcc
+def test_a_wheel_file_read_inside_its_zip(tmp_path, capsys):
+    """The same check of a wheel file, from inside the zip: its bundled
+    library is found beside the module, the missing one is named."""
+    s = stub(tmp_path)
+    bundled = compile_so(tmp_path, tmp_path / "libbundled.so.1",
+                         soname="libbundled.so.1")
+    bdir = tmp_path / "bundle"
+    bdir.mkdir()
+    shutil.copy(bundled, bdir / "libbundled.so.1")
+    mod = compile_so(tmp_path, tmp_path / "mod.so", needs=[
+        (s, "piwtest"), (bdir, ":libbundled.so.1")],
+        runpath="$ORIGIN/../fancy.libs")
+    wheel = tmp_path / "fancy-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        z.write(mod, "fancy/_core.so")
+        z.write(bundled, "fancy.libs/libbundled.so.1")
+        z.writestr("fancy-1.0.dist-info/METADATA",
+                   "Metadata-Version: 2.1\nName: fancy\nVersion: 1.0\n")
+    code = main(["--json", str(wheel)])
+    doc = json.loads(capsys.readouterr().out)
+    d = doc["distributions"][0]
+    libs = {lib["soname"]: lib for lib in d["libraries"]}
+    assert libs["libbundled.so.1"]["path"] == "fancy.libs/libbundled.so.1"
+    assert libs["libbundled.so.1"]["found_by"] == "in the wheel (DT_RUNPATH)"
+    assert libs[ABSENT]["path"] is None and code == 1
+    assert not (tmp_path / "fancy").exists()  # nothing unpacked
+
+
+def test_a_wheel_that_is_not_a_zip(tmp_path, capsys):
+    bad = tmp_path / "bad-1.0-py3-none-any.whl"
+    bad.write_text("not a zip")
+    code = main([str(bad)])
+    err = capsys.readouterr().err
+    assert code == 2 and "not a wheel file" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("soname,codename,names", [
+    ("libopenblas.so.0", "bookworm", ["libopenblas0"]),
+    ("libGL.so.1", "bookworm", ["libgl1"]),
+    ("libssl.so.1.1", "bullseye", ["libssl1.1"]),
+    ("libfoo-2.0.so.0", "bookworm", ["libfoo-2.0-0"]),
+    ("libssl.so.3", "trixie", ["libssl3t64", "libssl3"]),
+    ("libstdc++.so.6", "bookworm", ["libstdc++6"]),
+    ("notalib.so", "bookworm", []),
+])
+def test_debian_library_package_naming(soname, codename, names):
+    assert guess_packages(soname, codename) == names
+
+
+def test_installed_is_for_this_machine(capsys):
+    code = main(["--installed", "--pi", "bookworm-32"])
+    assert code == 2 and "checked for this machine" in capsys.readouterr().err
