@@ -73,6 +73,21 @@ def dist(site, name, version, files):
     (info / "RECORD").write_text("".join(rows))
 
 
+def fancy_module(tmp_path):
+    """(module, its bundled library): the module needs ABSENT and
+    libbundled.so.1, which it finds through $ORIGIN/../fancy.libs."""
+    s = stub(tmp_path)
+    bundled = compile_so(tmp_path, tmp_path / "libbundled.so.1",
+                         soname="libbundled.so.1")
+    bdir = tmp_path / "bundle"
+    bdir.mkdir()
+    shutil.copy(bundled, bdir / "libbundled.so.1")
+    mod = compile_so(tmp_path, tmp_path / "mod.so", needs=[
+        (s, "piwtest"), (bdir, ":libbundled.so.1")],
+        runpath="$ORIGIN/../fancy.libs")
+    return mod, bundled
+
+
 @pytest.fixture
 def site(tmp_path):
     return tmp_path / "site-packages"
@@ -95,15 +110,7 @@ def test_an_installed_environment(tmp_path, site, capsys, apt_config,
     and apt confirms; a bundled library is found through $ORIGIN; the
     system's libc is found and owned; the apt line installs the one
     package."""
-    s = stub(tmp_path)
-    bundled = compile_so(tmp_path, tmp_path / "libbundled.so.1",
-                         soname="libbundled.so.1")
-    bdir = tmp_path / "bundle"
-    bdir.mkdir()
-    shutil.copy(bundled, bdir / "libbundled.so.1")
-    mod = compile_so(tmp_path, tmp_path / "mod.so", needs=[
-        (s, "piwtest"), (bdir, ":libbundled.so.1")],
-        runpath="$ORIGIN/../fancy.libs")
+    mod, bundled = fancy_module(tmp_path)
     ok = compile_so(tmp_path, tmp_path / "ok.so")
     dist(site, "fancy", "1.0", {"fancy/_core.cpython-311-x86_64-linux-gnu.so":
                                 mod, "fancy.libs/libbundled.so.1": bundled})
@@ -188,15 +195,7 @@ def test_the_cpu_comes_from_cpuinfo(tmp_path, monkeypatch):
 def test_a_wheel_file_read_inside_its_zip(tmp_path, capsys):
     """The same check of a wheel file, from inside the zip: its bundled
     library is found beside the module, the missing one is named."""
-    s = stub(tmp_path)
-    bundled = compile_so(tmp_path, tmp_path / "libbundled.so.1",
-                         soname="libbundled.so.1")
-    bdir = tmp_path / "bundle"
-    bdir.mkdir()
-    shutil.copy(bundled, bdir / "libbundled.so.1")
-    mod = compile_so(tmp_path, tmp_path / "mod.so", needs=[
-        (s, "piwtest"), (bdir, ":libbundled.so.1")],
-        runpath="$ORIGIN/../fancy.libs")
+    mod, bundled = fancy_module(tmp_path)
     wheel = tmp_path / "fancy-1.0-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as z:
         z.write(mod, "fancy/_core.so")

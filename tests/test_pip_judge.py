@@ -74,22 +74,29 @@ SITUATIONS = [
 ]
 
 
-def _pip_choice(tmp_path, requirement, target, extra, pypi, piw):
+def _pip(tmp_path, target, pypi, piw, args):
+    """pip install --dry-run --report for ``target`` against the two
+    test indexes, isolated from this machine's pip configuration."""
     python, _ = JUDGE
     abi, version, platforms = target
     cmd = [python, "-m", "pip", "install", "--dry-run", "--report",
-           str(tmp_path / "report.json"), "--no-deps", "--isolated",
-           "--ignore-installed", "--no-build-isolation", "--no-cache-dir",
+           str(tmp_path / "report.json"), "--isolated",
+           "--ignore-installed", "--no-cache-dir",
            "--disable-pip-version-check", "-q",
            "--index-url", pypi.index, "--extra-index-url", piw.index,
            "--python-version", version, "--implementation", "cp",
            "--abi", abi] + [a for p in platforms
-                            for a in ("--platform", p)] + extra + \
-        [requirement]
+                            for a in ("--platform", p)] + args
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
     env["PIP_CONFIG_FILE"] = os.devnull
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
+    return subprocess.run(cmd, capture_output=True, text=True, env=env,
                           timeout=300)
+
+
+def _pip_choice(tmp_path, requirement, target, extra, pypi, piw):
+    proc = _pip(tmp_path, target, pypi, piw, ["--no-deps",
+                                              "--no-build-isolation"] +
+                extra + [requirement])
     if proc.returncode != 0:
         return None, proc.stderr.strip().splitlines()[-1:]
     with open(tmp_path / "report.json") as f:
@@ -155,22 +162,10 @@ TREES = [
 
 
 def _pip_set(tmp_path, requirements, target, pypi, piw):
-    python, _ = JUDGE
-    abi, version, platforms = target
     req = tmp_path / "requirements.txt"
     req.write_text("".join(r + "\n" for r in requirements))
-    cmd = [python, "-m", "pip", "install", "--dry-run", "--report",
-           str(tmp_path / "report.json"), "--only-binary", ":all:",
-           "--isolated", "--ignore-installed", "--no-cache-dir",
-           "--disable-pip-version-check", "-q",
-           "--index-url", pypi.index, "--extra-index-url", piw.index,
-           "--python-version", version, "--implementation", "cp",
-           "--abi", abi] + [a for p in platforms
-                            for a in ("--platform", p)] + ["-r", str(req)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
-    env["PIP_CONFIG_FILE"] = os.devnull
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
-                          timeout=300)
+    proc = _pip(tmp_path, target, pypi, piw, ["--only-binary", ":all:",
+                                              "-r", str(req)])
     if proc.returncode != 0:
         return None, proc.stderr
     from packaging.utils import canonicalize_name
