@@ -140,7 +140,7 @@ def test_local_target_uses_pips_configuration(server, pypi, capsys,
                  "pypi-only"])
     doc = json.loads(capsys.readouterr().out)
     assert [i["url"] for i in doc["indexes"]] == [pypi.index, server.index]
-    assert doc["packages"][0]["status"] == "ok"
+    assert code == 0 and doc["packages"][0]["status"] == "ok"
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("PIP_INDEX_URL", pypi.index)
     main(["--json", "--no-cache", "--piwheels-url", server.url, "numpy"])
