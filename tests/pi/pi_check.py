@@ -155,10 +155,10 @@ class Mounts:
         self.done = []
 
 
-def chroot(root, *cmd, check=True, capture=False):
-    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
-           "LANG": "C.UTF-8", "DEBIAN_FRONTEND": "noninteractive",
-           "no_proxy": "127.0.0.1,localhost"}
+def chroot(root, *cmd, check=True, capture=False, env=None):
+    env = dict({"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
+                "LANG": "C.UTF-8", "DEBIAN_FRONTEND": "noninteractive",
+                "no_proxy": "127.0.0.1,localhost"}, **(env or {}))
     return subprocess.run(["chroot", root] + list(cmd), env=env,
                           check=check, text=True,
                           stdout=subprocess.PIPE if capture else None,
@@ -189,12 +189,12 @@ def write_pip_conf(root, urls):
                 .format(pypi, piw))
 
 
-def piwcheck(root, urls, *args):
+def piwcheck(root, urls, *args, env=None):
     """Run the installed piwcheck in ``root``, reading the root's
     pip.conf: (exit code, JSON)."""
     proc = chroot(root, "/usr/bin/piwcheck", "--json", "--no-cache",
                   "--piwheels-url", urls[0], *args, check=False,
-                  capture=True)
+                  capture=True, env=env)
     if proc.returncode not in (0, 1):
         raise Failed("piwcheck {} exited {}: {}".format(
             " ".join(args), proc.returncode, proc.stderr.strip()))
@@ -349,6 +349,113 @@ def check_pip_agrees(root, urls):
            "installs (markers, extras, pins)".format(len(pip), version))
 
 
+#: A Pi Zero's /proc/cpuinfo, for PIWCHECK_CPUINFO.
+ZERO_CPUINFO = """\
+processor\t: 0
+model name\t: ARMv6-compatible processor rev 7 (v6l)
+BogoMIPS\t: 697.95
+CPU architecture: 7
+Hardware\t: BCM2835
+"""
+
+
+def elf_wheel(folder):
+    """A real linux_armv7l wheel: an ARMv7 module, compiled by Debian's
+    cross compiler, that needs libgfortran.so.5 (libgfortran5's soname,
+    linked against a stub of that name)."""
+    import base64
+    import hashlib
+    import zipfile
+
+    cc = shutil.which("arm-linux-gnueabihf-gcc")
+    if cc is None:
+        raise Failed("gcc-arm-linux-gnueabihf is not installed (.ci/run "
+                     "installs it)")
+    src = os.path.join(folder, "m.c")
+    with open(src, "w") as f:
+        f.write("int piwtest(void) { return 1; }\n")
+    stub = os.path.join(folder, "libgfortran.so")
+    sh(cc, "-shared", "-fPIC", "-marm", "-march=armv7-a+fp", "-o", stub,
+       src, "-Wl,-soname,libgfortran.so.5")
+    module = os.path.join(folder, "_m.so")
+    sh(cc, "-shared", "-fPIC", "-marm", "-march=armv7-a+fp", "-o", module,
+       src, "-Wl,--no-as-needed", "-L" + folder, "-lgfortran")
+    members = {"piwtest_elf/__init__.py": b"",
+               "piwtest_elf/_m.cpython-311-arm-linux-gnueabihf.so":
+               open(module, "rb").read(),
+               "piwtest_elf-1.0.dist-info/METADATA":
+               b"Metadata-Version: 2.1\nName: piwtest-elf\nVersion: 1.0\n",
+               "piwtest_elf-1.0.dist-info/WHEEL":
+               b"Wheel-Version: 1.0\nRoot-Is-Purelib: false\n"
+               b"Tag: cp311-cp311-linux_armv7l\n"}
+    record = "".join("{},sha256={},{}\n".format(
+        name, base64.urlsafe_b64encode(hashlib.sha256(data).digest())
+        .rstrip(b"=").decode(), len(data)) for name, data in members.items())
+    members["piwtest_elf-1.0.dist-info/RECORD"] = (
+        record + "piwtest_elf-1.0.dist-info/RECORD,,\n").encode()
+    wheel = os.path.join(folder, "piwtest_elf-1.0-cp311-cp311-linux_armv7l"
+                                 ".whl")
+    with zipfile.ZipFile(wheel, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return wheel
+
+
+def check_installed_libraries(root, urls):
+    """After the install: pip installs a wheel needing libgfortran.so.5,
+    which the root lacks; --installed names libgfortran5; after apt-get
+    install it is ok; on a CPU said to be ARMv6 the ARMv7 code is
+    flagged."""
+    work = tempfile.mkdtemp()
+    try:
+        wheel = elf_wheel(work)
+        shutil.copy(wheel, os.path.join(root, "tmp"))
+        inside = "/tmp/" + os.path.basename(wheel)
+        chroot(root, "apt-get", "purge", "-y", "-q", "libgfortran5",
+               capture=True, check=False)
+        chroot(root, "python3", "-m", "pip", "install", "-q", "--no-index",
+               "--no-deps", "--break-system-packages", inside, capture=True)
+        code, doc = piwcheck(root, urls, "--installed")
+        dists = {d["name"]: d for d in doc["distributions"]}
+        dist = dists.get("piwtest_elf") or dists.get("piwtest-elf")
+        libs = {lib["soname"]: lib for lib in dist["libraries"]} \
+            if dist else {}
+        log("  before:", json.dumps({"status": dist and dist["status"],
+                                     "apt_command": doc["apt_command"]}))
+        expect(code == 1 and dist["status"] == "missing-apt" and
+               libs["libgfortran.so.5"]["path"] is None and
+               libs["libgfortran.so.5"]["package"] == "libgfortran5" and
+               doc["apt_command"] == "sudo apt install libgfortran5",
+               "--installed: libgfortran.so.5 missing, apt package "
+               "libgfortran5, exit 1")
+        chroot(root, "apt-get", "install", "-y", "-q", "libgfortran5",
+               capture=True)
+        code, doc = piwcheck(root, urls, "--installed")
+        dist = {d["name"]: d for d in doc["distributions"]}[dist["name"]]
+        lib = {x["soname"]: x for x in dist["libraries"]}["libgfortran.so.5"]
+        log("  after:", json.dumps({"status": dist["status"], "path":
+                                    lib["path"], "package": lib["package"]}))
+        expect(code == 0 and dist["status"] == "ok" and
+               lib["package"] == "libgfortran5",
+               "after apt-get install libgfortran5: found ({}, {}), exit 0"
+               .format(lib["path"], lib["found_by"]))
+        with open(os.path.join(root, "tmp/cpuinfo-zero"), "w") as f:
+            f.write(ZERO_CPUINFO)
+        code, doc = piwcheck(root, urls, "--installed", env={
+            "PIWCHECK_CPUINFO": "/tmp/cpuinfo-zero"})
+        dist = {d["name"]: d for d in doc["distributions"]}[dist["name"]]
+        expect(code == 1 and dist["status"] == "wrong-arch" and
+               "this CPU is ARMv6" in dist["cannot_run"][0]["why"],
+               "on a CPU said to be ARMv6: the ARMv7 code is flagged")
+    finally:
+        chroot(root, "python3", "-m", "pip", "uninstall", "-y", "-q",
+               "--break-system-packages", "piwtest-elf", capture=True,
+               check=False)
+        chroot(root, "apt-get", "purge", "-y", "-q", "libgfortran5",
+               capture=True, check=False)
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def canonical(name):
     import re
     return re.sub(r"[-_.]+", "-", name).lower()
@@ -390,6 +497,7 @@ def run_root(name, deb, roots, mirror, url):
             check_markers(path, url, name)
             if name == "bookworm-armhf":
                 check_pip_agrees(path, url)
+                check_installed_libraries(path, url)
         finally:
             chroot(path, "apt-get", "purge", "-y", "-q", "piwcheck",
                    capture=True, check=False)
