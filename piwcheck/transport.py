@@ -257,12 +257,27 @@ class Transport:
 
     def abort(self) -> None:
         """Stop: shut the connections of the requests under way (their
-        reads end at once) and make every further try or wait fail."""
+        reads end at once) and make every further try or wait fail.  A
+        request may get its socket just after a watchdog fires (a new
+        connection has none until it connects), so the firing goes on,
+        in a thread of its own, until no request is left or 2 s pass."""
+        import threading
+
         self._stop.set()
-        with self._lock:
-            dogs = list(self._dogs)
-        for dog in dogs:
-            dog.fire()
+
+        def fire_all() -> bool:
+            with self._lock:
+                dogs = list(self._dogs)
+            for dog in dogs:
+                dog.fire()
+            return bool(dogs)
+
+        def keep_firing() -> None:
+            end = time.monotonic() + 2.0
+            while fire_all() and time.monotonic() < end:
+                time.sleep(0.02)
+        fire_all()
+        threading.Thread(target=keep_firing, daemon=True).start()
 
     def _late(self, url: str) -> FetchError:
         return FetchError("{}: the answer took longer than {} s".format(
