@@ -145,13 +145,21 @@ SUMMARY = ((Status.OK, "ok", "ok"),
 
 def _summary(report: Report) -> str:
     """'6 packages: 5 ok, 1 without a wheel': the counts that are not 0."""
-    counts = report.counts()
-    total = len(report.packages)
-    parts = ["{} {}".format(counts[s.value], one if counts[s.value] == 1
-                            else many)
-             for s, one, many in SUMMARY if counts[s.value]]
-    return "{} package{}: {}".format(total, "" if total == 1 else "s",
-                                     ", ".join(parts) or "none")
+    return _count_line([p.status for p in report.packages], "package",
+                       "packages")
+
+
+def _count_line(statuses: List[Status], one: str, many: str) -> str:
+    """'<total> <noun>: <count> <status>, ...' for the statuses that
+    occur, in SUMMARY's order and words."""
+    counts: Dict[Status, int] = {}
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    parts = ["{} {}".format(counts[s], word_one if counts[s] == 1
+                            else word_many)
+             for s, word_one, word_many in SUMMARY if counts.get(s)]
+    return "{} {}: {}".format(len(statuses), one if len(statuses) == 1
+                              else many, ", ".join(parts) or "none")
 
 
 #: ANSI colours of the statuses, for a terminal.
@@ -204,7 +212,7 @@ def render_text(report: Report, verbose: bool = False,
         lines.extend(_block(pkg, verbose, labels))
     lines.append("")
     lines.extend(_closing(report))
-    return _colored([clean(line) for line in lines], report, color)
+    return _colored([clean(line) for line in lines], _heads(report), color)
 
 
 def render_head(target, indexes, notes, verbose: bool = False) -> str:
@@ -223,7 +231,7 @@ def render_summary(report: Report, color: bool = False) -> str:
              if p.status in ACTION_STATUSES
              or p.status in (Status.ERROR, Status.CONFLICT)]
     return _colored([clean(line) for line in lines + _closing(report)],
-                    report, color)
+                    _heads(report), color)
 
 
 def _head_lines(target, indexes, notes, verbose: bool) -> List[str]:
@@ -253,9 +261,14 @@ def _closing(report: Report) -> List[str]:
     return lines
 
 
-def _colored(text: List[str], report: Report, color: bool) -> str:
+def _heads(report: Report) -> Dict[str, Status]:
+    return {_head(p): p.status for p in report.packages}
+
+
+def _colored(text: List[str], heads: Dict[str, Status], color: bool) -> str:
+    """``text`` joined, with the status after each heading in ``heads``
+    ('name version: status') coloured when ``color``."""
     if color:
-        heads = {_head(p): p.status for p in report.packages}
         for i, line in enumerate(text):
             status = heads.get(line.split(": ", 1)[0]) \
                 if not line.startswith(" ") else None
@@ -380,28 +393,16 @@ def render_installed_text(report, verbose: bool = False,
             lines.append("  cannot run: {}: {}".format(f, why))
         for e in d.errors:
             lines.append("  error:  " + e)
-    counts: Dict[str, int] = {}
-    for d in report.distributions:
-        counts[d.status.value] = counts.get(d.status.value, 0) + 1
-    total = len(report.distributions)
     lines.append("")
-    lines.append("{} distribution{} with compiled files: {}".format(
-        total, "" if total == 1 else "s", ", ".join(
-            "{} {}".format(counts[s.value], one if counts[s.value] == 1
-                           else many)
-            for s, one, many in SUMMARY if counts.get(s.value)) or "none"))
+    lines.append(_count_line([d.status for d in report.distributions],
+                             "distribution with compiled files",
+                             "distributions with compiled files"))
     if report.apt_command:
         lines.append("Install the missing libraries with:")
         lines.append("  " + report.apt_command)
-    text = [clean(line) for line in lines]
-    if color:
-        for i, line in enumerate(text):
-            for d in shown:
-                head = "{} {}: ".format(d.name, d.version)
-                if line.startswith(head) and d.status in COLORS:
-                    text[i] = "{}\x1b[{}m{}\x1b[0m".format(
-                        head, COLORS[d.status], line[len(head):])
-    return "\n".join(text) + "\n"
+    return _colored([clean(line) for line in lines],
+                    {clean("{} {}".format(d.name, d.version)): d.status
+                     for d in shown}, color)
 
 
 def render_installed_json(report, version: str) -> str:
