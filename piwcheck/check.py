@@ -107,8 +107,7 @@ def check(requirements: Sequence[Requirement], target: Target, indexes,
             | set(outcome.why) if n not in entries)
         results = [_assess(entries.get(n) or _dependency(n, constraints,
                                                          target),
-                           outcome, fetcher, target, pre, formats, limits,
-                           indexes)
+                           outcome, fetcher, target, pre, formats, indexes)
                    for n in names]
     except KeyboardInterrupt:
         # Ctrl-C: start nothing more, end what is under way at once
@@ -144,7 +143,7 @@ def _constraint_specs(constraints: Sequence[Requirement],
 
 
 def _assess(entry: _Entry, outcome, fetcher, target: Target, pre: bool,
-            formats: Formats, limits, indexes) -> _Entry:
+            formats: Formats, indexes) -> _Entry:
     """Fill ``entry`` from the resolution: its selection, status, what
     brought it in, and warnings."""
     name = entry.name
@@ -175,7 +174,7 @@ def _assess(entry: _Entry, outcome, fetcher, target: Target, pre: bool,
         status, reason = outcome.settled[name]
         entry.status, entry.reason = Status(status), reason
         return entry
-    spec = entry.specifier & limits.get(name, SpecifierSet())
+    spec = entry.specifier  # the constraints are in it (_constrain)
     for req, _ in outcome.why.get(name, ()):
         spec &= req.specifier
     pick = outcome.picks.get(name)
