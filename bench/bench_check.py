@@ -250,6 +250,12 @@ def two_indexes(server, req, args):
                           "manylinux2014_aarch64.whl".format(stem, v))])
             for e in server.files.entries[name]:  # the same metadata
                 e["requires_dist"] = requires
+        # Real indexes serve stored pages; the fakes make each page's
+        # archives on first use, which is not piwcheck's time.
+        for files in (pypi.files, server.files):
+            for name in files.entries:
+                for kind in ("json", "html"):
+                    files.page(kind, name, "", True)
         both = ["--json", "--abi", "cp311", "--platform", "linux_armv7l",
                 "--python-version", "3.11.2", "--only-binary", ":all:",
                 "--piwheels-url", server.url, "--index-url", pypi.index,

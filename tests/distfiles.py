@@ -112,11 +112,24 @@ class Files:
     def __init__(self):
         self.entries = {}
         self._bytes = {}
+        #: pages made, as an index serves them from its own store
+        self._pages = {}
 
     def add(self, project, entries):
         self.entries[canonicalize_name(project)] = list(entries)
+        self._pages.clear()
         for e in entries:
             self._bytes.pop(e["filename"], None)
+
+    def page(self, kind, project, base, metadata_files=False):
+        """The simple page of ``kind`` ('json' or 'html'), made once
+        until the project changes (a changed entry dict in place needs
+        ``add`` again)."""
+        key = (kind, canonicalize_name(project), base, metadata_files)
+        if key not in self._pages:
+            make = self.simple_json if kind == "json" else self.simple_html
+            self._pages[key] = make(project, base, metadata_files)
+        return self._pages[key]
 
     def entry(self, project, filename):
         for e in self.entries.get(canonicalize_name(project), ()):

@@ -301,10 +301,12 @@ class _Handler(BaseHTTPRequestHandler):
         if not rest:
             if self.piw.simple_json and SIMPLE_JSON in self.headers.get(
                     "Accept", ""):
-                body = files.simple_json(canon, "", self.piw.metadata_files)
+                body = files.page("json", canon, "",
+                                  self.piw.metadata_files)
                 ctype = SIMPLE_JSON
             else:
-                body = files.simple_html(canon, "", self.piw.metadata_files)
+                body = files.page("html", canon, "",
+                                  self.piw.metadata_files)
                 ctype = "text/html"
             etag = '"{}"'.format(hashlib.sha1(body).hexdigest()[:16])
             headers = {"ETag": etag, "Cache-Control": "max-age=0",
