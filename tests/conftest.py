@@ -32,6 +32,9 @@ def _isolated(monkeypatch, tmp_path_factory):
         if name.startswith("PIP_") or name == "VIRTUAL_ENV":
             monkeypatch.delenv(name)
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    # a test that forgets --piwheels-url must not reach piwheels.org:
+    # the discard port of this machine refuses it at once
+    monkeypatch.setenv("PIWCHECK_PIWHEELS_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("XDG_CACHE_HOME",
                        str(tmp_path_factory.mktemp("xdg-cache")))
 
