@@ -4,7 +4,6 @@ The requirements' markers are settled here; resolve decides the versions
 (fetching from every index as it goes), select describes each pick, and
 the apt stage runs once for everything."""
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -14,6 +13,7 @@ from packaging.specifiers import SpecifierSet
 from . import apt
 from .errors import InputError
 from .model import PackageResult, Report, Status
+from .pool import Pool
 from .requirements import Requirement
 from .resolve import Fetcher, Req, resolve
 from .select import Formats, Selection, choose, describe, ranked
@@ -95,7 +95,7 @@ def check(requirements: Sequence[Requirement], target: Target, indexes,
              for e in entries.values() if e.status is None]
     limits = _constraint_specs(constraints, target)
     # -j is per index: each project is asked of every index
-    pool = ThreadPoolExecutor(max(1, workers) * max(1, len(indexes)))
+    pool = Pool(max(1, workers) * max(1, len(indexes)))
     fetcher = Fetcher(pool, indexes, target, pre, formats, deps, progress)
     try:
         outcome = resolve(

@@ -5,7 +5,8 @@ over the offers of every index, with each candidate's metadata
 when a project's offers arrive, the metadata of its likely pick is
 fetched, and from it the offers of its dependencies, so a tree is
 fetched about level by level while the resolver, which asks one thing
-at a time, waits on work already under way."""
+at a time, waits on work already under way.  The deeper a fetch leads,
+the sooner it runs (``Pool`` priorities), so the levels overlap."""
 
 import os
 import threading
@@ -89,6 +90,8 @@ class Fetcher:
         self.formats = formats
         self.follow = follow
         self._offers: Dict[Tuple[str, int], object] = {}
+        #: name -> how far below a root it was first asked for
+        self._depth: Dict[str, int] = {}
         self._meta: Dict[Tuple[str, Version], object] = {}
         self._lock = threading.Lock()
         self.closed = False
@@ -100,10 +103,17 @@ class Fetcher:
 
     # offers ---------------------------------------------------------------
 
-    def start(self, name: str, spec: SpecifierSet = SpecifierSet()) -> None:
-        """Start fetching ``name`` from every index (once); with a warm
-        cache, also what its cached documents say comes next, so a tree's
-        levels are revalidated together."""
+    def _priority(self, name: str, metadata: bool = False) -> int:
+        """Deeper first; a project's metadata before the pages of
+        others at its depth."""
+        return -2 * self._depth.get(name, 0) - metadata
+
+    def start(self, name: str, spec: SpecifierSet = SpecifierSet(),
+              parent: Optional[str] = None) -> None:
+        """Start fetching ``name`` (a dependency of ``parent``) from
+        every index (once); with a warm cache, also what its cached
+        documents say comes next, so a tree's levels are revalidated
+        together."""
         futures = []
         with self._lock:
             if self.closed or (name, 0) in self._offers:
@@ -111,11 +121,14 @@ class Fetcher:
             # claimed before the early walk, which starts others
             for i in range(len(self.indexes)):
                 self._offers[(name, i)] = None
+            self._depth[name] = 0 if parent is None else \
+                self._depth.get(parent, 0) + 1
         if self.early:
             self._ahead_cached(name, spec)
         with self._lock:
             for i in range(len(self.indexes)):
-                future = self.pool.submit(self._offer, i, name)
+                future = self.pool.submit(self._offer, i, name,
+                                          priority=self._priority(name))
                 self._offers[(name, i)] = future
                 futures.append(future)
         if self.follow:
@@ -219,7 +232,7 @@ class Fetcher:
             meta = Metadata(f.pip_dependencies, None, "piwheels")
         if meta is not None:
             for req in dependencies(meta, self.target, frozenset())[0]:
-                self.start(req.name, req.specifier)
+                self.start(req.name, req.specifier, name)
 
     # metadata -------------------------------------------------------------
 
@@ -230,20 +243,21 @@ class Fetcher:
             if self.closed or key in self._meta:
                 return self._meta.get(key)
             future = self.pool.submit(self._metadata, name, cand,
-                                      list(offers))
+                                      list(offers),
+                                      priority=self._priority(name, True))
             self._meta[key] = future
         if self.follow:
-            future.add_done_callback(lambda f: self._follow(f))
+            future.add_done_callback(lambda f: self._follow(name, f))
         return future
 
-    def _follow(self, future) -> None:
-        if future.exception() is not None:
+    def _follow(self, name: str, future) -> None:
+        if future.cancelled() or future.exception() is not None:
             return
         meta, _ = future.result()
         if meta is None:
             return
         for req in dependencies(meta, self.target, frozenset())[0]:
-            self.start(req.name, req.specifier)
+            self.start(req.name, req.specifier, name)
 
     def metadata(self, name: str, cand: Candidate,
                  offers: Sequence[Offer]) -> Tuple[Optional[Metadata],
@@ -461,7 +475,7 @@ class _Provider:
                                                   frozenset())[0]}
             reqs = [r for r in reqs if r.text not in plain]
         for r in reqs:
-            self.fetcher.start(r.name, r.specifier)
+            self.fetcher.start(r.name, r.specifier, candidate.name)
         return base + [r for r in reqs if r.name != candidate.name
                        or r.extras]
 

@@ -116,3 +116,21 @@ def test_dependencies_read_from_pypi_metadata(both, capsys, server, pypi):
     # PyPI's metadata of the same release: no name-list warning
     assert not any("name list" in w for w in pkgs["cryptography"]["warnings"])
     assert any(path.endswith(".metadata") for path, *_ in pypi.log)
+
+
+
+def test_the_fetch_that_leads_deeper_goes_first(pypi, capsys, tmp_path):
+    # One index, one worker: cryptography's metadata, then cffi's page
+    # and so on down its tree, go ahead of the other roots' pages, which
+    # only fill in (a first-in, first-out pool fetches those first).
+    req = tmp_path / "req.txt"
+    req.write_text("--index-url {}\ncryptography\npillow\nnumpy\n".format(
+        pypi.index))
+    code, pkgs, err = run(capsys, "--pi", "bookworm-64", "-j", "1",
+                          "-r", str(req))
+    assert {"cffi", "pycparser"} <= set(pkgs)
+    paths = [path.split("/")[2] + ("" if path.endswith("/") else " meta")
+             for _, path in pypi.arrivals]
+    assert paths[:7] == [
+        "cryptography", "cryptography meta", "cffi", "cffi meta",
+        "pycparser", "pycparser meta", "pillow"]
