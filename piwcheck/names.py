@@ -59,14 +59,28 @@ def build_tag(filename: str) -> Tuple:
     return (int(match.group(1)), match.group(2)) if match else ()
 
 
+@lru_cache(maxsize=1024)
+def _canon(name: str) -> str:
+    return canonicalize_name(name)
+
+
+@lru_cache(maxsize=8192)
+def parse_version(text: str) -> Optional[Version]:
+    """``text`` as a Version (one object for each text: a project's
+    files share their release's), or None when it is not one."""
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
 def file_version(filename: str, project: str) -> Optional[Version]:
     """The version in a wheel or sdist filename of ``project`` (canonical
     name); None when the file is not one of its distributions, as pip
     skips such links."""
     if filename.endswith(".whl"):
         parts = filename[:-4].split("-")
-        if len(parts) not in (5, 6) or \
-                canonicalize_name(parts[0]) != project:
+        if len(parts) not in (5, 6) or _canon(parts[0]) != project:
             return None
         text = parts[1]
     else:
@@ -78,12 +92,9 @@ def file_version(filename: str, project: str) -> Optional[Version]:
         # name-version, where the name may itself hold '-'
         text = None
         for i, ch in enumerate(stem):
-            if ch == "-" and canonicalize_name(stem[:i]) == project:
+            if ch == "-" and _canon(stem[:i]) == project:
                 text = stem[i + 1:]
                 break
         if not text:
             return None
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
+    return parse_version(text)

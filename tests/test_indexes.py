@@ -147,3 +147,21 @@ def test_local_target_uses_pips_configuration(server, pypi, capsys,
     doc = json.loads(capsys.readouterr().out)
     assert doc["indexes"] == [{"name": pypi.index, "url": pypi.index}]
     assert any("does not use piwheels" in n for n in doc["target"]["notes"])
+
+
+@pytest.mark.parametrize("base", [
+    "https://pypi.org/simple/numpy/", "http://127.0.0.1:8000/simple/x/",
+    "https://host", "https://host/a/b?q=1", "https://host/a/b#frag",
+    "https://h/simple/numpy/index.html"])
+@pytest.mark.parametrize("href", [
+    "numpy-2.1.3.tar.gz", "numpy-2.1.3.tar.gz#sha256=00ff",
+    "numpy-1!2.0-py3-none-any.whl", "../../packages/n/numpy-1.0.tar.gz",
+    "/packages/numpy-1.0.tar.gz", "https://files.example/numpy.whl",
+    "//cdn.example/numpy.whl", "./numpy-1.0.zip", "numpy%2B1.0.zip",
+    "sub/numpy-1.0.zip", "numpy-1.0.zip?x=1", "numpy-1.0+local.zip",
+    "mailto:x", "", "#top"])
+def test_links_join_as_urljoin_joins_them(base, href):
+    from urllib.parse import urljoin
+
+    from piwcheck.indexes.simple import _join
+    assert _join(base, href) == urljoin(base, href)

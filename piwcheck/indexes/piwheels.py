@@ -5,12 +5,10 @@ index piwheels serves at ``<site>/simple``, with its build and apt data."""
 import re
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
 from .. import DEFAULT_PIWHEELS_URL
 from ..errors import DataError, InputError
 from ..model import File, Project, Release
-from ..names import wheel_tags
+from ..names import parse_version, wheel_tags
 from . import Index, decode_json
 
 
@@ -99,10 +97,7 @@ def _parse_release(version: str, data: Any, index: str) -> Release:
     if not isinstance(data, dict):
         raise DataError("{}: not an object".format(where))
     files = _get(data, "files", dict, where)
-    try:
-        parsed = Version(version)
-    except InvalidVersion:
-        parsed = None
+    parsed = parse_version(version)
     yanked = bool(_get(data, "yanked", bool, where, False))
     return Release(
         version=version,

@@ -2,6 +2,7 @@
 """The simple repository API (PyPI and most indexes): PEP 691 JSON, with
 PEP 503 HTML as the fallback, read into the model."""
 
+import re
 from html.parser import HTMLParser
 from typing import Any, Dict, List, Optional
 from urllib.parse import urljoin, urlsplit
@@ -83,6 +84,20 @@ class SimpleIndex(Index):
         return project_from_rows(name, rows, self.url)
 
 
+_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._+!-]*(#[^\s#]*)?$")
+
+
+def _join(base: str, href: str) -> str:
+    """urljoin(base, href), without its cost for the two usual forms: an
+    absolute http(s) URL and a bare file name (with a #fragment)."""
+    if href.startswith(("https://", "http://")):
+        return href
+    if _PLAIN.match(href) and base.count("/") >= 3 and \
+            "?" not in base and "#" not in base:
+        return base[:base.rindex("/") + 1] + href
+    return urljoin(base, href)
+
+
 def _json_rows(doc: Any, url: str) -> List[Dict[str, Any]]:
     if not isinstance(doc, dict) or not isinstance(doc.get("files"), list):
         raise DataError("{}: not a PEP 691 project page".format(url))
@@ -98,8 +113,7 @@ def _json_rows(doc: Any, url: str) -> List[Dict[str, Any]]:
         sha = hashes.get("sha256")
         rows.append({
             "filename": f["filename"],
-            "url": f["url"] if f["url"].startswith(("https://", "http://"))
-            else urljoin(url, f["url"]),
+            "url": _join(url, f["url"]),
             "sha256": sha if isinstance(sha, str) else None,
             "size": size if type(size) is int else None,
             "requires_python": rp if isinstance(rp, str) and rp else None,
@@ -154,7 +168,7 @@ def _html_rows(text: str, url: str) -> List[Dict[str, Any]]:
         href = link.get("href")
         if not href:
             continue
-        full = urljoin(base, href)
+        full = _join(base, href)
         path, _, fragment = full.partition("#")
         filename = path.rsplit("/", 1)[-1].split("?")[0]
         sha = None
