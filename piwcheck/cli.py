@@ -206,6 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="print only the packages that need action, the counts and "
              "the apt command")
     parser.add_argument(
+        "--tree", action="store_true",
+        help="show each package asked for with the dependencies it brings "
+             "in below it, and their statuses")
+    parser.add_argument(
         "-o", "--output", metavar="FILE",
         help="write the report (or the JSON) to FILE instead of stdout")
     parser.add_argument(
@@ -358,12 +362,16 @@ def run(args, parser) -> int:
     from .check import check
     from .errors import InputError
     from .report import (clean, problem_lines, render_head, render_json,
-                         render_summary, render_text)
+                         render_summary, render_text, render_tree)
 
     if args.quiet and args.verbose:
         parser.error("-q/--quiet and -v/--verbose contradict each other")
-    if sum(map(bool, (args.json, args.summary, args.quiet))) > 1:
-        parser.error("choose one of --json, --summary and -q/--quiet")
+    if sum(map(bool, (args.json, args.summary, args.quiet,
+                      args.tree))) > 1:
+        parser.error("choose one of --json, --summary, --tree and "
+                     "-q/--quiet")
+    if args.tree and args.no_deps:
+        parser.error("--tree shows dependencies; --no-deps leaves them out")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
     wheels = [r for r in args.requirements
@@ -415,6 +423,8 @@ def run(args, parser) -> int:
         out = render_json(report, version())
     elif args.summary:
         out = render_summary(report, color)
+    elif args.tree:
+        out = render_tree(report, color, head=not early)
     else:
         out = render_text(report, args.verbose, args.quiet, color,
                           head=not early)

@@ -3,7 +3,7 @@
 
 import json
 import re
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from .model import (ACTION_STATUSES, File as WheelFile, PackageResult,
                     Report, Status)
@@ -232,6 +232,55 @@ def render_summary(report: Report, color: bool = False) -> str:
              or p.status in (Status.ERROR, Status.CONFLICT)]
     return _colored([clean(line) for line in lines + _closing(report)],
                     _heads(report), color)
+
+
+def render_tree(report: Report, color: bool = False,
+                head: bool = True) -> str:
+    """--tree: each package asked for, with what it brought in below it
+    (as pipdeptree draws it), each with its status; then the counts and
+    the apt command."""
+    lines = [clean(line) for line in _head_lines(
+        report.target, report.indexes, report.notes, False)] if head else []
+    lines.append("")
+    by_name = {p.name: p for p in report.packages}
+    children: Dict[str, List[Tuple[str, str]]] = {}
+    for pkg in report.packages:
+        for parent, _, requirement in pkg.required_by_detail:
+            children.setdefault(parent, []).append((pkg.name, requirement))
+    shown: set = set()
+
+    def status(pkg: PackageResult) -> str:
+        text = str(LABELS[pkg.status])
+        return "\x1b[{}m{}\x1b[0m".format(COLORS[pkg.status], text) \
+            if color and pkg.status in COLORS else text
+
+    def walk(name: str, prefix: str, path: Tuple[str, ...]) -> None:
+        kids = sorted(children.get(name, ()))
+        for i, (child, requirement) in enumerate(kids):
+            last = i == len(kids) - 1
+            pkg = by_name[child]
+            line = "{}{}{}{}: {}".format(
+                prefix, "└── " if last else "├── ", _head(pkg),
+                "" if requirement == child else
+                " ({})".format(clean(requirement)), status(pkg))
+            if child in path:
+                lines.append(line + " (a cycle)")
+            elif child in shown and children.get(child):
+                lines.append(line + " (its dependencies are above)")
+            else:
+                lines.append(line)
+                shown.add(child)
+                walk(child, prefix + ("    " if last else "│   "),
+                     path + (child,))
+
+    for pkg in report.packages:
+        if any(not s.startswith("constraint ") for s in pkg.source):
+            lines.append("{}: {}".format(_head(pkg), status(pkg)))
+            shown.add(pkg.name)
+            walk(pkg.name, "", (pkg.name,))
+    lines.append("")
+    lines.extend(clean(line) for line in _closing(report))
+    return "\n".join(lines) + "\n"
 
 
 def _head_lines(target, indexes, notes, verbose: bool) -> List[str]:

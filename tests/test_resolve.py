@@ -134,3 +134,33 @@ def test_the_fetch_that_leads_deeper_goes_first(pypi, capsys, tmp_path):
     assert paths[:7] == [
         "cryptography", "cryptography meta", "cffi", "cffi meta",
         "pycparser", "pycparser meta", "pillow"]
+
+
+def test_tree_draws_what_brings_in_what(both, capsys):
+    code = main(["--no-cache", *BOOKWORM_32, *both, "--tree", "cffi",
+                 "cryptography", "cycle-a"])
+    out = capsys.readouterr().out
+    tree = out[out.index("\n\n") + 2:out.index("\n\n", out.index("\n\n")
+                                                 + 2)].splitlines()
+    assert tree == [
+        "cffi 1.17.1: ok",
+        "└── pycparser 2.22: ok",
+        "cryptography 44.0.0: ok",
+        "└── cffi 1.17.1 (cffi>=1.12): ok (its dependencies are above)",
+        "cycle-a 1.0: ok",
+        "└── cycle-b 1.0: ok",
+        "    └── cycle-a 1.0 (cycle-a>=1.0): ok (a cycle)"]
+    assert code == 0
+
+
+def test_tree_colours_only_the_status(both, capsys):
+    main(["--no-cache", *BOOKWORM_32, *both, "--tree", "--color", "always",
+          "cryptography"])
+    out = capsys.readouterr().out
+    assert "└── cffi 1.17.1 (cffi>=1.12): \x1b[32mok\x1b[0m" in out
+
+
+@pytest.mark.parametrize("other", ["--json", "--summary", "--no-deps"])
+def test_tree_refuses_what_contradicts_it(both, capsys, other):
+    assert main(["--no-cache", *both, "--tree", other, "cffi"]) == 2
+    assert "--tree" in capsys.readouterr().err
