@@ -176,27 +176,7 @@ class Transport:
                 body, ctype, cached = self._get(url, accept, deadline,
                                                 fresh)
             except _Retry as exc:
-                wait = exc.after if exc.after is not None else min(
-                    0.5 * 2 ** (attempt - 1), 4.0)
-                left = deadline - time.monotonic()
-                if attempt >= MAX_ATTEMPTS or wait >= left:
-                    message = str(exc)
-                    if exc.after is not None and exc.after >= left:
-                        message += " (asked to wait {} s, more than the " \
-                                   "{} s left)".format(secs(exc.after),
-                                                       secs(left))
-                    elif attempt > 1:
-                        message += " ({} tries)".format(attempt)
-                    if exc.unreachable:
-                        with self._lock:
-                            self._down.setdefault(
-                                site(url), "cannot reach {}: {}{}".format(
-                                    site(url), exc.reason or message,
-                                    message[len(str(exc)):]))
-                            message = self._down[site(url)]
-                    raise FetchError(message)
-                if self._stop.wait(wait):
-                    raise FetchError("interrupted")
+                self._wait_to_retry(exc, url, attempt, deadline)
                 continue
             try:
                 return self._model(url, body, ctype, parse, unless)
@@ -206,10 +186,80 @@ class Transport:
                 fresh = True  # a damaged cache entry: fetch it anew
                 attempt -= 1
 
-    def _get(self, url: str, accept: str, deadline: float, fresh: bool):
+    def _wait_to_retry(self, exc: "_Retry", url: str, attempt: int,
+                       deadline: float) -> None:
+        """Wait before the next try after ``exc``; FetchError when there
+        is to be none (too many tries, too little time, a stop)."""
+        wait = exc.after if exc.after is not None else min(
+            0.5 * 2 ** (attempt - 1), 4.0)
+        left = deadline - time.monotonic()
+        if attempt >= MAX_ATTEMPTS or wait >= left:
+            message = str(exc)
+            if exc.after is not None and exc.after >= left:
+                message += " (asked to wait {} s, more than the {} s " \
+                           "left)".format(secs(exc.after), secs(left))
+            elif attempt > 1:
+                message += " ({} tries)".format(attempt)
+            if exc.unreachable:
+                with self._lock:
+                    self._down.setdefault(
+                        site(url), "cannot reach {}: {}{}".format(
+                            site(url), exc.reason or message,
+                            message[len(str(exc)):]))
+                    message = self._down[site(url)]
+            raise FetchError(message)
+        if self._stop.wait(wait):
+            raise FetchError("interrupted")
+
+    def download(self, url: str, out, max_bytes: int,
+                 seconds: float) -> str:
+        """Stream the file at ``url`` into ``out`` (a binary file open
+        for writing), within ``max_bytes`` and ``seconds``, with the
+        retries of a document; its sha256.  Not kept in the HTTP cache:
+        the caller keeps the file."""
+        import hashlib
+
+        deadline = time.monotonic() + seconds
+        attempt = 0
+        while True:
+            if self._stop.is_set():
+                raise FetchError("interrupted")
+            down = self.down(url)
+            if down:
+                raise FetchError(down)
+            attempt += 1
+            digest = hashlib.sha256()
+
+            def read(resp, deadline):
+                out.seek(0)
+                out.truncate()
+                size = 0
+                for chunk in resp.iter_content(1 << 16):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise FetchError("{}: larger than {} MB".format(
+                            url, max_bytes // 1000000))
+                    if time.monotonic() > deadline:
+                        raise FetchError("{}: not downloaded within {} s"
+                                         .format(url, secs(seconds)))
+                    digest.update(chunk)
+                    out.write(chunk)
+                _check_length(resp)
+                return b""
+            try:
+                self._get(url, "*/*", deadline, False, read)
+            except _Retry as exc:
+                self._wait_to_retry(exc, url, attempt, deadline)
+                continue
+            return digest.hexdigest()
+
+    def _get(self, url: str, accept: str, deadline: float, fresh: bool,
+             read=None):
         """One try: (body, content type, whether it came from the
-        cache).  A watchdog shuts the connection when the deadline
-        passes, however slowly the server sends headers or body."""
+        cache); ``read(response, deadline)`` takes the body instead (and
+        the answer is not cached).  A watchdog shuts the connection when
+        the deadline passes, however slowly the server sends headers or
+        body."""
         import requests
 
         left = deadline - time.monotonic()
@@ -217,6 +267,8 @@ class Transport:
         headers = {"Accept": accept}
         if fresh:
             headers["Cache-Control"] = "no-cache"
+        if read is not None:
+            headers["Cache-Control"] = "no-store"
         # A backstop: the socket timeouts below end at the deadline too,
         # and say more when they fire, so the watchdog waits a moment.
         dog = Watchdog(deadline + WATCHDOG_GRACE)
@@ -237,7 +289,7 @@ class Transport:
                                      "Retry-After")))
                 if code != 200:
                     raise FetchError("{} answered HTTP {}".format(url, code))
-                body = self._read(resp, deadline)
+                body = (read or self._read)(resp, deadline)
                 if dog.expired.is_set():
                     raise self._late(url)
                 return (body, resp.headers.get("Content-Type", ""),
