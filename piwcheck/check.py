@@ -12,7 +12,7 @@ from packaging.specifiers import SpecifierSet
 
 from . import apt
 from .errors import InputError
-from .model import PackageResult, Report, Status
+from .model import DistributionResult, PackageResult, Report, Status
 from .pool import Pool
 from .requirements import Requirement
 from .resolve import Fetcher, Req, resolve
@@ -32,6 +32,8 @@ class _Entry:
     status: Optional[Status] = None
     reason: Optional[str] = None
     warnings: List[str] = field(default_factory=list)
+    #: --deep: the chosen wheel's compiled files, read
+    deep: Optional[DistributionResult] = None
 
 
 def _applies(req: Requirement, target: Target) -> bool:
@@ -83,10 +85,12 @@ def check(requirements: Sequence[Requirement], target: Target, indexes,
           pre: bool = False, deps: bool = True, workers: int = 8,
           progress: Optional[Callable[[int, int], None]] = None,
           constraints: Sequence[Requirement] = (),
-          formats: Formats = Formats()) -> Report:
+          formats: Formats = Formats(), deep: bool = False,
+          cache_dir: Optional[str] = None) -> Report:
     """Check ``requirements`` for ``target`` against ``indexes`` (in
     pip's order: the index URL, then the extra ones); ``constraints``
-    narrow versions but add no packages."""
+    narrow versions but add no packages; ``deep`` downloads each chosen
+    wheel (kept in ``cache_dir``) and reads its compiled files."""
     entries = _gather(requirements, constraints, target)
     roots = [Req(e.name, frozenset().union(*(r.extras
                                              for r in e.requirements)),
@@ -109,6 +113,8 @@ def check(requirements: Sequence[Requirement], target: Target, indexes,
                                                          target),
                            outcome, fetcher, target, pre, formats, indexes)
                    for n in names]
+        if deep:
+            _deep(results, pool, indexes, target, cache_dir)
     except KeyboardInterrupt:
         # Ctrl-C: start nothing more, end what is under way at once
         fetcher.close()
@@ -123,6 +129,30 @@ def check(requirements: Sequence[Requirement], target: Target, indexes,
     if progress:
         progress(len(results), len(results))
     return _finish(results, target, indexes)
+
+
+def _deep(entries: List[_Entry], pool, indexes, target: Target,
+          cache_dir: Optional[str]) -> None:
+    """Download and read the chosen wheel of every entry that has one,
+    on ``pool``."""
+    from .deep import safe_inspect
+
+    transports = {ix.url: ix.transport for ix in indexes}
+    jobs = []
+    for e in entries:
+        f = e.selection.file if e.selection else None
+        if e.status is None and f is not None and f.is_wheel and \
+                not all(t.platform == "any" for t in f.tags):
+            transport = transports.get(f.index) or indexes[0].transport
+            jobs.append((e, pool.submit(
+                safe_inspect, transport, f, target, cache_dir,
+                lambda names: apt.known(names, target.dpkg_arch))))
+    for e, job in jobs:
+        e.deep, why, fatal = job.result()
+        if fatal:  # pip would refuse the file too
+            e.status, e.reason = Status.ERROR, why
+        elif why:
+            e.warnings.append(why)
 
 
 def _dependency(name: str, constraints: Sequence[Requirement],
@@ -205,10 +235,16 @@ def _finish(entries: List[_Entry], target: Target, indexes) -> Report:
     stage = apt.stage([e.selection.file if e.selection else None
                        for e in entries], target)
     results = [_result(e, stage) for e in entries]
+    install = list(stage.install) + [
+        lib.package for p in results if p.deep is not None
+        for lib in p.deep.libraries
+        if lib.path is None and not lib.unchecked and lib.package
+        and lib.known_to_apt is not False and apt.valid_name(lib.package)]
+    install = list(dict.fromkeys(install))
     return Report(
         target=target, indexes=tuple((ix.label, ix.url) for ix in indexes),
         packages=tuple(results), notes=notes(target, indexes),
-        apt_install=stage.install, apt_command=stage.command)
+        apt_install=tuple(install), apt_command=apt.install_command(install))
 
 
 def _result(e: _Entry, stage: "apt.Stage") -> PackageResult:
@@ -237,8 +273,33 @@ def _result(e: _Entry, stage: "apt.Stage") -> PackageResult:
     warnings.extend(apt_warnings)
     missing = any(d.installed is False for d in apt_deps)
     status = e.status or (Status.MISSING_APT if missing else Status.OK)
+    if e.deep is not None:
+        status, more = _deep_verdict(e.deep, sel.file, status)
+        warnings.extend(more)
     return PackageResult(
         status=status, version=sel.version, file=sel.file,
         apt_dependencies=apt_deps, apt_note=apt_note,
         pip_dependencies=sel.file.pip_dependencies,
-        warnings=tuple(warnings), reason=e.reason, **common)
+        warnings=tuple(warnings), reason=e.reason, deep=e.deep, **common)
+
+
+def _deep_verdict(deep: DistributionResult, f, status: Status):
+    """The status once the wheel's files are read, and what they say
+    that piwheels' apt list does not."""
+    warnings = []
+    outside = [lib for lib in deep.libraries if lib.path is None]
+    if f.apt_dependencies is not None:
+        listed = set(f.apt_dependencies)
+        for lib in outside:
+            if lib.package and lib.package not in listed:
+                warnings.append(
+                    "its compiled files need {} ({}{}), which piwheels' "
+                    "apt list does not name".format(
+                        lib.soname, lib.package,
+                        ", by Debian's naming" if lib.guessed else ""))
+    if deep.status is Status.WRONG_ARCH:
+        return Status.WRONG_ARCH, warnings
+    if deep.status in (Status.MISSING_APT, Status.MISSING_LIB) and \
+            status in (Status.OK, Status.MISSING_APT):
+        return deep.status, warnings
+    return status, warnings

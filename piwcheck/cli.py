@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-deps", action="store_true",
         help="do not follow the dependencies pip would install")
     parser.add_argument(
+        "--deep", action="store_true",
+        help="download each wheel pip would install (checked against the "
+             "index's sha256, kept in the cache) and read its compiled "
+             "files: the libraries they need, and the apt packages that "
+             "provide them, for wheels piwheels has no apt list for")
+    parser.add_argument(
         "--installed", action="store_true",
         help="check what is installed instead (for this python3, or "
              "--python's): the libraries its compiled files need, which "
@@ -413,7 +419,8 @@ def run(args, parser) -> int:
                        progress=show, constraints=parsed.constraints,
                        formats=Formats(opts.only_binary, opts.no_binary,
                                        opts.prefer_binary, opts.all_releases,
-                                       opts.only_final))
+                                       opts.only_final),
+                       deep=args.deep, cache_dir=transport.cache_dir)
     finally:
         if show:
             clear()

@@ -91,6 +91,8 @@ class Library:
     guessed: bool = False
     #: apt knows the package (None: not asked).
     known_to_apt: Optional[bool] = None
+    #: Not looked for: the files are for another machine.
+    unchecked: bool = False
 
 
 @dataclass
@@ -108,6 +110,8 @@ class Distribution:
 
     @property
     def missing(self) -> List[Library]:
+        """The libraries not found (or, for another machine, not looked
+        for)."""
         return [lib for lib in self.libraries.values() if lib.path is None]
 
 
@@ -189,17 +193,19 @@ def check_installed(dirs: Sequence[str], machine: Machine,
     return result
 
 
-def check_wheel(path: str, machine: Machine,
-                loader: Loader) -> Distribution:
-    """A wheel file, read inside its zip: its compiled files, found
-    beside each other as they would be once installed."""
+def check_wheel(path: str, machine: Machine, loader: Loader,
+                filename: Optional[str] = None) -> Distribution:
+    """A wheel file (named ``filename``, if not by its path), read
+    inside its zip: its compiled files, found beside each other as they
+    would be once installed."""
     try:
         z = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
-        raise InputError("{}: not a wheel file ({})".format(path, exc))
+        raise InputError("{}: not a wheel file ({})".format(
+            filename or path, exc))
     with z:
         members = set(z.namelist())
-        parts = os.path.basename(path)[:-4].split("-")
+        parts = (filename or os.path.basename(path))[:-4].split("-")
         dist = Distribution(parts[0], parts[1] if len(parts) > 1 else "",
                             path)
         inside = "/__wheel__"  # where the members are taken to be
@@ -214,7 +220,12 @@ def check_wheel(path: str, machine: Machine,
         for member in sorted(members):
             if not _SO_RE.search(member):
                 continue
-            data = z.read(member)
+            try:
+                data = z.read(member)
+            except (OSError, zipfile.BadZipFile, EOFError) as exc:
+                dist.errors.append("{}: cannot read it ({})".format(
+                    member, exc))
+                continue
             if not is_elf(data):
                 continue
             try:
@@ -299,9 +310,10 @@ def results(dists: Sequence[Distribution]):
     for d in dists:
         libs = tuple(LibraryResult(
             lib.soname, tuple(lib.needed_by), lib.path, lib.how,
-            lib.package, lib.guessed, lib.known_to_apt)
+            lib.package, lib.guessed, lib.known_to_apt, lib.unchecked)
             for lib in sorted(d.libraries.values(), key=lambda x: x.soname))
-        missing = [lib for lib in libs if lib.path is None]
+        missing = [lib for lib in libs if lib.path is None
+                   and not lib.unchecked]
         if d.wrong:
             status = Status.WRONG_ARCH
         elif missing and all(lib.package and lib.known_to_apt is not False

@@ -169,10 +169,22 @@ class Owners:
         return None
 
 
+#: Sonames whose package the naming rule does not give: glibc's, and
+#: zlib's.
+_PACKAGES = {"libc.so.6": "libc6", "libm.so.6": "libc6",
+             "libpthread.so.0": "libc6", "libdl.so.2": "libc6",
+             "librt.so.1": "libc6", "libutil.so.1": "libc6",
+             "libresolv.so.2": "libc6", "libanl.so.1": "libc6",
+             "ld-linux-armhf.so.3": "libc6", "ld-linux-aarch64.so.1": "libc6",
+             "ld-linux-x86-64.so.2": "libc6", "libz.so.1": "zlib1g"}
+
+
 def guess_packages(soname: str, codename: Optional[str] = None) -> List[str]:
     """The package names Debian's library naming gives ``soname``
     (libfoo.so.1 -> libfoo1, libfoo-2.0.so.0 -> libfoo-2.0-0), with
     the t64 names of the 64-bit time_t transition from Trixie on."""
+    if soname in _PACKAGES:
+        return [_PACKAGES[soname]]
     match = _SONAME_RE.match(soname)
     if not match:
         return []

@@ -173,6 +173,8 @@ class PackageResult:
     required_by_detail: Tuple[Tuple[str, str, str], ...] = ()
     fallback_version: Optional[str] = None
     fallback_file: Optional[File] = None
+    #: --deep: the chosen wheel's compiled files, read.
+    deep: Optional["DistributionResult"] = None
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,8 @@ class LibraryResult:
     #: ``package`` is Debian's library naming, not dpkg's word.
     guessed: bool
     known_to_apt: Optional[bool]
+    #: Not looked for: the files are for another machine.
+    unchecked: bool = False
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,8 @@ def _block(pkg: PackageResult, verbose: bool, labels) -> List[str]:
             lines.append("  apt:    (" + pkg.apt_note + ")")
         elif not pkg.apt_dependencies:
             lines.append("  apt:    (none)")
+        if pkg.deep is not None:
+            lines.extend(_deep_lines(pkg.deep, verbose))
         if verbose:
             deps = pkg.pip_dependencies
             lines.append("  pip:    " + (
@@ -303,7 +305,9 @@ def _closing(report: Report) -> List[str]:
     if report.apt_command:
         checked = report.target.local and any(
             d.installed is not None for p in report.packages
-            for d in p.apt_dependencies)
+            for d in p.apt_dependencies) or any(
+            lib.known_to_apt for p in report.packages if p.deep
+            for lib in p.deep.libraries if lib.path is None)
         lines.append("Install the missing apt packages with:" if checked
                      else "Make sure these apt packages are installed:")
         lines.append("  " + report.apt_command)
@@ -370,7 +374,23 @@ def _package_json(pkg: PackageResult) -> dict:
         "fallback": None if not pkg.fallback_version else {
             "version": pkg.fallback_version,
             "file": _file_json(pkg.fallback_file)},
+        "deep": None if pkg.deep is None else _files_json(pkg.deep),
     }
+
+
+def _files_json(d) -> dict:
+    """What a distribution's (or wheel's) compiled files need."""
+    return {
+        "status": d.status.value, "modules": d.modules,
+        "libraries": [{
+            "soname": lib.soname, "needed_by": list(lib.needed_by),
+            "path": lib.path, "found_by": lib.how,
+            "checked": not lib.unchecked,
+            "package": lib.package, "package_guessed": lib.guessed,
+            "known_to_apt": lib.known_to_apt}
+            for lib in d.libraries],
+        "cannot_run": [{"file": f, "why": why} for f, why in d.wrong],
+        "errors": list(d.errors)}
 
 
 def render_json(report: Report, version: str) -> str:
@@ -404,7 +424,34 @@ def render_json(report: Report, version: str) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
+def _deep_lines(d, verbose: bool) -> List[str]:
+    """--deep: what the wheel's compiled files need from outside it."""
+    lines = []
+    libs = [lib for lib in d.libraries
+            if verbose or not (lib.how or "").startswith("in the wheel")]
+    width = max([len(lib.soname) for lib in libs] + [0])
+    for i, lib in enumerate(libs):
+        lines.append("  {} {}  {}".format("libs:  " if i == 0 else "       ",
+                                          lib.soname.ljust(width),
+                                          _lib_state(lib)))
+    bundled = len(d.libraries) - len(libs)
+    lines.append("  files:  {} compiled file{}{}".format(
+        d.modules, "" if d.modules == 1 else "s",
+        ", {} librar{} bundled".format(bundled, "y" if bundled == 1
+                                       else "ies") if bundled else ""))
+    for f, why in d.wrong:
+        lines.append("  cannot run: {}: {}".format(f, why))
+    for e in d.errors:
+        lines.append("  error:  " + e)
+    return lines
+
+
 def _lib_state(lib) -> str:
+    if lib.unchecked:
+        return "not checked (another machine){}".format(
+            ": apt package {}{}".format(lib.package, " (Debian's naming)"
+                                        if lib.guessed else "")
+            if lib.package else "")
     if lib.path is not None:
         where = "{} ({})".format(lib.path, lib.how)
         return where + (", " + lib.package if lib.package else "")
@@ -459,17 +506,9 @@ def render_installed_json(report, version: str) -> str:
     doc = {
         "piwcheck": version, "json_version": JSON_VERSION,
         "checked": report.what, "machine": report.machine,
-        "distributions": [{
-            "name": d.name, "version": d.version, "location": d.location,
-            "status": d.status.value, "modules": d.modules,
-            "libraries": [{
-                "soname": lib.soname, "needed_by": list(lib.needed_by),
-                "path": lib.path, "found_by": lib.how,
-                "package": lib.package, "package_guessed": lib.guessed,
-                "known_to_apt": lib.known_to_apt}
-                for lib in d.libraries],
-            "cannot_run": [{"file": f, "why": why} for f, why in d.wrong],
-            "errors": list(d.errors)} for d in report.distributions],
+        "distributions": [dict(
+            {"name": d.name, "version": d.version, "location": d.location},
+            **_files_json(d)) for d in report.distributions],
         "apt_install": list(report.apt_install),
         "apt_command": report.apt_command,
         "exit_code": report.exit_code,

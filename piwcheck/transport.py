@@ -95,6 +95,8 @@ class Transport:
         self.offline = offline
         self.cache = None
         self.models = None
+        #: Where the cache is (None: there is none).
+        self.cache_dir = None
         self.session = requests.Session()
         import os
         if cache_dir and offline and not os.path.isdir(cache_dir):
@@ -110,6 +112,7 @@ class Transport:
             except OSError as exc:
                 raise CacheError("cache {}: {}".format(
                     cache_dir, exc.strerror or exc))
+            self.cache_dir = cache_dir
             adapter = watched(CacheControlAdapter)(
                 cache=self.cache, serializer=SafeSerializer(),
                 pool_connections=pool, pool_maxsize=pool)
@@ -219,6 +222,9 @@ class Transport:
         the caller keeps the file."""
         import hashlib
 
+        if self.offline:
+            raise FetchError("{}: not in the cache, and --offline "
+                             "downloads nothing".format(url))
         deadline = time.monotonic() + seconds
         attempt = 0
         while True:

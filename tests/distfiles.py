@@ -107,7 +107,8 @@ def sdist(filename, meta, requires_python=None):
 class Files:
     """The files of one index, made once each: ``filename -> bytes``,
     from ``name -> [entry]`` where an entry is a dict with filename and
-    optionally requires_python, yanked, requires_dist."""
+    optionally requires_python, yanked, requires_dist, data (the file's
+    bytes) and sha256 (the digest the index gives)."""
 
     def __init__(self):
         self.entries = {}
@@ -143,6 +144,8 @@ class Files:
                         e.get("requires_dist", ()))
 
     def data(self, e):
+        if "data" in e:  # the bytes given (a wheel with real ELF files)
+            return e["data"]
         fn = e["filename"]
         if fn not in self._bytes:
             meta = self.meta(e)
@@ -151,7 +154,8 @@ class Files:
         return self._bytes[fn]
 
     def sha256(self, e):
-        return hashlib.sha256(self.data(e)).hexdigest()
+        """The file's digest, or the one the entry says (a bad one)."""
+        return e.get("sha256") or hashlib.sha256(self.data(e)).hexdigest()
 
     def simple_html(self, project, base, metadata_files=False):
         """A PEP 503 page; hrefs relative to ``base`` (the page's URL)."""

@@ -236,3 +236,188 @@ def test_debian_library_package_naming(soname, codename, names):
 def test_installed_is_for_this_machine(capsys):
     code = main(["--installed", "--pi", "bookworm-32"])
     assert code == 2 and "checked for this machine" in capsys.readouterr().err
+
+
+# --deep: the wheel pip would fetch, downloaded from the fakes and read
+
+needs_aarch64 = pytest.mark.skipif(
+    not shutil.which("aarch64-linux-gnu-gcc"),
+    reason="gcc-aarch64-linux-gnu is not installed (CI installs it)")
+
+
+def wheel_bytes(tmp_path, name, mod, bundled=None):
+    """A wheel's bytes: ``mod`` as name/_core.so, ``bundled`` in
+    name.libs/, found there through the module's $ORIGIN RUNPATH."""
+    out = tmp_path / (name + ".whl")
+    with zipfile.ZipFile(out, "w") as z:
+        z.write(mod, name + "/_core.so")
+        if bundled is not None:
+            z.write(bundled, "fancy.libs/libbundled.so.1")  # its RUNPATH
+        z.writestr(name + "-1.0.dist-info/METADATA",
+                   "Metadata-Version: 2.1\nName: {}\nVersion: 1.0\n"
+                   .format(name))
+    return out.read_bytes()
+
+
+def host_platform():
+    from packaging import tags
+    return next(iter(tags.platform_tags()))
+
+
+def serve(pypi, name, filename, data, **extra):
+    pypi.files.add(name, [dict({"filename": filename, "data": data},
+                               **extra)])
+
+
+@needs_gcc
+def test_deep_reads_the_wheel_pip_would_fetch(tmp_path, pypi, capsys,
+                                             apt_config):
+    """A PyPI wheel has no apt list; --deep downloads it and reads it:
+    the bundled library is in the wheel, the missing one is named with
+    the package apt knows, and the apt line installs it."""
+    if not host_platform().endswith("x86_64"):
+        pytest.skip("the host compiler's wheels are x86_64")
+    mod, bundled = fancy_module(tmp_path)
+    fn = "deepfancy-1.0-py3-none-{}.whl".format(host_platform())
+    serve(pypi, "deepfancy", fn, wheel_bytes(tmp_path, "deepfancy", mod,
+                                             bundled))
+    args = ["--no-cache", "--index-url", pypi.index, "deepfancy"]
+    code = main(["--json"] + args)
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0 and doc["packages"][0]["deep"] is None  # not asked
+    code = main(["--json", "--deep"] + args)
+    doc = json.loads(capsys.readouterr().out)
+    pkg = doc["packages"][0]
+    libs = {lib["soname"]: lib for lib in pkg["deep"]["libraries"]}
+    assert libs["libbundled.so.1"]["found_by"] == "in the wheel (DT_RUNPATH)"
+    assert libs[ABSENT]["path"] is None and libs[ABSENT]["checked"]
+    assert libs[ABSENT]["package"] == "libpiwtest-absent1"
+    assert pkg["status"] == "missing-apt" and code == 1
+    assert doc["apt_command"] == "sudo apt install libpiwtest-absent1"
+    main(["--deep"] + args)
+    out = capsys.readouterr().out
+    assert "  libs:   libc.so.6" in out
+    assert "libpiwtest-absent.so.1  missing: apt package libpiwtest-absent1" \
+        " (Debian's naming; apt knows it)" in out
+    assert "  files:  2 compiled files, 1 library bundled" in out
+    assert out.rstrip().endswith("Install the missing apt packages with:\n"
+                                 "  sudo apt install libpiwtest-absent1")
+
+
+@needs_gcc
+def test_deep_keeps_the_wheel_by_its_hash(tmp_path, pypi, capsys):
+    mod = compile_so(tmp_path, tmp_path / "ok.so")
+    fn = "deepkept-1.0-py3-none-{}.whl".format(host_platform())
+    data = wheel_bytes(tmp_path, "deepkept", mod)
+    serve(pypi, "deepkept", fn, data)
+    cache = tmp_path / "cache"
+    args = ["--json", "--deep", "--cache-dir", str(cache), "--index-url",
+            pypi.index, "deepkept"]
+    for _ in range(2):
+        assert main(args) == 0
+        assert json.loads(capsys.readouterr().out)["packages"][0]["deep"]
+    import hashlib
+    kept = cache / "wheels" / (hashlib.sha256(data).hexdigest() + ".whl")
+    assert kept.read_bytes() == data
+    downloads = [p for _, p in pypi.arrivals if p.endswith(".whl")]
+    assert len(downloads) == 1  # the second run read the kept file
+    assert not [p for p in os.listdir(cache / "wheels")
+                if p.endswith(".part")]
+
+
+@needs_gcc
+def test_deep_refuses_a_wheel_whose_hash_is_not_the_indexs(tmp_path, pypi,
+                                                           capsys):
+    """pip refuses a file whose sha256 is not the index's: so does
+    --deep, and keeps nothing."""
+    mod = compile_so(tmp_path, tmp_path / "ok.so")
+    fn = "deepbad-1.0-py3-none-{}.whl".format(host_platform())
+    serve(pypi, "deepbad", fn, wheel_bytes(tmp_path, "deepbad", mod),
+          sha256="0" * 64)
+    cache = tmp_path / "cache"
+    code = main(["--deep", "--cache-dir", str(cache), "--index-url",
+                 pypi.index, "deepbad"])
+    out, err = capsys.readouterr()
+    assert code == 3 and "deepbad 1.0: error" in out
+    assert "its sha256 is" in out and "not the 0000" in out
+    assert os.listdir(cache / "wheels") == []
+
+
+@needs_gcc
+def test_deep_has_a_size_cap(tmp_path, pypi, capsys, monkeypatch):
+    import piwcheck.deep
+    monkeypatch.setattr(piwcheck.deep, "MAX_BYTES", 1000)
+    mod = compile_so(tmp_path, tmp_path / "ok.so")
+    fn = "deepbig-1.0-py3-none-{}.whl".format(host_platform())
+    serve(pypi, "deepbig", fn, wheel_bytes(tmp_path, "deepbig", mod))
+    code = main(["--deep", "--no-cache", "--index-url", pypi.index,
+                 "deepbig"])
+    out = capsys.readouterr().out
+    assert code == 0 and "warning: --deep: " in out
+    assert "larger than 0 MB" in out or "larger than" in out
+
+
+@needs_aarch64
+def test_deep_for_another_machine(tmp_path, pypi, capsys):
+    """A 64-bit Pi, checked from a PC: the aarch64 module's libraries are
+    not looked for here, but named with Debian's package naming."""
+    cc = "aarch64-linux-gnu-gcc"
+    s = stub(tmp_path, cc)
+    mod = compile_so(tmp_path, tmp_path / "a64.so", cc, needs=[(s, "piwtest")])
+    assert read(open(mod, "rb"), "a64").machine == "aarch64"
+    fn = "deeparm-1.0-py3-none-manylinux_2_17_aarch64.whl"
+    serve(pypi, "deeparm", fn, wheel_bytes(tmp_path, "deeparm", mod))
+    req = tmp_path / "req.txt"
+    req.write_text("--index-url {}\ndeeparm\n".format(pypi.index))
+    code = main(["--json", "--deep", "--no-cache", "--pi", "bookworm-64",
+                 "-r", str(req)])
+    pkg = json.loads(capsys.readouterr().out)["packages"][0]
+    libs = {lib["soname"]: lib for lib in pkg["deep"]["libraries"]}
+    assert not libs[ABSENT]["checked"] and libs[ABSENT]["path"] is None
+    assert libs[ABSENT]["package"] == "libpiwtest-absent1"
+    assert libs["libc.so.6"]["package"] == "libc6"
+    assert pkg["status"] == "ok" and code == 0
+
+
+@needs_arm
+def test_deep_confirms_piwheels_apt_list(tmp_path, fresh_server, pypi,
+                                         capsys):
+    """A piwheels wheel whose files need a library its apt list does not
+    name: --deep says so; ARMv7 code is flagged for an ARMv6 Pi."""
+    import hashlib
+    cc = "arm-linux-gnueabihf-gcc"
+    s = stub(tmp_path, cc, march="armv7-a+fp")
+    mod = compile_so(tmp_path, tmp_path / "v7.so", cc, needs=[(s, "piwtest")],
+                     march="armv7-a+fp")
+    data = wheel_bytes(tmp_path, "deeppiw", mod)
+    files = {}
+    for plat in ("linux_armv6l", "linux_armv7l"):  # one build, two names
+        fn = "deeppiw-1.0-py3-none-{}.whl".format(plat)
+        files[fn] = {
+            "file_url": "{}/simple/deeppiw/{}".format(fresh_server.url, fn),
+            "filehash": hashlib.sha256(data).hexdigest(),
+            "filesize": len(data), "builder_abi": "cp311",
+            "file_abi_tag": "none", "platform": plat,
+            "requires_python": None, "apt_dependencies": ["libc6"],
+            "pip_dependencies": []}
+    fresh_server.add("deeppiw", {"package": "deeppiw", "releases": {"1.0": {
+        "released": "2024-01-01 00:00:00", "prerelease": False,
+        "yanked": False, "skip_reason": "", "files": files}}})
+    for e in fresh_server.files.entries["deeppiw"]:
+        e["data"] = data
+    code = main(["--deep", "--no-cache", "--pi", "bookworm-armv6",
+                 "--piwheels-url", fresh_server.url, "--index-url",
+                 pypi.index, "--extra-index-url", fresh_server.index,
+                 "deeppiw"])
+    out = capsys.readouterr().out
+    assert "deeppiw 1.0: cannot run on this machine" in out
+    assert "compiled for ARMv7, this CPU is ARMv6" in out
+    code = main(["--deep", "--no-cache", "--pi", "bookworm-32",
+                 "--piwheels-url", fresh_server.url, "--index-url",
+                 pypi.index, "--extra-index-url", fresh_server.index,
+                 "deeppiw"])
+    out = capsys.readouterr().out
+    assert "deeppiw 1.0: ok" in out and code == 0
+    assert "its compiled files need libpiwtest-absent.so.1 " \
+        "(libpiwtest-absent1, by Debian's naming), which piwheels' apt " \
+        "list does not name" in out

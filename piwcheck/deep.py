@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""--deep: the wheel pip would fetch, downloaded (size-capped, checked
+against the index's sha256, kept in the cache by that hash) and its
+compiled files read as ``--installed`` reads an environment's, so a
+wheel with no apt list (PyPI's manylinux ones) gets a real answer and
+piwheels' list can be confirmed."""
+
+import os
+import tempfile
+from typing import Optional
+
+from .errors import DataError, InputError, PiwcheckError
+from .installed import Machine, check_wheel, name_packages, results, \
+    this_machine
+from .loader import Loader, Owners
+from .model import DistributionResult, File
+
+#: The largest wheel downloaded (PyTorch's are about this size).
+MAX_BYTES = 512 * 1000 * 1000
+#: The most time one download may take.
+SECONDS = 900.0
+
+
+def target_machine(target) -> Machine:
+    """The machine a described target's platform tags name."""
+    plats = " ".join(target.platforms)
+    if "aarch64" in plats:
+        return Machine("aarch64", 64, None, 8)
+    for version in (6, 7):
+        if "armv{}l".format(version) in plats:
+            return Machine("arm", 32, "hard", version)
+    if "x86_64" in plats:
+        return Machine("x86_64", 64, None)
+    if "i686" in plats:
+        return Machine("i686", 32, None)
+    return Machine(target.platforms[0].rsplit("_", 1)[-1], 64, None)
+
+
+def fetch_wheel(transport, f: File, cache_dir: Optional[str]):
+    """(path, whether the caller removes it): ``f`` from the cache, or
+    downloaded; FetchError, or DataError when its sha256 is not the
+    index's."""
+    folder = os.path.join(cache_dir, "wheels") if cache_dir else None
+    if folder and f.sha256:
+        kept = os.path.join(folder, f.sha256.lower() + ".whl")
+        if os.path.isfile(kept):
+            return kept, False
+    if folder:
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError:
+            folder = None
+    fd, part = tempfile.mkstemp(suffix=".part", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            digest = transport.download(f.url, out, MAX_BYTES, SECONDS)
+        if f.sha256 and digest != f.sha256.lower():
+            raise DataError("{}: its sha256 is {}, not the {} the index "
+                            "gives".format(f.filename, digest, f.sha256))
+        if folder and f.sha256:
+            kept = os.path.join(folder, digest + ".whl")
+            os.replace(part, kept)  # whole, checked files only
+            return kept, False
+        return part, True
+    except BaseException:
+        os.unlink(part)
+        raise
+
+
+def inspect(transport, f: File, target, cache_dir: Optional[str],
+            apt_known=None) -> DistributionResult:
+    """The ELF check of ``f`` for ``target``: on this machine, where
+    each library is found (or which package provides it); for another
+    machine, only what the wheel bundles, and the packages Debian's
+    naming gives the rest (marked not checked)."""
+    path, remove = fetch_wheel(transport, f, cache_dir)
+    try:
+        if target.local:
+            machine = this_machine(target.dpkg_arch)
+            loader = Loader(os.environ.get("LD_LIBRARY_PATH", ""))
+        else:
+            machine = target_machine(target)
+            loader = Loader("", {}, lambda p: False)
+        dist = check_wheel(path, machine, loader, f.filename)
+    finally:
+        if remove:
+            os.unlink(path)
+    if not target.local:
+        for lib in dist.missing:
+            lib.unchecked = True
+    name_packages([dist], Owners(), target.os_codename,
+                  apt_known if target.local and apt_known else
+                  (lambda names: None))
+    return results([dist])[0]
+
+
+def safe_inspect(transport, f: File, target, cache_dir, apt_known=None):
+    """(result, None, False) or (None, why not, whether pip too would
+    fail: a file whose hash is not the index's, or not a wheel) for
+    ``inspect``."""
+    try:
+        return inspect(transport, f, target, cache_dir, apt_known), None, \
+            False
+    except (PiwcheckError, OSError) as exc:
+        return None, "--deep: {}".format(exc), \
+            isinstance(exc, (DataError, InputError))
