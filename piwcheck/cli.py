@@ -451,7 +451,8 @@ def _run_installed(args, parser, wheels) -> int:
     """--installed, or wheel files: what their compiled files need."""
     from . import apt
     from .installed import (check_installed, check_wheel, name_packages,
-                            results, site_dirs, this_machine)
+                            piwheels_files, results, site_dirs,
+                            this_machine, wheel_fits)
     from .loader import Loader, Owners
     from .model import InstalledReport
     from .report import render_installed_json, render_installed_text
@@ -473,11 +474,16 @@ def _run_installed(args, parser, wheels) -> int:
     loader = Loader(os.environ.get("LD_LIBRARY_PATH", ""))
     if wheels:
         dists = [check_wheel(w, machine, loader) for w in wheels]
-        _wheel_fits(dists, wheels, tgt)
+        for dist, path in zip(dists, wheels):
+            wheel_fits(dist, os.path.basename(path), tgt)
         what = ", ".join(wheels)
     else:
         dists = check_installed(site_dirs(args.python), machine, loader)
         what = "what is installed for " + (args.python or sys.executable)
+        if any(d.missing for d in dists):
+            piwheels = _piwheels_of_pip(args, parser)
+            if piwheels is not None:
+                piwheels_files(dists, piwheels)
     name_packages(dists, Owners(), tgt.os_codename,
                   lambda names: apt.known(names, tgt.dpkg_arch))
     found = results(dists)
@@ -497,16 +503,19 @@ def _run_installed(args, parser, wheels) -> int:
     return report.exit_code
 
 
-def _wheel_fits(dists, wheels, tgt) -> None:
-    """A wheel file the target's Python cannot install at all says so."""
-    from .names import wheel_tags
+def _piwheels_of_pip(args, parser):
+    """piwheels' reader, when this pip installs from it (its
+    configuration names the piwheels site), else None."""
+    from . import pipconf
+    from .indexes.piwheels import PiwheelsIndex, normalise_site_url
 
-    for dist, path in zip(dists, wheels):
-        tags = wheel_tags(os.path.basename(path))
-        if tags and not tags & set(tgt.tags):
-            dist.wrong.append((os.path.basename(path), "its tags ({}) are "
-                               "not among this Python's".format(
-                                   ", ".join(sorted(str(t) for t in tags)))))
+    site = normalise_site_url(args.piwheels_url, "--piwheels-url")
+    prefix = os.environ.get("VIRTUAL_ENV") or sys.prefix
+    opts = pipconf.read(isolated=args.isolated, prefix=prefix)
+    urls = opts.index_urls + list(args.extra_index_url)
+    if not any(u.rstrip("/") == site + "/simple" for u in urls):
+        return None
+    return PiwheelsIndex(site, _transport(args, parser))
 
 
 def _color(args, output) -> bool:

@@ -17,6 +17,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from .elf import ARMV6_OK, ElfInfo, is_elf, read
 from .errors import DataError, InputError
 from .loader import Loader, Owners, guess_packages
+from .metadata import Metadata, parse_core
 
 _SO_RE = re.compile(r"\.so(\.[0-9.]+)?$")
 
@@ -107,6 +108,14 @@ class Distribution:
     #: Files that cannot run here: (file, why).
     wrong: List[Tuple[str, str]] = field(default_factory=list)
     errors: List[str] = field(default_factory=list)
+    #: The tags its WHEEL file gives ('cp311-cp311-linux_armv7l').
+    tags: Tuple[str, ...] = ()
+    #: Its own metadata, when read (a wheel file's).
+    metadata: Optional[Metadata] = None
+    #: What piwheels says of the file it came from: (file name, apt list).
+    piwheels: Optional[Tuple[str, Tuple[str, ...]]] = None
+    #: A wheel file's dependencies for the target, from its METADATA.
+    requires: Optional[List[str]] = None
 
     @property
     def missing(self) -> List[Library]:
@@ -141,6 +150,21 @@ def site_dirs(python: Optional[str] = None) -> List[str]:
     return seen
 
 
+def wheel_tags_of(text: str) -> Tuple[str, ...]:
+    """The Tag lines of a WHEEL file."""
+    return tuple(line.split(":", 1)[1].strip() for line in text.splitlines()
+                 if line.startswith("Tag:"))
+
+
+def _read_tags(info_dir: str) -> Tuple[str, ...]:
+    try:
+        with open(os.path.join(info_dir, "WHEEL"), encoding="utf-8",
+                  errors="replace") as f:
+            return wheel_tags_of(f.read())
+    except OSError:
+        return ()
+
+
 def distributions(dirs: Sequence[str]) -> List[Tuple[str, str, str,
                                                      List[str]]]:
     """(name, version, site dir, compiled files) of every distribution
@@ -173,7 +197,8 @@ def check_installed(dirs: Sequence[str], machine: Machine,
     """Every distribution in ``dirs`` with compiled files, checked."""
     result = []
     for name, version, site, files in distributions(dirs):
-        dist = Distribution(name, version, site)
+        dist = Distribution(name, version, site, tags=_read_tags(
+            os.path.join(site, "{}-{}.dist-info".format(name, version))))
         for path in files:
             try:
                 with open(path, "rb") as f:
@@ -235,11 +260,54 @@ def check_wheel(path: str, machine: Machine, loader: Loader,
                 continue
             _check(dist, member, info, os.path.dirname(
                 os.path.join(inside, member)), machine, zloader)
+        _wheel_info(z, members, dist)
         for lib in dist.libraries.values():
             if lib.path and lib.path.startswith(inside + "/"):
                 lib.path = lib.path[len(inside) + 1:]
                 lib.how = "in the wheel ({})".format(lib.how)
     return dist
+
+
+def wheel_fits(dist: Distribution, filename: str, target) -> None:
+    """Whether the target's pip would install the wheel file at all (its
+    tags, its Requires-Python), and what it would install with it: the
+    Requires-Dist of its METADATA, markers evaluated for the target."""
+    from .names import wheel_tags
+    from .resolve import dependencies
+    from .select import python_ok
+
+    tags = wheel_tags(filename)
+    if tags and not tags & set(target.tags):
+        dist.wrong.append((filename, "its tags ({}) are not among this "
+                           "Python's".format(", ".join(sorted(
+                               str(t) for t in tags)))))
+    meta = dist.metadata
+    if meta is None:
+        dist.errors.append("{}: no METADATA in its .dist-info".format(
+            filename))
+        return
+    version = target.python_full_version
+    if not python_ok(meta.requires_python, version):
+        dist.wrong.append((filename, "it requires Python {}, this one is "
+                           "{}".format(meta.requires_python, version)))
+    reqs, warnings = dependencies(meta, target, frozenset())
+    dist.requires = [r.text for r in reqs]
+    dist.errors.extend(warnings)
+
+
+def _wheel_info(z: zipfile.ZipFile, members, dist: Distribution) -> None:
+    """The tags and metadata in a wheel's top-level .dist-info."""
+    infos = sorted(m for m in members if m.count("/") == 1 and
+                   m.split("/")[0].endswith(".dist-info"))
+    for m in infos:
+        try:
+            if m.endswith("/WHEEL"):
+                dist.tags = wheel_tags_of(z.read(m).decode(
+                    "utf-8", "replace"))
+            elif m.endswith("/METADATA"):
+                dist.metadata = parse_core(z.read(m), m)
+        except (OSError, zipfile.BadZipFile, EOFError, DataError) as exc:
+            dist.errors.append("{}: cannot read it ({})".format(m, exc))
 
 
 def _check(dist: Distribution, shown: str, info: ElfInfo, origin: str,
@@ -273,10 +341,55 @@ def _cannot_run(info: ElfInfo, machine: Machine) -> Optional[str]:
     return None
 
 
+def piwheels_files(dists: Sequence[Distribution], index) -> None:
+    """For each distribution that misses a library: the piwheels file of
+    its name, version and wheel tags, if piwheels has one with an apt
+    list (then it came from piwheels, and that list is its word)."""
+    from .errors import FetchError, NotFound
+    from .names import canonical_name, parse_version
+
+    for dist in dists:
+        if not dist.missing or not dist.tags:
+            continue
+        try:
+            project = index.fetch(canonical_name(dist.name))
+        except NotFound:
+            continue
+        except (FetchError, InputError) as exc:
+            dist.errors.append("could not ask piwheels for its apt "
+                               "packages: {}".format(exc))
+            continue
+        version = parse_version(dist.version)
+        for release in project.releases:
+            if release.parsed is None or release.parsed != version:
+                continue
+            for f in release.files:
+                if f.apt_dependencies is not None and \
+                        {str(t) for t in f.tags} & set(dist.tags):
+                    dist.piwheels = (f.filename, f.apt_dependencies)
+                    break
+
+
+def _listed(guesses: Sequence[str], listed: Sequence[str]) -> Optional[str]:
+    """The entry of piwheels' apt list that provides a soname Debian's
+    naming calls one of ``guesses``: that name, or a flavour of it
+    (libopenblas0 -> libopenblas0-pthread)."""
+    for g in guesses:
+        if g in listed:
+            return g
+    for g in guesses:
+        for name in listed:
+            if name.startswith(g + "-"):
+                return name
+    return None
+
+
 def name_packages(dists: Sequence[Distribution], owners: Owners,
                   codename: Optional[str], known) -> None:
-    """The package of every library: its owner when found, else the
-    one Debian's naming gives, confirmed by ``known(names)``."""
+    """The package of every library: its owner when found; else the
+    entry of piwheels' apt list for it, for a distribution that came
+    from piwheels; else the one Debian's naming gives; each confirmed
+    by ``known(names)``."""
     guesses: Dict[str, List[str]] = {}
     for dist in dists:
         for lib in dist.libraries.values():
@@ -285,10 +398,25 @@ def name_packages(dists: Sequence[Distribution], owners: Owners,
                     lib.package = owners.of(lib.path)
             else:
                 guesses[lib.soname] = guess_packages(lib.soname, codename)
-    names = sorted({n for g in guesses.values() for n in g})
+    listed: Dict[Tuple[str, str], str] = {}
+    for dist in dists:
+        if dist.piwheels:
+            for lib in dist.missing:
+                pick = _listed(guesses.get(lib.soname, ()),
+                               dist.piwheels[1])
+                if pick:
+                    listed[(dist.name, lib.soname)] = pick
+    names = sorted({n for g in guesses.values() for n in g} |
+                   set(listed.values()))
     answers = known(names) if names else {}
     for dist in dists:
         for lib in dist.missing:
+            pick = listed.get((dist.name, lib.soname))
+            if pick:
+                lib.package, lib.guessed = pick, False
+                lib.known_to_apt = answers.get(pick) if answers is not None \
+                    else None
+                continue
             for candidate in guesses.get(lib.soname, ()):
                 if answers is None:  # no apt here: the first guess
                     lib.package, lib.guessed = candidate, True
@@ -325,7 +453,9 @@ def results(dists: Sequence[Distribution]):
             status = Status.ERROR
         else:
             status = Status.OK
-        out.append(DistributionResult(d.name, d.version, d.location,
-                                      status, d.modules, libs,
-                                      tuple(d.wrong), tuple(d.errors)))
+        out.append(DistributionResult(
+            d.name, d.version, d.location, status, d.modules, libs,
+            tuple(d.wrong), tuple(d.errors),
+            None if d.requires is None else tuple(d.requires),
+            d.piwheels[0] if d.piwheels else None))
     return tuple(out)

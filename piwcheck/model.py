@@ -232,6 +232,10 @@ class DistributionResult:
     #: (file, why it cannot run here)
     wrong: Tuple[Tuple[str, str], ...]
     errors: Tuple[str, ...]
+    #: A wheel file's dependencies for the target (its METADATA).
+    requires: Optional[Tuple[str, ...]] = None
+    #: The piwheels file it matches, whose apt list named its packages.
+    piwheels_file: Optional[str] = None
 
 
 @dataclass(frozen=True)

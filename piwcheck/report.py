@@ -390,7 +390,9 @@ def _files_json(d) -> dict:
             "known_to_apt": lib.known_to_apt}
             for lib in d.libraries],
         "cannot_run": [{"file": f, "why": why} for f, why in d.wrong],
-        "errors": list(d.errors)}
+        "errors": list(d.errors),
+        "requires_dist": None if d.requires is None else list(d.requires),
+        "piwheels_file": d.piwheels_file}
 
 
 def render_json(report: Report, version: str) -> str:
@@ -471,7 +473,7 @@ def render_installed_text(report, verbose: bool = False,
     """The report of --installed or of wheel files."""
     lines = ["Checked: {}, on {}".format(report.what, report.machine)]
     shown = [d for d in report.distributions
-             if verbose or d.status is not Status.OK]
+             if verbose or d.status is not Status.OK or d.requires]
     for d in shown:
         lines.append("")
         lines.append("{} {}: {}".format(d.name, d.version, LABELS[d.status]))
@@ -485,10 +487,16 @@ def render_installed_text(report, verbose: bool = False,
                     lines.append("          needed by " +
                                  ", ".join(lib.needed_by[:3]) +
                                  (" ..." if len(lib.needed_by) > 3 else ""))
+        if d.piwheels_file:
+            lines.append("  from:   piwheels' " + d.piwheels_file +
+                         " (its apt list names the packages)")
         for f, why in d.wrong:
             lines.append("  cannot run: {}: {}".format(f, why))
         for e in d.errors:
             lines.append("  error:  " + e)
+        if d.requires:
+            lines.append("  needs:  " + ", ".join(d.requires) +
+                         " (from its METADATA; pip installs these too)")
     lines.append("")
     lines.append(_count_line([d.status for d in report.distributions],
                              "distribution with compiled files",

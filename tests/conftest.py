@@ -168,6 +168,14 @@ def apt_config(tmp_path, dpkg_db, monkeypatch):
         Filename: ./libpiwtest-absent1_1.0-1_{0}.deb
         Size: 100
         Description: the library the ELF tests need
+
+        Package: libpiwtest-absent1-pthread
+        Version: 1.0-1
+        Architecture: {0}
+        Maintainer: Test <test@example.org>
+        Filename: ./libpiwtest-absent1-pthread_1.0-1_{0}.deb
+        Size: 100
+        Description: a flavour of it, as libopenblas0-pthread is
         """).format(arch))
     (root / "sources.list").write_text(
         "deb [trusted=yes] file:{} ./\n".format(root / "repo"))

@@ -421,3 +421,87 @@ def test_deep_confirms_piwheels_apt_list(tmp_path, fresh_server, pypi,
     assert "its compiled files need libpiwtest-absent.so.1 " \
         "(libpiwtest-absent1, by Debian's naming), which piwheels' apt " \
         "list does not name" in out
+
+
+@needs_gcc
+def test_a_wheel_files_own_metadata(tmp_path, capsys):
+    """Its Requires-Python decides whether this Python installs it; its
+    Requires-Dist, markers evaluated here, are what pip installs too."""
+    import sys
+    mod = compile_so(tmp_path, tmp_path / "ok.so")
+    here = "{}.{}".format(*sys.version_info[:2])
+
+    def make(requires_python):
+        wheel = tmp_path / "meta-1.0-py3-none-any.whl"
+        with zipfile.ZipFile(wheel, "w") as z:
+            z.write(mod, "meta/_c.so")
+            z.writestr("meta-1.0.dist-info/WHEEL",
+                       "Wheel-Version: 1.0\nTag: py3-none-any\n")
+            z.writestr("meta-1.0.dist-info/METADATA", (
+                "Metadata-Version: 2.1\nName: meta\nVersion: 1.0\n"
+                "Requires-Python: {}\nRequires-Dist: cffi>=1.12\n"
+                "Requires-Dist: tomli; python_version < \"3.0\"\n"
+                "Requires-Dist: rich; extra == \"cli\"\n"
+                "Provides-Extra: cli\n").format(requires_python))
+        return wheel
+    code = main(["--json", str(make(">=" + here))])
+    d = json.loads(capsys.readouterr().out)["distributions"][0]
+    assert d["requires_dist"] == ["cffi>=1.12"] and code == 0
+    main([str(make(">=" + here))])
+    assert "  needs:  cffi>=1.12 (from its METADATA; pip installs these " \
+        "too)" in capsys.readouterr().out
+    code = main(["--json", str(make("<3"))])
+    d = json.loads(capsys.readouterr().out)["distributions"][0]
+    assert d["status"] == "wrong-arch" and code == 1
+    assert d["cannot_run"][0]["why"].startswith("it requires Python <3, "
+                                                "this one is 3.")
+
+
+@needs_gcc
+def test_installed_from_piwheels_takes_its_apt_list(
+        tmp_path, site, capsys, apt_config, fresh_server, monkeypatch):
+    """A distribution whose name, version and WHEEL tags match a piwheels
+    file, with pip configured for piwheels: the missing library's package
+    is the entry of that file's apt list (a flavour, as
+    libopenblas0-pthread is of libopenblas0), not Debian's bare naming."""
+    import hashlib
+    s = stub(tmp_path)
+    mod = compile_so(tmp_path, tmp_path / "m.so", needs=[(s, "piwtest")])
+    dist(site, "piwnum", "1.0", {"piwnum/_core.so": mod})
+    plat = "linux_x86_64"
+    (site / "piwnum-1.0.dist-info" / "WHEEL").write_text(
+        "Wheel-Version: 1.0\nTag: py3-none-{}\n".format(plat))
+    fn = "piwnum-1.0-py3-none-{}.whl".format(plat)
+    fresh_server.add("piwnum", {"package": "piwnum", "releases": {"1.0": {
+        "released": "2024-01-01 00:00:00", "prerelease": False,
+        "yanked": False, "skip_reason": "", "files": {fn: {
+            "file_url": fresh_server.url + "/simple/piwnum/" + fn,
+            "filehash": hashlib.sha256(b"x").hexdigest(), "filesize": 1,
+            "builder_abi": "cp311", "file_abi_tag": "none",
+            "platform": plat, "requires_python": None,
+            "apt_dependencies": ["libc6", "libpiwtest-absent1-pthread"],
+            "pip_dependencies": []}}}}})
+    python = tmp_path / "python"
+    python.write_text("#!/bin/sh\nprintf '%s\\n' '{}'\n".format(
+        json.dumps([str(site)])))
+    python.chmod(0o755)
+    args = ["--installed", "--python", str(python), "--json", "--no-cache",
+            "--piwheels-url", fresh_server.url]
+    # pip not configured for piwheels: piwheels is not asked
+    code = main(args)
+    d = json.loads(capsys.readouterr().out)["distributions"][0]
+    assert d["libraries"][-1]["package"] == "libpiwtest-absent1"
+    assert fresh_server.count("piwnum") == 0 and d["piwheels_file"] is None
+    conf = tmp_path / "pip.conf"
+    conf.write_text("[global]\nextra-index-url = {}\n".format(
+        fresh_server.index))
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
+    code = main(args)
+    doc = json.loads(capsys.readouterr().out)
+    d = doc["distributions"][0]
+    libs = {lib["soname"]: lib for lib in d["libraries"]}
+    assert libs[ABSENT]["package"] == "libpiwtest-absent1-pthread"
+    assert not libs[ABSENT]["package_guessed"]
+    assert libs[ABSENT]["known_to_apt"] and d["piwheels_file"] == fn
+    assert doc["apt_command"] == "sudo apt install libpiwtest-absent1-pthread"
+    assert code == 1
