@@ -103,6 +103,45 @@ def known(names: Sequence[str],
     return result
 
 
+_SONAME_RE = re.compile(r"^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$")
+
+
+def contents(sonames: Sequence[str], dpkg_arch: Optional[str],
+             dirs: Sequence[str]) -> Optional[Dict[str, List[str]]]:
+    """soname -> the packages apt-file's Contents lists say ship it in
+    one of ``dirs`` (one ``apt-file search`` for all); None when
+    apt-file is not installed or has no Contents lists."""
+    import tempfile
+
+    if not shutil.which("apt-file"):
+        return None
+    sonames = [s for s in sonames if _SONAME_RE.match(s)]
+    found: Dict[str, List[str]] = {s: [] for s in sonames}
+    if not sonames:
+        return found
+    with tempfile.NamedTemporaryFile("w", suffix=".patterns") as f:
+        f.write("".join("/{}$\n".format(re.escape(s)) for s in sonames))
+        f.flush()
+        cmd = ["apt-file", "search", "-x", "-f", f.name]
+        if dpkg_arch and valid_name(dpkg_arch):
+            cmd[1:1] = ["-a", dpkg_arch]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True,
+                                  timeout=300)
+        except (OSError, subprocess.SubprocessError):
+            return None
+    if proc.returncode not in (0, 1):  # 1: nothing found
+        return None
+    wanted = {d.rstrip("/") for d in dirs}
+    for line in proc.stdout.splitlines():
+        package, _, path = line.partition(": ")
+        folder, _, soname = path.strip().rpartition("/")
+        if soname in found and folder in wanted and valid_name(package) \
+                and package not in found[soname]:
+            found[soname].append(package)
+    return found
+
+
 def install_command(names: Iterable[str]) -> Optional[str]:
     """The one ``sudo apt install`` line for ``names``; None for none.
     Only valid Debian names are ever put into it."""

@@ -450,9 +450,9 @@ def run(args, parser) -> int:
 def _run_installed(args, parser, wheels) -> int:
     """--installed, or wheel files: what their compiled files need."""
     from . import apt
-    from .installed import (check_installed, check_wheel, name_packages,
-                            piwheels_files, results, site_dirs,
-                            this_machine, wheel_fits)
+    from .installed import (check_installed, check_wheel, library_dirs,
+                            name_packages, piwheels_files, results,
+                            site_dirs, this_machine, wheel_fits)
     from .loader import Loader, Owners
     from .model import InstalledReport
     from .report import render_installed_json, render_installed_text
@@ -485,7 +485,9 @@ def _run_installed(args, parser, wheels) -> int:
             if piwheels is not None:
                 piwheels_files(dists, piwheels)
     name_packages(dists, Owners(), tgt.os_codename,
-                  lambda names: apt.known(names, tgt.dpkg_arch))
+                  lambda names: apt.known(names, tgt.dpkg_arch),
+                  lambda sonames: apt.contents(sonames, tgt.dpkg_arch,
+                                               library_dirs(machine)))
     found = results(dists)
     install = list(dict.fromkeys(
         lib.package for d in found for lib in d.libraries

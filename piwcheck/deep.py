@@ -10,8 +10,8 @@ import tempfile
 from typing import Optional
 
 from .errors import DataError, InputError, PiwcheckError
-from .installed import Machine, check_wheel, name_packages, results, \
-    this_machine
+from .installed import Machine, check_wheel, library_dirs, name_packages, \
+    results, this_machine
 from .loader import Loader, Owners
 from .model import DistributionResult, File
 
@@ -88,9 +88,14 @@ def inspect(transport, f: File, target, cache_dir: Optional[str],
     if not target.local:
         for lib in dist.missing:
             lib.unchecked = True
+    from . import apt
+
     name_packages([dist], Owners(), target.os_codename,
                   apt_known if target.local and apt_known else
-                  (lambda names: None))
+                  (lambda names: None),
+                  (lambda sonames: apt.contents(sonames, target.dpkg_arch,
+                                                library_dirs(machine)))
+                  if target.local else None)
     return results([dist])[0]
 
 

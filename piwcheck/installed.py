@@ -61,6 +61,15 @@ def this_machine(dpkg_arch: Optional[str] = None) -> Machine:
     return Machine(uname, 64 if "64" in uname else 32, None)
 
 
+def library_dirs(machine: Machine) -> List[str]:
+    """Where ``machine``'s system libraries live (the loader's default
+    directories)."""
+    from .loader import abi_dirs
+
+    return abi_dirs((machine.machine, machine.bits, machine.float_abi
+                     if machine.machine == "arm" else None))
+
+
 def _arm_version(uname: str) -> Optional[int]:
     path = os.environ.get("PIWCHECK_CPUINFO") or "/proc/cpuinfo"
     try:
@@ -94,6 +103,8 @@ class Library:
     known_to_apt: Optional[bool] = None
     #: Not looked for: the files are for another machine.
     unchecked: bool = False
+    #: Who named the package: dpkg, piwheels, apt-file or Debian's naming.
+    named_by: Optional[str] = None
 
 
 @dataclass
@@ -385,19 +396,22 @@ def _listed(guesses: Sequence[str], listed: Sequence[str]) -> Optional[str]:
 
 
 def name_packages(dists: Sequence[Distribution], owners: Owners,
-                  codename: Optional[str], known) -> None:
+                  codename: Optional[str], known, contents=None) -> None:
     """The package of every library: its owner when found; else the
     entry of piwheels' apt list for it, for a distribution that came
-    from piwheels; else the one Debian's naming gives; each confirmed
-    by ``known(names)``."""
+    from piwheels; else what ``contents(sonames)`` (apt-file's lists)
+    says ships it; else the one Debian's naming gives, confirmed by
+    ``known(names)``."""
     guesses: Dict[str, List[str]] = {}
     for dist in dists:
         for lib in dist.libraries.values():
             if lib.path is not None:
                 if not lib.path.startswith(dist.location):
                     lib.package = owners.of(lib.path)
+                    lib.named_by = "dpkg" if lib.package else None
             else:
                 guesses[lib.soname] = guess_packages(lib.soname, codename)
+    shipped = contents(sorted(guesses)) if contents and guesses else None
     listed: Dict[Tuple[str, str], str] = {}
     for dist in dists:
         if dist.piwheels:
@@ -414,9 +428,21 @@ def name_packages(dists: Sequence[Distribution], owners: Owners,
             pick = listed.get((dist.name, lib.soname))
             if pick:
                 lib.package, lib.guessed = pick, False
+                lib.named_by = "piwheels"
                 lib.known_to_apt = answers.get(pick) if answers is not None \
                     else None
                 continue
+            ships = (shipped or {}).get(lib.soname)
+            if ships:
+                # Debian's naming picks among several (libglx0 and
+                # libglx-mesa0 both ship libGLX.so.0)
+                named = [g for g in guesses.get(lib.soname, ())
+                         if g in ships]
+                lib.package = (named or sorted(ships))[0]
+                lib.guessed, lib.known_to_apt = False, True
+                lib.named_by = "apt-file"
+                continue
+            lib.named_by = "Debian's naming"
             for candidate in guesses.get(lib.soname, ()):
                 if answers is None:  # no apt here: the first guess
                     lib.package, lib.guessed = candidate, True
@@ -438,7 +464,8 @@ def results(dists: Sequence[Distribution]):
     for d in dists:
         libs = tuple(LibraryResult(
             lib.soname, tuple(lib.needed_by), lib.path, lib.how,
-            lib.package, lib.guessed, lib.known_to_apt, lib.unchecked)
+            lib.package, lib.guessed, lib.known_to_apt, lib.unchecked,
+            lib.named_by if lib.package else None)
             for lib in sorted(d.libraries.values(), key=lambda x: x.soname))
         missing = [lib for lib in libs if lib.path is None
                    and not lib.unchecked]

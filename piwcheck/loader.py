@@ -113,11 +113,16 @@ def _origin(d: str, origin: str) -> str:
 def default_dirs(info: ElfInfo) -> List[str]:
     """ld.so's trusted directories for the object's class, Debian's
     multiarch ones first."""
-    triplet = _TRIPLETS.get(abi_key(info))
+    return abi_dirs(abi_key(info))
+
+
+def abi_dirs(key: Tuple[str, int, Optional[str]]) -> List[str]:
+    """The trusted directories of an ABI (machine, bits, float ABI)."""
+    triplet = _TRIPLETS.get(key)
     dirs = []
     if triplet:
         dirs += ["/lib/" + triplet, "/usr/lib/" + triplet]
-    if info.bits == 64:
+    if key[1] == 64:
         dirs += ["/lib64", "/usr/lib64"]
     return dirs + ["/lib", "/usr/lib"]
 

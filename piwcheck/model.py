@@ -217,6 +217,8 @@ class LibraryResult:
     known_to_apt: Optional[bool]
     #: Not looked for: the files are for another machine.
     unchecked: bool = False
+    #: Who named the package: dpkg, piwheels, apt-file or Debian's naming.
+    named_by: Optional[str] = None
 
 
 @dataclass(frozen=True)

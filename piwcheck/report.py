@@ -387,6 +387,7 @@ def _files_json(d) -> dict:
             "path": lib.path, "found_by": lib.how,
             "checked": not lib.unchecked,
             "package": lib.package, "package_guessed": lib.guessed,
+            "package_from": lib.named_by,
             "known_to_apt": lib.known_to_apt}
             for lib in d.libraries],
         "cannot_run": [{"file": f, "why": why} for f, why in d.wrong],
@@ -461,7 +462,10 @@ def _lib_state(lib) -> str:
         return "missing: apt package {}{}".format(
             lib.package, " (Debian's naming; apt knows it)"
             if lib.guessed and lib.known_to_apt else
-            " (Debian's naming, not checked)" if lib.guessed else "")
+            " (Debian's naming, not checked)" if lib.guessed else
+            " (from {})".format("piwheels' apt list" if lib.named_by ==
+                                "piwheels" else lib.named_by)
+            if lib.named_by else "")
     if lib.package:
         return "missing: no apt package found ({} is Debian's naming, " \
                "unknown to apt here)".format(lib.package)

@@ -199,6 +199,32 @@ def apt_config(tmp_path, dpkg_db, monkeypatch):
     return conf
 
 
+@pytest.fixture
+def apt_file(apt_config, tmp_path):
+    """apt_config's apt with Contents lists for apt-file, as
+    /etc/apt/apt.conf.d/50apt-file.conf fetches them: they say
+    ``libpiwtest-other1`` ships libpiwtest-absent.so.1 (not the package
+    Debian's naming gives it)."""
+    conf = "/etc/apt/apt.conf.d/50apt-file.conf"
+    if not shutil.which("apt-file") or not os.path.exists(conf):
+        pytest.skip("apt-file is not installed (CI installs it)")
+    root = tmp_path / "apt"
+    shutil.copy(conf, root / "etc" / "apt.conf.d")
+    arch = native_arch()
+    triplet = subprocess.run(["dpkg-architecture", "-qDEB_HOST_MULTIARCH"],
+                             capture_output=True, text=True).stdout.strip() \
+        if shutil.which("dpkg-architecture") else "x86_64-linux-gnu"
+    (root / "repo" / "Contents-{}".format(arch)).write_text(
+        "usr/lib/{0}/libpiwtest-absent.so.1\tlibs/libpiwtest-other1\n"
+        "usr/share/doc/libpiwtest-absent.so.1\tdoc/libpiwtest-doc\n"
+        .format(triplet))
+    proc = subprocess.run(["apt-get", "update", "-q"], capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        pytest.skip("apt-get update failed: " + proc.stderr[-200:])
+    return apt_config
+
+
 def pi_tags(abi="cp311", arch="armv7l"):
     """The tags a Raspberry Pi's pip computes, in its order."""
     py = (3, int(abi[3:].rstrip("mt")))

@@ -505,3 +505,30 @@ def test_installed_from_piwheels_takes_its_apt_list(
     assert libs[ABSENT]["known_to_apt"] and d["piwheels_file"] == fn
     assert doc["apt_command"] == "sudo apt install libpiwtest-absent1-pthread"
     assert code == 1
+
+
+@needs_gcc
+def test_apt_file_names_the_package_that_ships_a_missing_library(
+        tmp_path, site, capsys, apt_file):
+    """With apt-file's Contents lists, the package that ships the soname
+    in a library folder is named (not a file of that name elsewhere),
+    ahead of Debian's naming."""
+    s = stub(tmp_path)
+    mod = compile_so(tmp_path, tmp_path / "m.so", needs=[(s, "piwtest")])
+    dist(site, "needy", "1.0", {"needy/_core.so": mod})
+    python = tmp_path / "python"
+    python.write_text("#!/bin/sh\nprintf '%s\\n' '{}'\n".format(
+        json.dumps([str(site)])))
+    python.chmod(0o755)
+    code = main(["--installed", "--python", str(python), "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    libs = {lib["soname"]: lib for lib in
+            doc["distributions"][0]["libraries"]}
+    assert libs[ABSENT]["package"] == "libpiwtest-other1"
+    assert libs[ABSENT]["package_from"] == "apt-file"
+    assert not libs[ABSENT]["package_guessed"]
+    assert doc["apt_command"] == "sudo apt install libpiwtest-other1"
+    main(["--installed", "--python", str(python)])
+    assert "missing: apt package libpiwtest-other1 (from apt-file)" in \
+        capsys.readouterr().out
+    assert code == 1
