@@ -86,11 +86,14 @@ def check(requirements: Sequence[Requirement], target: Target, indexes,
           progress: Optional[Callable[[int, int], None]] = None,
           constraints: Sequence[Requirement] = (),
           formats: Formats = Formats(), deep: bool = False,
-          cache_dir: Optional[str] = None) -> Report:
+          cache_dir: Optional[str] = None, stats=None,
+          downloads: bool = False) -> Report:
     """Check ``requirements`` for ``target`` against ``indexes`` (in
     pip's order: the index URL, then the extra ones); ``constraints``
     narrow versions but add no packages; ``deep`` downloads each chosen
-    wheel (kept in ``cache_dir``) and reads its compiled files."""
+    wheel (kept in ``cache_dir``) and reads its compiled files; ``stats``
+    (piwheels' statistics) suggest names for the projects no index has
+    and, with ``downloads``, give each package's downloads."""
     entries = _gather(requirements, constraints, target)
     roots = [Req(e.name, frozenset().union(*(r.extras
                                              for r in e.requirements)),
@@ -128,7 +131,25 @@ def check(requirements: Sequence[Requirement], target: Target, indexes,
     pool.shutdown(wait=True)
     if progress:
         progress(len(results), len(results))
-    return _finish(results, target, indexes)
+    report = _finish(results, target, indexes)
+    if stats is not None:
+        report = _popularity(report, stats, downloads)
+    return report
+
+
+def _popularity(report: Report, stats, downloads: bool) -> Report:
+    """Names close to each project no index has, and (``downloads``)
+    every package's downloads, from piwheels' statistics."""
+    from dataclasses import replace
+
+    packages = [replace(p, suggestions=tuple(stats.suggest(p.name)))
+                if p.status is Status.NOT_FOUND else p
+                for p in report.packages]
+    if downloads:
+        counts = stats.downloads([p.name for p in packages])
+        packages = [replace(p, downloads=counts.get(p.name))
+                    for p in packages]
+    return replace(report, packages=tuple(packages))
 
 
 def _deep(entries: List[_Entry], pool, indexes, target: Target,

@@ -212,6 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="print only the packages that need action, the counts and "
              "the apt command")
     parser.add_argument(
+        "--stats", action="store_true",
+        help="print piwheels' download statistics for the named projects "
+             "(fetching its list when needed) instead of checking them")
+    parser.add_argument(
         "--tree", action="store_true",
         help="show each package asked for with the dependencies it brings "
              "in below it, and their statuses")
@@ -380,6 +384,8 @@ def run(args, parser) -> int:
         parser.error("--tree shows dependencies; --no-deps leaves them out")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if args.stats:
+        return _run_stats(args, parser)
     wheels = [r for r in args.requirements
               if r.endswith(".whl") and os.path.isfile(r)]
     if args.installed or wheels:
@@ -413,6 +419,8 @@ def run(args, parser) -> int:
                                      notes(tgt, indexes), args.verbose))
         sys.stdout.flush()
     show, clear = _progress(args)
+    stats = _statistics(args, transport) if any(
+        ix.kind == "piwheels" for ix in indexes) else None
     try:
         report = check(reqs, tgt, indexes, pre=opts.pre,
                        deps=not args.no_deps, workers=args.jobs,
@@ -420,10 +428,16 @@ def run(args, parser) -> int:
                        formats=Formats(opts.only_binary, opts.no_binary,
                                        opts.prefer_binary, opts.all_releases,
                                        opts.only_final),
-                       deep=args.deep, cache_dir=transport.cache_dir)
+                       deep=args.deep, cache_dir=transport.cache_dir,
+                       stats=stats, downloads=args.verbose or args.json)
     finally:
         if show:
             clear()
+        if stats is not None:
+            if stats.failed and not args.quiet:
+                print("piwcheck: warning: " + clean(stats.failed),
+                      file=sys.stderr)
+            stats.close()
     for line in problem_lines(report, args.quiet):
         print("piwcheck: " + clean(line), file=sys.stderr)
     if args.json:
@@ -503,6 +517,46 @@ def _run_installed(args, parser, wheels) -> int:
     else:
         sys.stdout.write(out)
     return report.exit_code
+
+
+def _statistics(args, transport):
+    from .indexes.piwheels import normalise_site_url
+    from .stats import Statistics
+
+    def say(text: str) -> None:
+        from .report import clean
+        if not args.quiet:
+            print("piwcheck: " + clean(text), file=sys.stderr)
+    return Statistics(transport, normalise_site_url(
+        args.piwheels_url, "--piwheels-url"), transport.cache_dir, say)
+
+
+def _run_stats(args, parser) -> int:
+    """--stats NAME...: each name's downloads, or the names it may have
+    meant; 1 when one is not known."""
+    from .names import canonical_name
+    from .report import clean, render_stats_json, render_stats_text
+
+    if not args.requirements or args.files or args.installed:
+        parser.error("--stats takes project names, and nothing else to "
+                     "check")
+    names = list(dict.fromkeys(canonical_name(n) for n in args.requirements))
+    stats = _statistics(args, _transport(args, parser))
+    try:
+        if stats.fresh() is None:
+            from .errors import FetchError
+            raise FetchError(stats.failed or "no statistics")
+        found = stats.downloads(names)
+        suggestions = {n: stats.suggest(n) for n in names if n not in found}
+        if stats.failed:
+            print("piwcheck: warning: " + clean(stats.failed),
+                  file=sys.stderr)
+    finally:
+        stats.close()
+    out = render_stats_json(names, found, suggestions, version()) \
+        if args.json else render_stats_text(names, found, suggestions)
+    sys.stdout.write(out)
+    return 0 if len(found) == len(names) else 1
 
 
 def _piwheels_of_pip(args, parser):

@@ -152,6 +152,15 @@ class AptDependency:
 
 
 @dataclass(frozen=True)
+class Downloads:
+    """A project's downloads from piwheels (its packages.json)."""
+
+    name: str
+    last_30_days: int
+    all_time: int
+
+
+@dataclass(frozen=True)
 class PackageResult:
     """The outcome for one project."""
 
@@ -175,6 +184,10 @@ class PackageResult:
     fallback_file: Optional[File] = None
     #: --deep: the chosen wheel's compiled files, read.
     deep: Optional["DistributionResult"] = None
+    #: From piwheels' statistics, when they were at hand.
+    downloads: Optional[Downloads] = None
+    #: Known names close to one no index has, the most used first.
+    suggestions: Tuple[Downloads, ...] = ()
 
 
 @dataclass(frozen=True)

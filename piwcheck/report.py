@@ -116,6 +116,12 @@ def _block(pkg: PackageResult, verbose: bool, labels) -> List[str]:
                 else ", ".join(deps) or "(none)"))
     if pkg.reason:
         lines.append("  why:    " + pkg.reason)
+    if pkg.suggestions:
+        lines.append("  hint:   " + did_you_mean(pkg.suggestions))
+    if verbose and pkg.downloads:
+        lines.append("  downloads: {:,} in the last 30 days, {:,} in all "
+                     "(piwheels)".format(pkg.downloads.last_30_days,
+                                         pkg.downloads.all_time))
     if pkg.status == Status.NO_WHEEL:
         if pkg.fallback_version:
             lines.append(
@@ -187,7 +193,9 @@ def problem_lines(report: Report, quiet: bool) -> List[str]:
                 " ({})".format(", ".join(
                     d.name for d in pkg.apt_dependencies
                     if d.installed is False))
-                if pkg.status is Status.MISSING_APT else ""))
+                if pkg.status is Status.MISSING_APT else
+                "; " + did_you_mean(pkg.suggestions)
+                if pkg.suggestions else ""))
     for reason, names in shared.items():
         if len(names) == 1:
             lines.append("{}: {}".format(names[0], reason))
@@ -375,6 +383,9 @@ def _package_json(pkg: PackageResult) -> dict:
             "version": pkg.fallback_version,
             "file": _file_json(pkg.fallback_file)},
         "deep": None if pkg.deep is None else _files_json(pkg.deep),
+        "downloads": _downloads_json(pkg.downloads),
+        "suggestions": [{"name": d.name, "downloads": _downloads_json(d)}
+                        for d in pkg.suggestions],
     }
 
 
@@ -425,6 +436,59 @@ def render_json(report: Report, version: str) -> str:
         "exit_code": report.exit_code,
     }
     return json.dumps(doc, indent=2) + "\n"
+
+
+def _count(n: int) -> str:
+    """1234567 as '1.2M', 3400 as '3.4k'."""
+    for size, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if n >= size:
+            return "{:.1f}".format(n / size).rstrip("0").rstrip(".") + unit
+    return str(n)
+
+
+def did_you_mean(suggestions) -> str:
+    """'not on piwheels; did you mean numpy (1.2M downloads last
+    month)?'"""
+    named = ["{} ({} downloads last month)".format(
+        clean(d.name), _count(d.last_30_days)) for d in suggestions]
+    return "not on piwheels; did you mean {}?".format(
+        named[0] if len(named) == 1 else
+        ", ".join(named[:-1]) + " or " + named[-1])
+
+
+def _downloads_json(d):
+    return None if d is None else {"last_30_days": d.last_30_days,
+                                   "all_time": d.all_time}
+
+
+def render_stats_text(names, found, suggestions) -> str:
+    """--stats: each name's downloads, or what it may have meant."""
+    lines = []
+    for name in names:
+        d = found.get(name)
+        if d is not None:
+            lines.append("{}: {:,} downloads in the last 30 days, {:,} in "
+                         "all".format(clean(name), d.last_30_days,
+                                      d.all_time))
+        elif suggestions.get(name):
+            lines.append("{}: {}".format(clean(name),
+                                         did_you_mean(suggestions[name])))
+        else:
+            lines.append("{}: not in piwheels' statistics".format(
+                clean(name)))
+    return "\n".join(lines) + "\n"
+
+
+def render_stats_json(names, found, suggestions, version: str) -> str:
+    """--stats --json."""
+    return json.dumps({
+        "piwcheck": version, "json_version": JSON_VERSION,
+        "projects": [{
+            "name": n, "downloads": _downloads_json(found.get(n)),
+            "suggestions": [{"name": d.name,
+                             "downloads": _downloads_json(d)}
+                            for d in suggestions.get(n, ())]}
+            for n in names]}, indent=2) + "\n"
 
 
 def _deep_lines(d, verbose: bool) -> List[str]:

@@ -214,12 +214,16 @@ class Transport:
         if self._stop.wait(wait):
             raise FetchError("interrupted")
 
-    def download(self, url: str, out, max_bytes: int,
-                 seconds: float) -> str:
+    def download(self, url: str, out, max_bytes: int, seconds: float,
+                 headers: Optional[Dict[str, str]] = None,
+                 started: Optional[Callable[[Any], None]] = None
+                 ) -> Optional[str]:
         """Stream the file at ``url`` into ``out`` (a binary file open
         for writing), within ``max_bytes`` and ``seconds``, with the
-        retries of a document; its sha256.  Not kept in the HTTP cache:
-        the caller keeps the file."""
+        retries of a document; its sha256, or None when ``headers``
+        (If-None-Match, If-Modified-Since) brought a 304.  ``started``
+        gets the response's headers before the body.  Not kept in the
+        HTTP cache: the caller keeps the file."""
         import hashlib
 
         if self.offline:
@@ -237,6 +241,8 @@ class Transport:
             digest = hashlib.sha256()
 
             def read(resp, deadline):
+                if started is not None:
+                    started(resp.headers)
                 out.seek(0)
                 out.truncate()
                 size = 0
@@ -253,19 +259,21 @@ class Transport:
                 _check_length(resp)
                 return b""
             try:
-                self._get(url, "*/*", deadline, False, read)
+                body = self._get(url, "*/*", deadline, False, read,
+                                 headers)[0]
             except _Retry as exc:
                 self._wait_to_retry(exc, url, attempt, deadline)
                 continue
-            return digest.hexdigest()
+            return None if body is None else digest.hexdigest()
 
     def _get(self, url: str, accept: str, deadline: float, fresh: bool,
-             read=None):
+             read=None, extra: Optional[Dict[str, str]] = None):
         """One try: (body, content type, whether it came from the
         cache); ``read(response, deadline)`` takes the body instead (and
-        the answer is not cached).  A watchdog shuts the connection when
-        the deadline passes, however slowly the server sends headers or
-        body."""
+        the answer is not cached; a 304 to the conditional ``extra``
+        headers gives a body of None).  A watchdog shuts the connection
+        when the deadline passes, however slowly the server sends
+        headers or body."""
         import requests
 
         left = deadline - time.monotonic()
@@ -275,6 +283,7 @@ class Transport:
             headers["Cache-Control"] = "no-cache"
         if read is not None:
             headers["Cache-Control"] = "no-store"
+            headers.update(extra or {})
         # A backstop: the socket timeouts below end at the deadline too,
         # and say more when they fire, so the watchdog waits a moment.
         dog = Watchdog(deadline + WATCHDOG_GRACE)
@@ -287,6 +296,8 @@ class Transport:
                                        stream=True,
                                        headers=headers) as resp:
                 code = resp.status_code
+                if code == 304 and read is not None and extra:
+                    return None, "", False
                 if code == 404:
                     raise NotFound("{} answered 404".format(url))
                 if code == 429 or 500 <= code < 600:

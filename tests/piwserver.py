@@ -52,6 +52,14 @@ class PiwheelsServer:
                 if fn.endswith(".json"):
                     with open(os.path.join(data_dir, fn), "rb") as f:
                         self.add(fn[:-5], f.read())
+        #: The download statistics served at /packages.json (bytes).
+        self.packages_json = None
+        if self.documents:  # its own projects, used as much as released
+            self.packages_json = json.dumps([
+                [name, 100 * len(json.loads(body).get("releases", {})),
+                 1000 * len(json.loads(body).get("releases", {}))]
+                for name, body in sorted(self.documents.items())
+                if body.startswith(b"{")], separators=(",", ":")).encode()
         self.delay = delay
         self.gzip_bodies = gzip_bodies
         #: Bytes a second for all bodies together (a shared link), or None.
@@ -264,6 +272,15 @@ class _Handler(BaseHTTPRequestHandler):
                 return self.send_body(404, NOT_FOUND, "text/html",
                                       name=parts[2])
             return self.send_body(200, body, name=parts[2])
+        if path.split("?")[0] == "/packages.json" and \
+                self.piw.packages_json is not None:
+            fault = self.piw.faults.get("packages.json")
+            if fault is not None:
+                handler = FAULTS[fault] if isinstance(fault, str) else fault
+                if handler(self, "packages.json") is not False:
+                    return
+            return self.send_document("packages.json",
+                                      self.piw.packages_json)
         # ['', 'project', name, 'json', ''] or without the final ''
         if len(parts) in (4, 5) and parts[1] == "project" \
                 and parts[3] == "json":
@@ -324,10 +341,11 @@ class _Handler(BaseHTTPRequestHandler):
         return self.send_body(200, files.data(entry),
                               "application/octet-stream", name=canon)
 
-    def send_document(self, name):
-        body = self.piw.documents[name]
+    def send_document(self, name, body=None):
+        if body is None:
+            body = self.piw.documents[name]
         etag = '"{}"'.format(hashlib.sha1(body).hexdigest()[:16])
-        mtime = self.piw.mtimes[name]
+        mtime = self.piw.mtimes.get(name, 1700000000.0)
         headers = {"ETag": etag,
                    "Last-Modified": email.utils.formatdate(mtime,
                                                            usegmt=True),

@@ -67,7 +67,8 @@ def test_readme_documents_every_option():
 
 #: The README's examples (run with the test servers) and their codes.
 EXAMPLES = {"--pi bookworm-32 numpy RPi.GPIO cryptography pillow": 1,
-            "--pi bookworm-32 --tree cryptography pydantic": 0}
+            "--pi bookworm-32 --tree cryptography pydantic": 0,
+            "--pi bookworm-32 nump rpigpio": 1}
 
 
 @needs_source

@@ -1,0 +1,248 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""piwheels' download statistics (#15): the list read as a stream, the
+sqlite index, "did you mean", downloads in the report, --stats, and the
+list's faults, against the piwheels fake's /packages.json."""
+
+import io
+import json
+import os
+import re
+import threading
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from piwcheck.cli import main
+from piwcheck.errors import DataError
+from piwcheck.stats import Index, build, rows
+
+PI = ["--pi", "bookworm-32"]
+
+LIST = [["numpy", 1234567, 98765432], ["numpy-stl", 3400, 50000],
+        ["numba", 20000, 300000], ["rpi-gpio", 345678, 9876543],
+        ["opencv-python", 234567, 8765432],
+        ["opencv-contrib-python", 123456, 765432],
+        ["opencv-python-headless", 99999, 555555],
+        ["pyyaml", 50000, 900000], ["pyserial", 40000, 800000],
+        # piwheels may add fields: the first three are read
+        ["gpiozero", 100, 1000, "a new field", {"and": ["more"]}]]
+
+
+@pytest.fixture
+def stats_server(fresh_server):
+    fresh_server.packages_json = json.dumps(
+        LIST, separators=(",", ":")).encode()
+    return fresh_server
+
+
+def opts(server):
+    return PI + ["--piwheels-url", server.url, "--index-url", server.index]
+
+
+def parse(text):
+    return list(rows(io.StringIO(text)))
+
+
+def test_rows_as_piwheels_writes_them_and_with_more_fields():
+    text = json.dumps(LIST, separators=(",", ":"))
+    assert parse(text) == [tuple(r[:3]) for r in LIST]
+
+
+def test_rows_in_any_json_layout():
+    text = json.dumps(LIST, indent=2)
+    assert parse(text) == [tuple(r[:3]) for r in LIST]
+    assert parse("[]") == [] and parse(" [ ] ") == []
+    assert parse('[["a\\u00e9\\"b",1,2]]') == [('a\u00e9"b', 1, 2)]
+
+
+@pytest.mark.parametrize("text,match", [
+    ('{"numpy": 1}', "not a JSON list"),
+    ("<html>maintenance</html>", "not a JSON list"),
+    ('[["numpy",1,2],["nu', "cut short"),
+    ('[["numpy",1,2]', "cut short"),
+    ('[["numpy",1]]', "not \\[name, count"),
+    ('[["numpy","1",2]]', "not \\[name, count"),
+    ('[["numpy",true,2]]', "not \\[name, count"),
+    ('[["numpy",1,2] ["x",1,2]]', "expected ','"),
+    ('[["numpy",1,2],]', "cut short or is not JSON"),
+])
+def test_a_document_that_is_not_the_list(text, match):
+    with pytest.raises(DataError, match=match):
+        parse(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(
+    st.text(min_size=1, max_size=20),
+    st.integers(0, 10 ** 12), st.integers(0, 10 ** 12),
+    st.lists(st.one_of(st.integers(), st.text(max_size=5)), max_size=2)),
+    max_size=40), st.sampled_from([None, 1, 2]), st.booleans())
+def test_rows_read_what_json_wrote(items, indent, compact):
+    doc = [[n, a, b] + extra for n, a, b, extra in items]
+    text = json.dumps(doc, indent=indent,
+                      separators=(",", ":") if compact else None)
+    # a small block size would be the same code; the 1 MB one is real
+    assert parse(text) == [(n, a, b) for n, a, b, _ in items]
+
+
+def _index(tmp_path, listing=LIST):
+    src = tmp_path / "packages.json"
+    src.write_text(json.dumps(listing))
+    dest = tmp_path / "index.sqlite3"
+    assert build(str(src), str(dest)) == len(listing)
+    return Index(str(dest))
+
+
+@pytest.mark.parametrize("asked,first", [
+    ("nump", ["numpy", "numpy-stl"]),          # a letter short
+    ("numyp", ["numpy"]),                      # two swapped
+    ("rpi-gpio2", ["rpi-gpio"]),               # one too many
+    ("rpigpio", ["rpi-gpio"]),                 # a separator missing
+    ("opencv", ["opencv-python", "opencv-contrib-python",
+                "opencv-python-headless"]),    # the start of names
+    ("cv2", ["opencv-python"]),                # an import name
+    ("yaml", ["pyyaml"]),                      # a 'py' form
+    ("serial", ["pyserial"]),
+])
+def test_suggestions(tmp_path, asked, first):
+    index = _index(tmp_path)
+    assert [d.name for d in index.suggest(asked)] == first
+
+
+def test_suggestions_are_ranked_by_downloads_and_at_most_three(tmp_path):
+    listing = [["numpy{}".format(i), i, i] for i in range(10)]
+    index = _index(tmp_path, listing)
+    assert [d.name for d in index.suggest("numpy")] == \
+        ["numpy9", "numpy8", "numpy7"]
+    assert index.get("numpy3").last_30_days == 3
+    assert index.get("nosuch") is None
+
+
+def test_concurrent_builds_leave_one_whole_index(tmp_path):
+    src = tmp_path / "packages.json"
+    src.write_text(json.dumps([["p{}".format(i), i, i]
+                               for i in range(20000)]))
+    dest = str(tmp_path / "index.sqlite3")
+    errors = []
+
+    def one():
+        try:
+            build(str(src), dest)
+        except Exception as exc:  # pragma: no cover - the failure shown
+            errors.append(exc)
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert Index(dest).rows == 20000
+    assert sorted(os.listdir(tmp_path)) == ["index.sqlite3",
+                                            "packages.json"]
+
+
+def test_did_you_mean_fetches_the_list_once_then_revalidates(
+        stats_server, capsys, tmp_path):
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    code = main(opts(stats_server) + cache + ["nump", "gpiozero"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "  hint:   not on piwheels; did you mean numpy (1.2M downloads " \
+        "last month) or numpy-stl (3.4k downloads last month)?" in out
+    assert "fetching piwheels' download statistics ({}/packages.json, " \
+        "0.0 MB)".format(stats_server.url) in err
+    main(opts(stats_server) + cache + ["nump"])
+    out, err = capsys.readouterr()
+    assert "did you mean numpy" in out and "fetching" not in err
+    assert [e[2] for e in stats_server.log if e[1] == "packages.json"] == \
+        [200, 304]
+
+
+def test_the_list_is_fetched_only_for_a_name_not_found(stats_server,
+                                                        capsys, tmp_path):
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    main(opts(stats_server) + cache + ["--json", "gpiozero"])
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["packages"][0]["downloads"] is None  # no index yet
+    assert stats_server.count("packages.json") == 0
+    main(opts(stats_server) + cache + ["nump"])  # builds it
+    capsys.readouterr()
+    main(opts(stats_server) + cache + ["--json", "gpiozero"])
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["packages"][0]["downloads"] == {"last_30_days": 100,
+                                               "all_time": 1000}
+    main(opts(stats_server) + cache + ["-v", "gpiozero"])
+    assert "  downloads: 100 in the last 30 days, 1,000 in all " \
+        "(piwheels)" in capsys.readouterr().out
+    assert stats_server.count("packages.json") == 1
+
+
+def test_stats_option(stats_server, capsys, tmp_path):
+    args = opts(stats_server) + ["--cache-dir", str(tmp_path / "c"),
+                                 "--stats"]
+    code = main(args + ["numpy", "RPi.GPIO", "nump", "zzzzzz"])
+    out = capsys.readouterr().out
+    assert out.splitlines() == [
+        "numpy: 1,234,567 downloads in the last 30 days, 98,765,432 in all",
+        "rpi-gpio: 345,678 downloads in the last 30 days, 9,876,543 in all",
+        "nump: not on piwheels; did you mean numpy (1.2M downloads last "
+        "month) or numpy-stl (3.4k downloads last month)?",
+        "zzzzzz: not in piwheels' statistics"]
+    assert code == 1
+    assert main(args + ["--json", "numpy"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["projects"] == [{"name": "numpy", "downloads": {
+        "last_30_days": 1234567, "all_time": 98765432}, "suggestions": []}]
+
+
+@pytest.mark.parametrize("body,match", [
+    (b'[["numpy",1,2],["nump', "cut short"),
+    (b'{"not": "a list"}', "not a JSON list"),
+])
+def test_a_bad_list_is_one_line_and_exit_3(stats_server, capsys, tmp_path,
+                                           body, match):
+    stats_server.packages_json = body
+    args = opts(stats_server) + ["--cache-dir", str(tmp_path / "c")]
+    code = main(args + ["--stats", "numpy"])
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if "error" in line]
+    assert code == 3 and len(errors) == 1 and match in errors[0]
+    assert errors[0].startswith("piwcheck: error: piwheels' download "
+                                "statistics: packages.json")
+    assert "Traceback" not in err
+    # a check goes on without suggestions, and says why
+    code = main(args + ["nump", "gpiozero"])
+    out, err = capsys.readouterr()
+    assert code == 1 and re.search(r"\ngpiozero [0-9.]+: ok\n", out)
+    assert "nump: not found on any index" in out
+    assert match in err and "hint:" not in out
+
+
+def test_a_damaged_index_is_built_again(stats_server, capsys, tmp_path):
+    cache = tmp_path / "c"
+    args = opts(stats_server) + ["--cache-dir", str(cache), "--stats"]
+    assert main(args + ["numpy"]) == 0
+    capsys.readouterr()
+    (index,) = (cache / "stats").iterdir()
+    index.write_bytes(b"SQLite format 3\0" + b"\xff" * 4000)
+    assert main(args + ["numpy"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("numpy: 1,234,567 downloads")
+    assert "Traceback" not in err
+    assert [e[2] for e in stats_server.log if e[1] == "packages.json"] == \
+        [200, 200]
+
+
+def test_offline_uses_only_the_cache(stats_server, capsys, tmp_path):
+    cache = ["--cache-dir", str(tmp_path / "c")]
+    code = main(opts(stats_server) + cache + ["--offline", "--stats",
+                                              "numpy"])
+    err = capsys.readouterr().err
+    assert code == 3 and "--offline, and no statistics in the cache" in err
+    main(opts(stats_server) + cache + ["--stats", "numpy"])
+    capsys.readouterr()
+    stats_server.reset_log()
+    assert main(opts(stats_server) + cache + ["--offline", "--stats",
+                                              "numpy"]) == 0
+    assert "1,234,567" in capsys.readouterr().out
+    assert stats_server.count("packages.json") == 0
