@@ -11,8 +11,8 @@ import os
 import re
 import sqlite3
 import tempfile
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, \
-    Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, \
+    Sequence, Tuple
 
 from .errors import DataError, PiwcheckError
 from .model import Downloads
@@ -23,10 +23,12 @@ FORMAT = "1"
 MAX_BYTES = 400 * 1000 * 1000
 #: The most time its download may take.
 SECONDS = 600.0
-#: Rows inserted at a time.
-_BATCH = 5000
-#: A row as piwheels writes it: ["name",30-day count,all-time count].
-_ROW = re.compile(r'\["((?:[^"\\\x00-\x1f]|\\.)*)",(\d+),(\d+)\]')
+#: A row as piwheels writes it, ["name",30-day count,all-time count],
+#: with the ',' after it.
+_ROW = re.compile(r'\["([^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*)",'
+                  r'(\d+),(\d+)\],')
+#: What a run holds only when a name in it is not canonical (or escaped).
+_ODD = re.compile(r'[A-Z_.\\\x80-\U0010ffff]|--|"-|-"')
 _NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 #: Import names whose distribution has another name, for "did you mean".
@@ -49,9 +51,17 @@ def _canonical(name: str) -> str:
 
 def rows(f) -> Iterator[Tuple[str, int, int]]:
     """(name, last 30 days, all time) of each row of the list in the text
-    file ``f``, read a block at a time; a row with more fields keeps its
-    first three.  DataError when it is not such a list, or is cut
-    short."""
+    file ``f``; a row with more fields keeps its first three.  DataError
+    when it is not such a list, or is cut short."""
+    for block in blocks(f):
+        for name, recent, total in block:
+            yield name, int(recent), int(total)
+
+
+def blocks(f) -> Iterator[List[Tuple[str, Any, Any]]]:
+    """The rows of the list in ``f``, a block at a time, canonical names;
+    the counts are digit strings in the usual rows (sqlite's INTEGER
+    affinity makes them numbers) and ints in the others."""
     decoder = json.JSONDecoder()
     buf = f.read(1 << 20).lstrip()
     if not buf.startswith("["):
@@ -64,23 +74,13 @@ def rows(f) -> Iterator[Tuple[str, int, int]]:
             more = f.read(1 << 20)
             if more:
                 buf, i = buf[i:] + more, 0
-        # the usual rows, one after another, at regex speed (finditer
-        # only from a row that matches: its search would scan on)
-        for m in _ROW.finditer(buf, i) if expect_row and \
-                _ROW.match(buf, i) else ():
-            if m.start() != i or not expect_row:
-                break
-            yield m.group(1) if "\\" not in m.group(1) else \
-                json.loads('"{}"'.format(m.group(1))), \
-                int(m.group(2)), int(m.group(3))
-            i = m.end()
-            seen += 1
-            expect_row = False
-            if buf.startswith(",", i):
-                i += 1
-                expect_row = True
-            if len(buf) - i < 4096:
-                break
+        if expect_row and _ROW.match(buf, i):
+            block, used = _usual_rows(buf[i:i + 65536])
+            if block:
+                seen += len(block)
+                yield block
+                i += used
+                continue
         while i < len(buf) and buf[i] in " \t\r\n":
             i += 1
         if i >= len(buf):
@@ -113,10 +113,37 @@ def rows(f) -> Iterator[Tuple[str, int, int]]:
                 all(type(n) is int for n in row[1:3])):
             raise DataError("packages.json: a row is not [name, count, "
                             "count, ...]: {!r}".format(buf[i:end][:60]))
-        yield row[0], row[1], row[2]
-        i = end
         seen += 1
+        yield [(_canonical(row[0]), row[1], row[2])]
+        i = end
         expect_row = False
+
+
+def _usual_rows(window: str) -> Tuple[list, int]:
+    """(rows, characters used) of the usual rows at the start of
+    ``window``, each followed by its ','; one regex split does the
+    work, and the gaps it leaves say where the usual rows end."""
+    parts = _ROW.split(window)
+    gaps = parts[0:-1:4]
+    if not gaps or gaps[0]:
+        return [], 0
+    names, recent, total = parts[1::4], parts[2::4], parts[3::4]
+    if any(gaps):  # an unusual row: only those before it
+        n = next(k for k, gap in enumerate(gaps) if gap)
+        names, recent, total = names[:n], recent[:n], total[:n]
+        used = sum(len(a) + len(b) + len(c) + 7
+                   for a, b, c in zip(names, recent, total))
+    else:
+        used = len(window) - len(parts[-1])
+    if _ODD.search(window, 0, used):
+        names = [_name(n) for n in names]
+    return list(zip(names, recent, total)), used
+
+
+def _name(text: str) -> str:
+    """A name as the list writes it (JSON escapes), canonical."""
+    return _canonical(json.loads('"{}"'.format(text)) if "\\" in text
+                      else text)
 
 
 def build(src: str, dest: str, etag: str = "", modified: str = "") -> int:
@@ -130,25 +157,20 @@ def build(src: str, dest: str, etag: str = "", modified: str = "") -> int:
             db.execute("PRAGMA journal_mode=OFF")
             db.execute("PRAGMA synchronous=OFF")
             db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
-            db.execute("CREATE TABLE downloads (name TEXT PRIMARY KEY, "
-                       "last_30_days INTEGER, all_time INTEGER) "
-                       "WITHOUT ROWID")
+            # rows appended in the list's order, then indexed in one
+            # sort: the list's order is the database's (GROUP BY)
+            db.execute("CREATE TABLE downloads (name TEXT, last_30_days "
+                       "INTEGER, all_time INTEGER)")
             count = 0
             with open(src, encoding="utf-8", errors="strict") as f:
-                batch = []
                 try:
-                    for name, recent, total in rows(f):
-                        batch.append((_canonical(name), recent, total))
-                        if len(batch) >= _BATCH:
-                            count += len(batch)
-                            db.executemany("INSERT OR REPLACE INTO downloads "
-                                           "VALUES (?, ?, ?)", batch)
-                            batch = []
+                    for block in blocks(f):
+                        count += len(block)
+                        db.executemany("INSERT INTO downloads "
+                                       "VALUES (?, ?, ?)", block)
                 except UnicodeDecodeError:
                     raise DataError("packages.json is not UTF-8")
-                count += len(batch)
-                db.executemany("INSERT OR REPLACE INTO downloads "
-                               "VALUES (?, ?, ?)", batch)
+            db.execute("CREATE INDEX by_name ON downloads (name)")
             db.executemany("INSERT INTO meta VALUES (?, ?)", [
                 ("format", FORMAT), ("etag", etag), ("modified", modified),
                 ("rows", str(count))])
@@ -197,7 +219,8 @@ class Index:
     def get(self, name: str) -> Optional[Downloads]:
         """The downloads of ``name`` (a canonical name), or None."""
         found = self._query("SELECT name, last_30_days, all_time FROM "
-                            "downloads WHERE name = ?", (name,))
+                            "downloads WHERE name = ? ORDER BY last_30_days "
+                            "DESC LIMIT 1", (name,))
         return Downloads(*found[0]) if found else None
 
     def suggest(self, name: str, limit: int = 3) -> List[Downloads]:
