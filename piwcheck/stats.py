@@ -9,12 +9,11 @@ does not know."""
 import json
 import os
 import re
-import sqlite3
 import tempfile
 from typing import Any, Callable, Dict, Iterator, List, Optional, \
     Sequence, Tuple
 
-from .errors import DataError, PiwcheckError
+from .errors import CacheError, DataError, PiwcheckError
 from .model import Downloads
 
 #: The index's layout; an index of another is rebuilt.
@@ -149,6 +148,8 @@ def _name(text: str) -> str:
 def build(src: str, dest: str, etag: str = "", modified: str = "") -> int:
     """Read the list in file ``src`` into a new index at ``dest``
     (replaced whole, so a reader never sees half of one); its rows."""
+    import sqlite3
+
     fd, part = tempfile.mkstemp(suffix=".part", dir=os.path.dirname(dest))
     os.close(fd)
     try:
@@ -179,17 +180,28 @@ def build(src: str, dest: str, etag: str = "", modified: str = "") -> int:
             db.close()
         os.replace(part, dest)
         return count
+    except sqlite3.Error as exc:  # a full disk, a read-only cache
+        _remove(part)
+        raise CacheError("cannot build the statistics index in {}: {}"
+                         .format(os.path.dirname(dest), exc))
     except BaseException:
-        if os.path.exists(part):
-            os.unlink(part)
+        _remove(part)
         raise
+
+
+def _remove(path: str) -> None:
+    if os.path.exists(path):
+        os.unlink(path)
 
 
 class Index:
     """A built index, read-only; DataError when it is damaged."""
 
     def __init__(self, path: str):
+        import sqlite3
+
         self.path = path
+        self._errors = sqlite3.Error
         try:
             self.db = sqlite3.connect("file:{}?mode=ro".format(
                 path.replace("?", "%3f").replace("#", "%23")), uri=True,
@@ -212,7 +224,7 @@ class Index:
     def _query(self, sql: str, args) -> list:
         try:
             return self.db.execute(sql, args).fetchall()
-        except sqlite3.Error as exc:
+        except self._errors as exc:
             raise DataError("the statistics index {} is damaged ({})"
                             .format(self.path, exc))
 
@@ -353,7 +365,7 @@ class Statistics:
                 self._index = None
             build(src, path, got.get("etag", ""), got.get("modified", ""))
             self._index = Index(path)
-        except (PiwcheckError, OSError, sqlite3.Error) as exc:
+        except (PiwcheckError, OSError) as exc:
             self.failed = "piwheels' download statistics: {}".format(exc)
             return self.cached()
         finally:
