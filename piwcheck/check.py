@@ -156,18 +156,21 @@ def _deep(entries: List[_Entry], pool, indexes, target: Target,
           cache_dir: Optional[str]) -> None:
     """Download and read the chosen wheel of every entry that has one,
     on ``pool``."""
-    from .deep import safe_inspect
+    from .deep import Machinery, safe_inspect
 
     transports = {ix.url: ix.transport for ix in indexes}
+    machinery = None
     jobs = []
     for e in entries:
         f = e.selection.file if e.selection else None
         if e.status is None and f is not None and f.is_wheel and \
                 not all(t.platform == "any" for t in f.tags):
             transport = transports.get(f.index) or indexes[0].transport
+            machinery = machinery or Machinery(target)
             jobs.append((e, pool.submit(
                 safe_inspect, transport, f, target, cache_dir,
-                lambda names: apt.known(names, target.dpkg_arch))))
+                lambda names: apt.known(names, target.dpkg_arch),
+                machinery)))
     for e, job in jobs:
         e.deep, why, fatal = job.result()
         if fatal:  # pip would refuse the file too

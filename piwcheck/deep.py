@@ -9,7 +9,7 @@ import os
 import tempfile
 from typing import Optional
 
-from .errors import DataError, InputError, PiwcheckError
+from .errors import DataError, FetchError, InputError, PiwcheckError
 from .installed import Machine, check_wheel, library_dirs, name_packages, \
     results, this_machine
 from .loader import Loader, Owners
@@ -40,6 +40,10 @@ def fetch_wheel(transport, f: File, cache_dir: Optional[str]):
     """(path, whether the caller removes it): ``f`` from the cache, or
     downloaded; FetchError, or DataError when its sha256 is not the
     index's."""
+    if f.size and f.size > MAX_BYTES:
+        raise FetchError("{} is {:.1f} MB, more than --deep downloads "
+                         "({:.1f} MB)".format(f.filename, f.size / 1e6,
+                                              MAX_BYTES / 1e6))
     folder = os.path.join(cache_dir, "wheels") if cache_dir else None
     if folder and f.sha256:
         kept = os.path.join(folder, f.sha256.lower() + ".whl")
@@ -67,21 +71,34 @@ def fetch_wheel(transport, f: File, cache_dir: Optional[str]):
         raise
 
 
+class Machinery:
+    """What every wheel's check shares: the machine, its loader (one
+    ``ldconfig -p``) and dpkg's file owners (read once)."""
+
+    def __init__(self, target):
+        self.target = target
+        if target.local:
+            self.machine = this_machine(target.dpkg_arch)
+            self.loader = Loader(os.environ.get("LD_LIBRARY_PATH", ""))
+            self.loader.cache  # read now, not by each wheel's thread
+        else:
+            self.machine = target_machine(target)
+            self.loader = Loader("", {}, lambda p: False)
+        self.owners = Owners()
+
+
 def inspect(transport, f: File, target, cache_dir: Optional[str],
-            apt_known=None) -> DistributionResult:
+            apt_known=None, machinery: Optional[Machinery] = None
+            ) -> DistributionResult:
     """The ELF check of ``f`` for ``target``: on this machine, where
     each library is found (or which package provides it); for another
     machine, only what the wheel bundles, and the packages Debian's
     naming gives the rest (marked not checked)."""
+    m = machinery or Machinery(target)
+    machine = m.machine
     path, remove = fetch_wheel(transport, f, cache_dir)
     try:
-        if target.local:
-            machine = this_machine(target.dpkg_arch)
-            loader = Loader(os.environ.get("LD_LIBRARY_PATH", ""))
-        else:
-            machine = target_machine(target)
-            loader = Loader("", {}, lambda p: False)
-        dist = check_wheel(path, machine, loader, f.filename)
+        dist = check_wheel(path, machine, m.loader, f.filename)
     finally:
         if remove:
             os.unlink(path)
@@ -90,7 +107,7 @@ def inspect(transport, f: File, target, cache_dir: Optional[str],
             lib.unchecked = True
     from . import apt
 
-    name_packages([dist], Owners(), target.os_codename,
+    name_packages([dist], m.owners, target.os_codename,
                   apt_known if target.local and apt_known else
                   (lambda names: None),
                   (lambda sonames: apt.contents(sonames, target.dpkg_arch,
@@ -99,13 +116,14 @@ def inspect(transport, f: File, target, cache_dir: Optional[str],
     return results([dist])[0]
 
 
-def safe_inspect(transport, f: File, target, cache_dir, apt_known=None):
+def safe_inspect(transport, f: File, target, cache_dir, apt_known=None,
+                 machinery: Optional[Machinery] = None):
     """(result, None, False) or (None, why not, whether pip too would
     fail: a file whose hash is not the index's, or not a wheel) for
     ``inspect``."""
     try:
-        return inspect(transport, f, target, cache_dir, apt_known), None, \
-            False
+        return inspect(transport, f, target, cache_dir, apt_known,
+                       machinery), None, False
     except (PiwcheckError, OSError) as exc:
         return None, "--deep: {}".format(exc), \
             isinstance(exc, (DataError, InputError))

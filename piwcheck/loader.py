@@ -132,9 +132,12 @@ class Owners:
     file lists (``$DPKG_ADMINDIR/info/*.list``), read once."""
 
     def __init__(self, admindir: Optional[str] = None):
+        import threading
+
         self.admindir = admindir or os.environ.get("DPKG_ADMINDIR") or \
             "/var/lib/dpkg"
         self._owner: Optional[Dict[str, str]] = None
+        self._lock = threading.Lock()
 
     def _load(self) -> Dict[str, str]:
         owner: Dict[str, str] = {}
@@ -161,7 +164,9 @@ class Owners:
         """The package that ships ``path`` (through /usr-merge links and
         symlinks), or None."""
         if self._owner is None:
-            self._owner = self._load()
+            with self._lock:  # threads share one reading of the lists
+                if self._owner is None:
+                    self._owner = self._load()
         candidates = [path, os.path.realpath(path)]
         for p in list(candidates):
             if p.startswith("/usr/lib/"):

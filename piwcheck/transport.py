@@ -249,8 +249,8 @@ class Transport:
                 for chunk in resp.iter_content(1 << 16):
                     size += len(chunk)
                     if size > max_bytes:
-                        raise FetchError("{}: larger than {} MB".format(
-                            url, max_bytes // 1000000))
+                        raise FetchError("{}: larger than {:.1f} MB".format(
+                            url, max_bytes / 1e6))
                     if time.monotonic() > deadline:
                         raise FetchError("{}: not downloaded within {} s"
                                          .format(url, secs(seconds)))

@@ -353,8 +353,40 @@ def test_deep_has_a_size_cap(tmp_path, pypi, capsys, monkeypatch):
     code = main(["--deep", "--no-cache", "--index-url", pypi.index,
                  "deepbig"])
     out = capsys.readouterr().out
-    assert code == 0 and "warning: --deep: " in out
-    assert "larger than 0 MB" in out or "larger than" in out
+    size = len(pypi.files.data(pypi.files.entries["deepbig"][0]))
+    assert code == 0 and "  warning: --deep: {} is {:.1f} MB, more than " \
+        "--deep downloads (0.0 MB)".format(fn, size / 1e6) in out
+    assert not [p for _, p in pypi.arrivals if p.endswith(".whl")]
+
+
+@needs_gcc
+def test_deep_stops_a_download_past_the_cap(tmp_path, fresh_server, capsys,
+                                            monkeypatch):
+    """An index that gives a wrong size is stopped by the download's own
+    count of bytes."""
+    import hashlib
+
+    import piwcheck.deep
+    if not host_platform().endswith("x86_64"):
+        pytest.skip("the host compiler's wheels are x86_64")
+    monkeypatch.setattr(piwcheck.deep, "MAX_BYTES", 1000)
+    mod = compile_so(tmp_path, tmp_path / "ok.so")
+    data = wheel_bytes(tmp_path, "deeplie", mod)
+    fn = "deeplie-1.0-py3-none-linux_x86_64.whl"
+    fresh_server.add("deeplie", {"package": "deeplie", "releases": {"1.0": {
+        "released": "2024-01-01 00:00:00", "prerelease": False,
+        "yanked": False, "skip_reason": "", "files": {fn: {
+            "file_url": "{}/simple/deeplie/{}".format(fresh_server.url, fn),
+            "filehash": hashlib.sha256(data).hexdigest(), "filesize": 10,
+            "builder_abi": "cp311", "file_abi_tag": "none",
+            "platform": "linux_x86_64", "requires_python": None,
+            "apt_dependencies": ["libc6"], "pip_dependencies": []}}}}})
+    fresh_server.files.entries["deeplie"][0]["data"] = data
+    code = main(["--deep", "--no-cache", "--piwheels-url", fresh_server.url,
+                 "--index-url", fresh_server.index, "deeplie"])
+    out = capsys.readouterr().out
+    assert "--deep: {}/simple/deeplie/{}: larger than 0.0 MB".format(
+        fresh_server.url, fn) in out and code == 0
 
 
 @needs_aarch64
