@@ -260,8 +260,10 @@ def wheel_bytes(tmp_path, name, mod, bundled=None):
 
 
 def host_platform():
+    """This machine's best platform tag (packaging 20.9 has no
+    platform_tags)."""
     from packaging import tags
-    return next(iter(tags.platform_tags()))
+    return next(iter(tags.sys_tags())).platform
 
 
 def serve(pypi, name, filename, data, **extra):

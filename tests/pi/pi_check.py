@@ -401,11 +401,12 @@ def elf_wheel(folder):
     return wheel
 
 
-def check_installed_libraries(root, urls):
-    """After the install: pip installs a wheel needing libgfortran.so.5,
-    which the root lacks; --installed names libgfortran5; after apt-get
-    install it is ok; on a CPU said to be ARMv6 the ARMv7 code is
-    flagged."""
+def check_installed_libraries(root, urls, pypi):
+    """Before the install, --deep reads the wheel pip would fetch (from
+    the PyPI fake) and names libgfortran5; after it, pip installs that
+    wheel, which needs libgfortran.so.5 and the root lacks it;
+    --installed names libgfortran5; after apt-get install it is ok; on a
+    CPU said to be ARMv6 the ARMv7 code is flagged."""
     work = tempfile.mkdtemp()
     try:
         wheel = elf_wheel(work)
@@ -413,6 +414,21 @@ def check_installed_libraries(root, urls):
         inside = "/tmp/" + os.path.basename(wheel)
         chroot(root, "apt-get", "purge", "-y", "-q", "libgfortran5",
                capture=True, check=False)
+        with open(wheel, "rb") as f:
+            pypi.files.add("piwtest-elf", [{
+                "filename": os.path.basename(wheel), "data": f.read()}])
+        code, doc = piwcheck(root, urls, "--deep", "piwtest-elf")
+        pkg = packages(doc).get("piwtest-elf") or {}
+        libs = {lib["soname"]: lib for lib in
+                (pkg.get("deep") or {}).get("libraries", ())}
+        log("  --deep:", json.dumps({"status": pkg.get("status"),
+                                     "apt_command": doc["apt_command"]}))
+        expect(code == 1 and pkg["status"] == "missing-apt" and
+               libs["libgfortran.so.5"]["path"] is None and
+               libs["libgfortran.so.5"]["package"] == "libgfortran5" and
+               doc["apt_command"] == "sudo apt install libgfortran5",
+               "--deep, before pip install: the wheel from PyPI needs "
+               "libgfortran.so.5, apt package libgfortran5, exit 1")
         chroot(root, "python3", "-m", "pip", "install", "-q", "--no-index",
                "--no-deps", "--break-system-packages", inside, capture=True)
         code, doc = piwcheck(root, urls, "--installed")
@@ -461,6 +477,9 @@ def canonical(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+#: The fakes of this run, for checks that serve files of their own.
+SERVERS: dict = {}
+
 CHECKS = {"bookworm-armhf": check_bookworm_armhf,
           "trixie-armhf": check_trixie_armhf,
           "bookworm-arm64": check_bookworm_arm64}
@@ -497,7 +516,7 @@ def run_root(name, deb, roots, mirror, url):
             check_markers(path, url, name)
             if name == "bookworm-armhf":
                 check_pip_agrees(path, url)
-                check_installed_libraries(path, url)
+                check_installed_libraries(path, url, SERVERS["pypi"])
         finally:
             chroot(path, "apt-get", "purge", "-y", "-q", "piwcheck",
                    capture=True, check=False)
@@ -530,6 +549,7 @@ def main(argv=None):
     os.makedirs(args.dir, exist_ok=True)
     server = PiwheelsServer().start()
     pypi = PypiServer().start()
+    SERVERS["pypi"] = pypi
     failed = []
     timings = {}
     try:
