@@ -5,8 +5,9 @@
 libc/libm), the size of numpy, scipy and opencv together; prints the
 best and median wall time of a whole run.  With --root DIR (as root),
 the modules are armhf ones from Debian's cross compiler and the check is
-the installed /usr/bin/piwcheck of that emulated ARM root (from
-tests/pi/pi_check.py), a CPU about as slow as a Pi's.
+this tree's piwcheck run by the Python of that emulated ARM root (from
+tests/pi/pi_check.py, which leaves piwcheck's dependencies installed), a
+CPU about as slow as a Pi's.
 
     python3 bench/bench_installed.py [--runs N] [--modules N] [--root DIR]
 """
@@ -67,15 +68,22 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--modules", type=int, default=500)
     parser.add_argument("--root", metavar="DIR",
-                        help="an emulated ARM root with piwcheck installed")
+                        help="an emulated ARM root with piwcheck's "
+                             "dependencies installed")
     args = parser.parse_args()
     if args.root:
         folder = tempfile.mkdtemp(dir=os.path.join(args.root, "tmp"))
         inside = "/tmp/" + os.path.basename(folder)
         python = build(folder, args.modules, "arm-linux-gnueabihf-gcc",
                        inside)
-        cmd = ["chroot", args.root, "/usr/bin/piwcheck", "--installed",
-               "--json", "--python", python]
+        shutil.copytree(os.path.join(ROOT, "piwcheck"),
+                        os.path.join(folder, "src", "piwcheck"))
+        # compiled once, as the package's py3compile does at install
+        subprocess.run(["chroot", args.root, "python3", "-m", "compileall",
+                        "-q", inside + "/src"], check=True)
+        cmd = ["chroot", args.root, "env", "PYTHONPATH=" + inside + "/src",
+               "python3", "-m", "piwcheck", "--installed", "--json",
+               "--python", python]
     else:
         folder = tempfile.mkdtemp()
         python = build(folder, args.modules)
@@ -88,7 +96,10 @@ def main():
             proc = subprocess.run(cmd, capture_output=True, text=True,
                                   cwd=ROOT)
             times.append(time.perf_counter() - start)
-        doc = json.loads(proc.stdout)
+        try:
+            doc = json.loads(proc.stdout)
+        except ValueError:
+            sys.exit("piwcheck printed no JSON: " + proc.stderr[-500:])
         modules = sum(d["modules"] for d in doc["distributions"])
         print("--installed over {} compiled modules in {} distributions{}: "
               "{:.2f} s (median {:.2f}){}".format(
