@@ -520,6 +520,7 @@ def _run_installed(args, parser, wheels) -> int:
 
 
 def _statistics(args, transport):
+    """piwheels' statistics for this run (nothing is fetched yet)."""
     from .indexes.piwheels import normalise_site_url
     from .stats import Statistics
 
