@@ -169,11 +169,7 @@ class Transport:
         attempt = 0
         fresh = False
         while True:
-            if self._stop.is_set():
-                raise FetchError("interrupted")
-            down = self.down(url)
-            if down:
-                raise FetchError(down)
+            self._may_try(url)
             attempt += 1
             try:
                 body, ctype, cached = self._get(url, accept, deadline,
@@ -188,6 +184,15 @@ class Transport:
                     raise
                 fresh = True  # a damaged cache entry: fetch it anew
                 attempt -= 1
+
+    def _may_try(self, url: str) -> None:
+        """FetchError when no further try of ``url`` is to be made: a
+        stop, or its site taken to be down."""
+        if self._stop.is_set():
+            raise FetchError("interrupted")
+        down = self.down(url)
+        if down:
+            raise FetchError(down)
 
     def _wait_to_retry(self, exc: "_Retry", url: str, attempt: int,
                        deadline: float) -> None:
@@ -232,11 +237,7 @@ class Transport:
         deadline = time.monotonic() + seconds
         attempt = 0
         while True:
-            if self._stop.is_set():
-                raise FetchError("interrupted")
-            down = self.down(url)
-            if down:
-                raise FetchError(down)
+            self._may_try(url)
             attempt += 1
             digest = hashlib.sha256()
 
