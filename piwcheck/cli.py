@@ -250,6 +250,15 @@ def _target(args, parser):
     return target.local_target(args.pip_version)
 
 
+def _pip_config(args):
+    """This machine's pip configuration, as the pip of the active venv
+    (or of this Python) reads it."""
+    from . import pipconf
+
+    prefix = os.environ.get("VIRTUAL_ENV") or sys.prefix
+    return pipconf.read(isolated=args.isolated, prefix=prefix)
+
+
 def _pip_options(args, parsed):
     """The options the target's pip would install with: its
     configuration (Raspberry Pi OS's for a described target), then the
@@ -269,8 +278,7 @@ def _pip_options(args, parsed):
     if _described(args):
         opts = pipconf.raspberry_pi_os(site)
     else:
-        prefix = os.environ.get("VIRTUAL_ENV") or sys.prefix
-        opts = pipconf.read(isolated=args.isolated, prefix=prefix)
+        opts = _pip_config(args)
     if args.index_url:
         opts = replace(opts, index_url=args.index_url)
     if args.extra_index_url:  # added to the configured ones, as in pip
@@ -563,13 +571,10 @@ def _run_stats(args, parser) -> int:
 def _piwheels_of_pip(args, parser):
     """piwheels' reader, when this pip installs from it (its
     configuration names the piwheels site), else None."""
-    from . import pipconf
     from .indexes.piwheels import PiwheelsIndex, normalise_site_url
 
     site = normalise_site_url(args.piwheels_url, "--piwheels-url")
-    prefix = os.environ.get("VIRTUAL_ENV") or sys.prefix
-    opts = pipconf.read(isolated=args.isolated, prefix=prefix)
-    urls = opts.index_urls + list(args.extra_index_url)
+    urls = _pip_config(args).index_urls + list(args.extra_index_url)
     if not any(u.rstrip("/") == site + "/simple" for u in urls):
         return None
     return PiwheelsIndex(site, _transport(args, parser))
