@@ -509,6 +509,11 @@ def main(argv=None):
     server = PiwheelsServer(args.data, delay=args.delay, bandwidth=(
         args.bandwidth * 1e6 if args.bandwidth else None)).start(args.port)
     print(server.url, flush=True)
+    serve_until_interrupted(server)
+
+
+def serve_until_interrupted(server):
+    """Keep a started fake serving until ^C, then stop it."""
     try:
         while True:
             time.sleep(3600)

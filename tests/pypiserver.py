@@ -11,9 +11,8 @@ from ``tests/data/pypi/<name>.json`` (``{"files": [{"filename": ...,
 import json
 import os
 import sys
-import time
 
-from piwserver import PiwheelsServer
+from piwserver import PiwheelsServer, serve_until_interrupted
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
                     "pypi")
@@ -67,11 +66,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     server = PypiServer(args.data, delay=args.delay).start(args.port)
     print(server.index, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        server.stop()
+    serve_until_interrupted(server)
 
 
 if __name__ == "__main__":
