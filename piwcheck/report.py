@@ -506,11 +506,13 @@ def _deep_lines(d, verbose: bool) -> List[str]:
         d.modules, "" if d.modules == 1 else "s",
         ", {} librar{} bundled".format(bundled, "y" if bundled == 1
                                        else "ies") if bundled else ""))
-    for f, why in d.wrong:
-        lines.append("  cannot run: {}: {}".format(f, why))
-    for e in d.errors:
-        lines.append("  error:  " + e)
-    return lines
+    return lines + _fault_lines(d)
+
+
+def _fault_lines(d) -> List[str]:
+    """The files of ``d`` that cannot run, and what could not be read."""
+    return ["  cannot run: {}: {}".format(f, why) for f, why in d.wrong] + \
+        ["  error:  " + e for e in d.errors]
 
 
 def _lib_state(lib) -> str:
@@ -558,10 +560,7 @@ def render_installed_text(report, verbose: bool = False,
         if d.piwheels_file:
             lines.append("  from:   piwheels' " + d.piwheels_file +
                          " (its apt list names the packages)")
-        for f, why in d.wrong:
-            lines.append("  cannot run: {}: {}".format(f, why))
-        for e in d.errors:
-            lines.append("  error:  " + e)
+        lines.extend(_fault_lines(d))
         if d.requires:
             lines.append("  needs:  " + ", ".join(d.requires) +
                          " (from its METADATA; pip installs these too)")

@@ -401,6 +401,17 @@ def elf_wheel(folder):
     return wheel
 
 
+def needs_libgfortran5(code, status, libs, doc):
+    """What piwcheck says of the test wheel while libgfortran5 is not
+    installed: libgfortran.so.5 missing, its package named, the apt
+    command installing it, exit 1."""
+    lib = libs.get("libgfortran.so.5") or {}
+    return (code == 1 and status == "missing-apt" and
+            "path" in lib and lib["path"] is None and
+            lib.get("package") == "libgfortran5" and
+            doc["apt_command"] == "sudo apt install libgfortran5")
+
+
 def check_installed_libraries(root, urls, pypi):
     """Before the install, --deep reads the wheel pip would fetch (from
     the PyPI fake) and names libgfortran5; after it, pip installs that
@@ -423,10 +434,7 @@ def check_installed_libraries(root, urls, pypi):
                 (pkg.get("deep") or {}).get("libraries", ())}
         log("  --deep:", json.dumps({"status": pkg.get("status"),
                                      "apt_command": doc["apt_command"]}))
-        expect(code == 1 and pkg["status"] == "missing-apt" and
-               libs["libgfortran.so.5"]["path"] is None and
-               libs["libgfortran.so.5"]["package"] == "libgfortran5" and
-               doc["apt_command"] == "sudo apt install libgfortran5",
+        expect(needs_libgfortran5(code, pkg.get("status"), libs, doc),
                "--deep, before pip install: the wheel from PyPI needs "
                "libgfortran.so.5, apt package libgfortran5, exit 1")
         chroot(root, "python3", "-m", "pip", "install", "-q", "--no-index",
@@ -438,10 +446,7 @@ def check_installed_libraries(root, urls, pypi):
             if dist else {}
         log("  before:", json.dumps({"status": dist and dist["status"],
                                      "apt_command": doc["apt_command"]}))
-        expect(code == 1 and dist["status"] == "missing-apt" and
-               libs["libgfortran.so.5"]["path"] is None and
-               libs["libgfortran.so.5"]["package"] == "libgfortran5" and
-               doc["apt_command"] == "sudo apt install libgfortran5",
+        expect(needs_libgfortran5(code, dist and dist["status"], libs, doc),
                "--installed: libgfortran.so.5 missing, apt package "
                "libgfortran5, exit 1")
         chroot(root, "apt-get", "install", "-y", "-q", "libgfortran5",
