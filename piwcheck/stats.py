@@ -43,9 +43,12 @@ IMPORT_NAMES = {
 
 
 def _canonical(name: str) -> str:
+    """PEP 503's name, without its cost for names that already are."""
     if _NAME_RE.match(name):
         return name
-    return re.sub(r"[-_.]+", "-", name).lower()
+    from packaging.utils import canonicalize_name
+
+    return canonicalize_name(name)
 
 
 def rows(f) -> Iterator[Tuple[str, int, int]]:
@@ -130,7 +133,7 @@ def _usual_rows(window: str) -> Tuple[list, int]:
     if any(gaps):  # an unusual row: only those before it
         n = next(k for k, gap in enumerate(gaps) if gap)
         names, recent, total = names[:n], recent[:n], total[:n]
-        used = sum(len(a) + len(b) + len(c) + 7
+        used = sum(len(a) + len(b) + len(c) + len('["",,],')
                    for a, b, c in zip(names, recent, total))
     else:
         used = len(window) - len(parts[-1])
