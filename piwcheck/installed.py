@@ -411,7 +411,6 @@ def name_packages(dists: Sequence[Distribution], owners: Owners,
                     lib.named_by = "dpkg" if lib.package else None
             else:
                 guesses[lib.soname] = guess_packages(lib.soname, codename)
-    shipped = contents(sorted(guesses)) if contents and guesses else None
     listed: Dict[Tuple[str, str], str] = {}
     for dist in dists:
         if dist.piwheels:
@@ -420,6 +419,10 @@ def name_packages(dists: Sequence[Distribution], owners: Owners,
                                dist.piwheels[1])
                 if pick:
                     listed[(dist.name, lib.soname)] = pick
+    # apt-file searches every Contents list: only for what is left
+    left = sorted({lib.soname for dist in dists for lib in dist.missing
+                   if (dist.name, lib.soname) not in listed})
+    shipped = contents(left) if contents and left else None
     names = sorted({n for g in guesses.values() for n in g} |
                    set(listed.values()))
     answers = known(names) if names else {}
