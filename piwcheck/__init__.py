@@ -3,8 +3,5 @@
 packages it needs.  Data flows one way: target -> indexes -> select ->
 apt -> report."""
 
-#: The piwheels site, as pip.conf on Raspberry Pi OS names it (with
-#: /simple).
-DEFAULT_PIWHEELS_URL = "https://www.piwheels.org"
 #: Seconds to wait to connect, and between bytes of an answer.
 DEFAULT_TIMEOUT = 10.0

@@ -8,6 +8,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+from .facts import builder_codename, builder_release
 from .model import AptDependency, File
 
 # Debian policy 5.6.7: lowercase letters, digits, '+', '-', '.'; at least
@@ -175,9 +176,10 @@ class Stage:
         deps = []
         warnings = []
         foreign = None
-        if not self.local and f.builder_abi and _codename(f.builder_abi) \
-                != _codename(self.target_abi):
-            foreign = _release(f.builder_abi)
+        if not self.local and f.builder_abi and \
+                builder_codename(f.builder_abi) != \
+                builder_codename(self.target_abi):
+            foreign = builder_release(f.builder_abi)
         for name in f.apt_dependencies:
             if not valid_name(name):
                 warnings.append("piwheels lists an invalid apt package "
@@ -194,28 +196,16 @@ class Stage:
                     name, "are its package lists up to date (sudo apt "
                     "update)?" if f.builder_abi == self.target_abi else
                     "the wheel's apt names come from " +
-                    _release(f.builder_abi)))
+                    builder_release(f.builder_abi or "")))
         if foreign and deps:
             warnings.append(
                 "so {} {} left out of the apt command: {} may not ship "
                 "{} (then import fails), which only apt on the Pi can "
                 "tell".format(", ".join(d.name for d in deps),
                               "is" if len(deps) == 1 else "are",
-                              _release(self.target_abi),
+                              builder_release(self.target_abi),
                               "it" if len(deps) == 1 else "them"))
         return tuple(deps), warnings, None
-
-
-def _codename(abi: Optional[str]) -> Optional[str]:
-    from .target import BUILDER_RELEASES
-
-    return BUILDER_RELEASES.get(abi or "")
-
-
-def _release(abi: Optional[str]) -> str:
-    from .select import builder_release
-
-    return builder_release(abi or "")
 
 
 def _unknown(f: File) -> str:

@@ -6,8 +6,9 @@ import os
 import sys
 from typing import List, Optional
 
-from . import DEFAULT_PIWHEELS_URL, DEFAULT_TIMEOUT
+from . import DEFAULT_TIMEOUT
 from .errors import EXIT_USAGE, PiwcheckError
+from .facts import DEFAULT_PIWHEELS_URL
 
 DESCRIPTION = """\
 Check, before pip install, which file pip would install from PyPI and

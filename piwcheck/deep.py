@@ -10,6 +10,7 @@ import tempfile
 from typing import Optional
 
 from .errors import DataError, FetchError, InputError, PiwcheckError
+from .facts import platform_machine
 from .installed import Machine, check_wheel, library_dirs, name_packages, \
     results, this_machine
 from .loader import Loader, Owners
@@ -23,16 +24,9 @@ SECONDS = 900.0
 
 def target_machine(target) -> Machine:
     """The machine a described target's platform tags name."""
-    plats = " ".join(target.platforms)
-    if "aarch64" in plats:
-        return Machine("aarch64", 64, None, 8)
-    for version in (6, 7):
-        if "armv{}l".format(version) in plats:
-            return Machine("arm", 32, "hard", version)
-    if "x86_64" in plats:
-        return Machine("x86_64", 64, None)
-    if "i686" in plats:
-        return Machine("i686", 32, None)
+    row = platform_machine(target.platforms)
+    if row is not None:
+        return Machine(*row)
     return Machine(target.platforms[0].rsplit("_", 1)[-1], 64, None)
 
 

@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from .elf import ARMV6_OK, ElfInfo, is_elf, read
 from .errors import DataError, InputError
+from .facts import DPKG_ARCH_MACHINES, UNAME_DPKG_ARCH
 from .loader import Loader, Owners, guess_packages
 from .metadata import Metadata, parse_core
 
@@ -47,18 +48,14 @@ def this_machine(dpkg_arch: Optional[str] = None) -> Machine:
     import platform
 
     uname = platform.machine()
-    arch = dpkg_arch or {"x86_64": "amd64", "aarch64": "arm64",
-                         "armv7l": "armhf", "armv6l": "armhf"}.get(uname, "")
-    if arch == "amd64":
-        return Machine("x86_64", 64, None)
-    if arch == "arm64":
-        return Machine("aarch64", 64, None, 8)
-    if arch in ("armhf", "armel"):
-        return Machine("arm", 32, "hard" if arch == "armhf" else "soft",
-                       _arm_version(uname))
-    if arch == "i386":
-        return Machine("i686", 32, None)
-    return Machine(uname, 64 if "64" in uname else 32, None)
+    arch = dpkg_arch or UNAME_DPKG_ARCH.get(uname, "")
+    row = DPKG_ARCH_MACHINES.get(arch)
+    if row is None:
+        return Machine(uname, 64 if "64" in uname else 32, None)
+    machine, bits, float_abi, arm_version = row
+    if machine == "arm":
+        arm_version = _arm_version(uname)
+    return Machine(machine, bits, float_abi, arm_version)
 
 
 def library_dirs(machine: Machine) -> List[str]:

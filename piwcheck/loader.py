@@ -11,16 +11,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from .elf import ElfInfo
-
-#: The ld.so.cache flags of each ELF ABI, as ldconfig -p prints them.
-_CACHE_ABI = {("x86_64", 64, None): "x86-64", ("aarch64", 64, None):
-              "AArch64", ("arm", 32, "hard"): "hard-float"}
-#: Debian's multiarch triplets.
-_TRIPLETS = {("x86_64", 64, None): "x86_64-linux-gnu",
-             ("aarch64", 64, None): "aarch64-linux-gnu",
-             ("arm", 32, "hard"): "arm-linux-gnueabihf",
-             ("arm", 32, "soft"): "arm-linux-gnueabi",
-             ("i686", 32, None): "i386-linux-gnu"}
+from .facts import LDCONFIG_CACHE_ABI, MULTIARCH_TRIPLETS
 _SONAME_RE = re.compile(r"^(lib[A-Za-z0-9_.+-]*?)\.so\.([0-9][0-9.]*)$")
 
 
@@ -96,7 +87,7 @@ class Loader:
                 if self.exists(path):
                     return Found(path, how)
         key = abi_key(info)
-        cached = self.cache.get((soname, _CACHE_ABI.get(key, "")))
+        cached = self.cache.get((soname, LDCONFIG_CACHE_ABI.get(key, "")))
         if cached and self.exists(cached):
             return Found(cached, "ld.so.cache")
         for d in default_dirs(info):
@@ -118,7 +109,7 @@ def default_dirs(info: ElfInfo) -> List[str]:
 
 def abi_dirs(key: Tuple[str, int, Optional[str]]) -> List[str]:
     """The trusted directories of an ABI (machine, bits, float ABI)."""
-    triplet = _TRIPLETS.get(key)
+    triplet = MULTIARCH_TRIPLETS.get(key)
     dirs = []
     if triplet:
         dirs += ["/lib/" + triplet, "/usr/lib/" + triplet]

@@ -12,10 +12,9 @@ from typing import Dict, List, Mapping, Optional, Set, Tuple
 from packaging.utils import canonicalize_name
 
 from .errors import InputError
+from .facts import DEFAULT_PIWHEELS_URL
 
 PYPI = "https://pypi.org/simple"
-#: What Raspberry Pi OS's /etc/pip.conf adds.
-PIWHEELS_SITE = "https://www.piwheels.org"
 
 _TRUE = ("y", "yes", "t", "true", "on", "1")
 _FALSE = ("n", "no", "f", "false", "off", "0")
@@ -179,7 +178,8 @@ def _apply(options: PipOptions, key: str, value: str,
     return options
 
 
-def raspberry_pi_os(piwheels_site: str = PIWHEELS_SITE) -> PipOptions:
+def raspberry_pi_os(piwheels_site: str = DEFAULT_PIWHEELS_URL
+                    ) -> PipOptions:
     """What pip uses on Raspberry Pi OS: PyPI, and piwheels as the extra
     index (its /etc/pip.conf)."""
     return PipOptions(extra_index_urls=(piwheels_site.rstrip("/") +

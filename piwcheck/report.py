@@ -5,9 +5,9 @@ import json
 import re
 from typing import Dict, List, Optional, Tuple
 
+from .facts import builder_release
 from .model import (ACTION_STATUSES, File as WheelFile, PackageResult,
                     Report, Status)
-from .select import builder_release
 
 JSON_VERSION = 1
 

@@ -16,16 +16,10 @@ from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
+from .facts import PIWHEELS_PLATFORMS, builder_release, machine_arch
 from .model import File, Project, Release
 from .names import build_tag
-from .target import (BUILDER_RELEASES, PIWHEELS_PLATFORMS, Target,
-                     machine_arch)
-
-
-def builder_release(abi: str) -> str:
-    """'Bookworm' for cp311; the ABI itself when no builder uses it."""
-    release = BUILDER_RELEASES.get(abi)
-    return release.capitalize() if release else abi
+from .target import Target
 
 
 @lru_cache(maxsize=4096)

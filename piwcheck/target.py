@@ -13,37 +13,8 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from packaging import tags
 
 from .errors import InputError
-
-#: piwheels' builder ABIs, and the Debian release each builder runs.
-BUILDER_RELEASES = {
-    "cp34m": "jessie",
-    "cp35m": "stretch",
-    "cp37m": "buster",
-    "cp39": "bullseye",
-    "cp311": "bookworm",
-    "cp313": "trixie",
-}
-
-#: Each Debian release's Python, glibc and pip, as Raspberry Pi OS ships
-#: them: codename -> (ABI, Python version, glibc (major, minor), pip).
-DEBIAN = {
-    "buster": ("cp37m", "3.7.3", (2, 28), "18.1"),
-    "bullseye": ("cp39", "3.9.2", (2, 31), "20.3.4"),
-    "bookworm": ("cp311", "3.11.2", (2, 36), "23.0.1"),
-    "trixie": ("cp313", "3.13.5", (2, 41), "25.1.1"),
-}
-
-#: --pi's machines: name -> the platform's machine.
-PI_MACHINES = {"32": "armv7l", "64": "aarch64", "armv6": "armv6l",
-               "armv7": "armv7l"}
-
-#: The first pip whose tags put linux_<arch> before manylinux (it
-#: vendors packaging 26.3).
-LINUX_FIRST_PIP = (26, 3)
-
-#: The platforms piwheels builds wheels for (every armv7l wheel has an
-#: armv6l twin).
-PIWHEELS_PLATFORMS = ("linux_armv7l", "linux_armv6l")
+from .facts import (BUILDER_RELEASES, DEBIAN, LINUX_FIRST_PIP, PI_MACHINES,
+                    PIWHEELS_PLATFORMS, machine_arch)
 
 _ABI_RE = re.compile(r"^cp(3)(\d+)[a-z]*$")
 _NAME_RE = re.compile(r"^[a-z0-9_.]+$")
@@ -99,15 +70,6 @@ class Target:
                 "no piwheels builder uses ABI {}: only pure-Python and abi3 "
                 "wheels can match".format(self.abi))
         return notes
-
-
-def machine_arch(platform: str) -> str:
-    """The machine name in a platform tag: linux_armv7l -> armv7l."""
-    for arch in ("x86_64", "aarch64", "armv7l", "armv6l", "armv8l", "i686",
-                 "ppc64le", "s390x", "riscv64"):
-        if platform.endswith(arch):
-            return arch
-    return platform.split("_")[-1]
 
 
 def _parse_tag(text: str) -> tags.Tag:

@@ -6,7 +6,8 @@ import pytest
 from packaging.specifiers import SpecifierSet
 
 from helpers import both, load, load_pypi, pi
-from piwcheck.select import Formats, builder_release, python_ok, select
+from piwcheck.facts import builder_release
+from piwcheck.select import Formats, python_ok, select
 from piwcheck.target import described_target
 
 

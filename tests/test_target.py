@@ -9,8 +9,8 @@ import pytest
 from packaging import tags
 
 from piwcheck.errors import InputError
-from piwcheck.target import (described_target, interpreter_target,
-                             local_target, machine_arch)
+from piwcheck.facts import machine_arch
+from piwcheck.target import described_target, interpreter_target, local_target
 
 
 def test_local_target_is_this_interpreter():

@@ -5,8 +5,8 @@ index piwheels serves at ``<site>/simple``, with its build and apt data."""
 import re
 from typing import Any
 
-from .. import DEFAULT_PIWHEELS_URL
 from ..errors import DataError, InputError
+from ..facts import DEFAULT_PIWHEELS_URL
 from ..model import File, Project, Release
 from ..names import parse_version, wheel_tags
 from . import Index, decode_json

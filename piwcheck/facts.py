@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The facts piwcheck knows, in one place: Debian and Raspberry Pi OS
+releases, piwheels' site and builders, Raspberry Pi machines, and the
+tables that name one architecture in each of its spellings (platform
+tags, dpkg, ELF, ldconfig, Debian's multiarch).  Tables and pure
+lookups only."""
+
+from typing import Optional, Tuple
+
+#: The piwheels site, as pip.conf on Raspberry Pi OS names it (with
+#: /simple).
+DEFAULT_PIWHEELS_URL = "https://www.piwheels.org"
+
+#: piwheels' builder ABIs, and the Debian release each builder runs.
+BUILDER_RELEASES = {
+    "cp34m": "jessie",
+    "cp35m": "stretch",
+    "cp37m": "buster",
+    "cp39": "bullseye",
+    "cp311": "bookworm",
+    "cp313": "trixie",
+}
+
+#: Each Debian release's Python, glibc and pip, as Raspberry Pi OS ships
+#: them: codename -> (ABI, Python version, glibc (major, minor), pip).
+DEBIAN = {
+    "buster": ("cp37m", "3.7.3", (2, 28), "18.1"),
+    "bullseye": ("cp39", "3.9.2", (2, 31), "20.3.4"),
+    "bookworm": ("cp311", "3.11.2", (2, 36), "23.0.1"),
+    "trixie": ("cp313", "3.13.5", (2, 41), "25.1.1"),
+}
+
+#: --pi's machines: name -> the platform's machine.
+PI_MACHINES = {"32": "armv7l", "64": "aarch64", "armv6": "armv6l",
+               "armv7": "armv7l"}
+
+#: The first pip whose tags put linux_<arch> before manylinux (it
+#: vendors packaging 26.3).
+LINUX_FIRST_PIP = (26, 3)
+
+#: The platforms piwheels builds wheels for (every armv7l wheel has an
+#: armv6l twin).
+PIWHEELS_PLATFORMS = ("linux_armv7l", "linux_armv6l")
+
+#: The machine names platform tags end in.
+PLATFORM_ARCHES = ("x86_64", "aarch64", "armv7l", "armv6l", "armv8l",
+                   "i686", "ppc64le", "s390x", "riscv64")
+
+#: An ELF ABI: (machine as elf.MACHINES names it, bits, float ABI on
+#: ARM, else None).
+ElfAbi = Tuple[str, int, Optional[str]]
+#: A machine: an ELF ABI and the ARM CPU architecture (None: not ARM,
+#: or to be read from the CPU).
+MachineRow = Tuple[str, int, Optional[str], Optional[int]]
+
+#: dpkg's architecture for a uname machine, when dpkg does not say.
+UNAME_DPKG_ARCH = {"x86_64": "amd64", "aarch64": "arm64",
+                   "armv7l": "armhf", "armv6l": "armhf"}
+
+#: The machine of each dpkg architecture (on ARM, the CPU gives the
+#: architecture version).
+DPKG_ARCH_MACHINES = {
+    "amd64": ("x86_64", 64, None, None),
+    "arm64": ("aarch64", 64, None, 8),
+    "armhf": ("arm", 32, "hard", None),
+    "armel": ("arm", 32, "soft", None),
+    "i386": ("i686", 32, None, None),
+}
+
+#: The machine a described target's platform tags name: the first of
+#: these whose text is in any of its platforms.
+PLATFORM_MACHINES = (
+    ("aarch64", ("aarch64", 64, None, 8)),
+    ("armv6l", ("arm", 32, "hard", 6)),
+    ("armv7l", ("arm", 32, "hard", 7)),
+    ("x86_64", ("x86_64", 64, None, None)),
+    ("i686", ("i686", 32, None, None)),
+)
+
+#: The ld.so.cache flags of each ELF ABI, as ldconfig -p prints them.
+LDCONFIG_CACHE_ABI = {("x86_64", 64, None): "x86-64",
+                      ("aarch64", 64, None): "AArch64",
+                      ("arm", 32, "hard"): "hard-float"}
+
+#: Debian's multiarch triplets.
+MULTIARCH_TRIPLETS = {("x86_64", 64, None): "x86_64-linux-gnu",
+                      ("aarch64", 64, None): "aarch64-linux-gnu",
+                      ("arm", 32, "hard"): "arm-linux-gnueabihf",
+                      ("arm", 32, "soft"): "arm-linux-gnueabi",
+                      ("i686", 32, None): "i386-linux-gnu"}
+
+
+def builder_codename(abi: Optional[str]) -> Optional[str]:
+    """The codename of the Debian release piwheels builds ``abi`` on
+    ('bookworm' for cp311); None when no builder uses it."""
+    return BUILDER_RELEASES.get(abi or "")
+
+
+def builder_release(abi: str) -> str:
+    """'Bookworm' for cp311; the ABI itself when no builder uses it."""
+    release = BUILDER_RELEASES.get(abi)
+    return release.capitalize() if release else abi
+
+
+def machine_arch(platform: str) -> str:
+    """The machine name in a platform tag: linux_armv7l -> armv7l."""
+    for arch in PLATFORM_ARCHES:
+        if platform.endswith(arch):
+            return arch
+    return platform.split("_")[-1]
+
+
+def platform_machine(platforms) -> Optional[MachineRow]:
+    """The machine ``platforms`` (tags) name, by PLATFORM_MACHINES; None
+    when none of them names a known one."""
+    joined = " ".join(platforms)
+    for part, row in PLATFORM_MACHINES:
+        if part in joined:
+            return row
+    return None
