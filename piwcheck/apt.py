@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .facts import builder_codename, builder_release
-from .model import AptDependency, File
+from .model import File
+from .results import AptDependency
 
 # Debian policy 5.6.7: lowercase letters, digits, '+', '-', '.'; at least
 # two characters; starting alphanumeric.  Optionally ':arch'.

@@ -12,10 +12,10 @@ from packaging.specifiers import SpecifierSet
 
 from . import apt
 from .errors import InputError
-from .model import DistributionResult, PackageResult, Report, Status
 from .pool import Pool
 from .requirements import Requirement
 from .resolve import Fetcher, Req, resolve
+from .results import DistributionResult, PackageResult, Report, Status
 from .select import Formats, Selection, choose, describe, ranked
 from .target import Target
 

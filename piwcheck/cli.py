@@ -477,8 +477,8 @@ def _run_installed(args, parser, wheels) -> int:
                             name_packages, piwheels_files, results,
                             site_dirs, this_machine, wheel_fits)
     from .loader import Loader, Owners
-    from .model import InstalledReport
     from .report import render_installed_json, render_installed_text
+    from .results import InstalledReport
 
     if _described(args):
         parser.error("--installed and wheel files are checked for this "

@@ -14,7 +14,8 @@ from .facts import platform_machine
 from .installed import Machine, check_wheel, library_dirs, name_packages, \
     results, this_machine
 from .loader import Loader, Owners
-from .model import DistributionResult, File
+from .model import File
+from .results import DistributionResult
 
 #: The largest wheel downloaded (PyTorch's are about this size).
 MAX_BYTES = 512 * 1000 * 1000

@@ -458,7 +458,7 @@ def name_packages(dists: Sequence[Distribution], owners: Owners,
 
 def results(dists: Sequence[Distribution]):
     """The frozen results of checked distributions, with their status."""
-    from .model import DistributionResult, LibraryResult, Status
+    from .results import DistributionResult, LibraryResult, Status
 
     out = []
     for d in dists:

@@ -1,54 +1,15 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The index-neutral model: projects, releases and files as any index
-describes them, validated where they enter, and the results of a check."""
+describes them, validated where they enter.  (What a check finds is in
+results.py.)"""
 
 from dataclasses import dataclass, fields
-from enum import Enum
-from typing import Dict, FrozenSet, Iterable, Optional, Tuple
+from typing import FrozenSet, Optional, Tuple
 
 from packaging.tags import Tag
 from packaging.version import Version
 
-from .errors import EXIT_ACTION, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
 from .names import tag_triple, tags_of
-
-
-class Status(str, Enum):
-    """What a check found for one project (the JSON carries the value)."""
-
-    OK = "ok"
-    MISSING_APT = "missing-apt"
-    NO_WHEEL = "no-wheel"
-    NO_MATCH = "no-match"
-    NOT_FOUND = "not-found"
-    CONFLICT = "conflict"
-    MISSING_LIB = "missing-lib"
-    WRONG_ARCH = "wrong-arch"
-    ERROR = "error"
-    SKIPPED = "skipped"
-    UNSUPPORTED = "unsupported"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-#: Statuses that mean the user has something to do.
-ACTION_STATUSES = frozenset({Status.MISSING_APT, Status.NO_WHEEL,
-                             Status.NO_MATCH, Status.NOT_FOUND,
-                             Status.MISSING_LIB, Status.WRONG_ARCH})
-
-
-def exit_code(statuses: Iterable[Status]) -> int:
-    """3 if any package failed, else 2 if requirements conflict (input
-    the user must fix), else 1 if any needs action, else 0."""
-    statuses = set(statuses)
-    if Status.ERROR in statuses:
-        return EXIT_UNREACHABLE
-    if Status.CONFLICT in statuses:
-        return EXIT_USAGE
-    if statuses & ACTION_STATUSES:
-        return EXIT_ACTION
-    return EXIT_OK
 
 
 @dataclass(frozen=True)
@@ -137,132 +98,3 @@ class Project:
     releases: Tuple[Release, ...]
     #: The URL of the index.
     index: str = ""
-
-
-@dataclass(frozen=True)
-class AptDependency:
-    """An apt package a wheel needs; None where it was not checked."""
-
-    name: str
-    installed: Optional[bool]
-    known_to_apt: Optional[bool]
-    #: The Debian release whose builder named it, when that is not the
-    #: target's and nothing here can check it (a described target).
-    from_release: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class Downloads:
-    """A project's downloads from piwheels (its packages.json)."""
-
-    name: str
-    last_30_days: int
-    all_time: int
-
-
-@dataclass(frozen=True)
-class PackageResult:
-    """The outcome for one project."""
-
-    requirement: str
-    name: str
-    status: Status
-    version: Optional[str] = None
-    file: Optional[File] = None
-    apt_dependencies: Tuple[AptDependency, ...] = ()
-    #: Why the apt packages are not known (the file is not piwheels').
-    apt_note: Optional[str] = None
-    #: None when the index does not say.
-    pip_dependencies: Optional[Tuple[str, ...]] = ()
-    warnings: Tuple[str, ...] = ()
-    reason: Optional[str] = None
-    source: Tuple[str, ...] = ()
-    required_by: Tuple[str, ...] = ()
-    #: (parent, its version, the requirement it states)
-    required_by_detail: Tuple[Tuple[str, str, str], ...] = ()
-    fallback_version: Optional[str] = None
-    fallback_file: Optional[File] = None
-    #: --deep: the chosen wheel's compiled files, read.
-    deep: Optional["DistributionResult"] = None
-    #: From piwheels' statistics, when they were at hand.
-    downloads: Optional[Downloads] = None
-    #: Known names close to one no index has, the most used first.
-    suggestions: Tuple[Downloads, ...] = ()
-
-
-@dataclass(frozen=True)
-class Report:
-    """Everything the renderers show."""
-
-    target: object
-    #: (label, URL) of each index, in pip's order.
-    indexes: Tuple[Tuple[str, str], ...]
-    packages: Tuple[PackageResult, ...]
-    notes: Tuple[str, ...]
-    apt_install: Tuple[str, ...]
-    apt_command: Optional[str]
-
-    def counts(self) -> Dict[str, int]:
-        """How many packages have each status."""
-        counts = {status.value: 0 for status in Status}
-        for pkg in self.packages:
-            counts[pkg.status.value] += 1
-        return counts
-
-    @property
-    def exit_code(self) -> int:
-        return exit_code(p.status for p in self.packages)
-
-
-@dataclass(frozen=True)
-class LibraryResult:
-    """A soname an installed distribution's files need."""
-
-    soname: str
-    needed_by: Tuple[str, ...]
-    #: Where the loader finds it; None when nowhere.
-    path: Optional[str]
-    how: Optional[str]
-    #: The Debian package that ships it (found) or should (missing).
-    package: Optional[str]
-    #: ``package`` is Debian's library naming, not dpkg's word.
-    guessed: bool
-    known_to_apt: Optional[bool]
-    #: Not looked for: the files are for another machine.
-    unchecked: bool = False
-    #: Who named the package: dpkg, piwheels, apt-file or Debian's naming.
-    named_by: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class DistributionResult:
-    """What one installed distribution (or wheel file) needs."""
-
-    name: str
-    version: str
-    location: str
-    status: Status
-    modules: int
-    libraries: Tuple[LibraryResult, ...]
-    #: (file, why it cannot run here)
-    wrong: Tuple[Tuple[str, str], ...]
-    errors: Tuple[str, ...]
-    #: A wheel file's dependencies for the target (its METADATA).
-    requires: Optional[Tuple[str, ...]] = None
-    #: The piwheels file it matches, whose apt list named its packages.
-    piwheels_file: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class InstalledReport:
-    """The check of an installed environment or of wheel files."""
-
-    what: str
-    machine: str
-    distributions: Tuple[DistributionResult, ...]
-    apt_install: Tuple[str, ...]
-    apt_command: Optional[str]
-
-    @property
-    def exit_code(self) -> int:
-        return exit_code(d.status for d in self.distributions)

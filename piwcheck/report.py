@@ -6,8 +6,8 @@ import re
 from typing import Dict, List, Optional, Tuple
 
 from .facts import builder_release
-from .model import (ACTION_STATUSES, File as WheelFile, PackageResult,
-                    Report, Status)
+from .model import File as WheelFile
+from .results import ACTION_STATUSES, PackageResult, Report, Status
 
 JSON_VERSION = 1
 

@@ -13,8 +13,8 @@ from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from .errors import InputError
-from .model import Status
 from .names import canonical_name
+from .results import Status
 
 
 @dataclass(frozen=True)

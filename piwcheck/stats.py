@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, \
     Sequence, Tuple
 
 from .errors import CacheError, DataError, PiwcheckError
-from .model import Downloads
+from .results import Downloads
 
 #: The index's layout; an index of another is rebuilt.
 FORMAT = "1"
