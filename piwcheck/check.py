@@ -156,7 +156,7 @@ def _deep(entries: List[_Entry], pool, indexes, target: Target,
           cache_dir: Optional[str]) -> None:
     """Download and read the chosen wheel of every entry that has one,
     on ``pool``."""
-    from .deep import Machinery, safe_inspect
+    from .libs.deep import Machinery, safe_inspect
 
     transports = {ix.url: ix.transport for ix in indexes}
     machinery = None

@@ -13,9 +13,9 @@ import zipfile
 import pytest
 
 from piwcheck.cli import main
-from piwcheck.elf import read
-from piwcheck.installed import Machine, check_installed, this_machine
-from piwcheck.loader import Loader, guess_packages
+from piwcheck.libs.elf import read
+from piwcheck.libs.installed import Machine, check_installed, this_machine
+from piwcheck.libs.loader import Loader, guess_packages
 
 SOURCE = "int piwtest_f(void) { return 1; }\n"
 ABSENT = "libpiwtest-absent.so.1"
@@ -347,8 +347,8 @@ def test_deep_refuses_a_wheel_whose_hash_is_not_the_indexs(tmp_path, pypi,
 
 @needs_gcc
 def test_deep_has_a_size_cap(tmp_path, pypi, capsys, monkeypatch):
-    import piwcheck.deep
-    monkeypatch.setattr(piwcheck.deep, "MAX_BYTES", 1000)
+    import piwcheck.libs.deep
+    monkeypatch.setattr(piwcheck.libs.deep, "MAX_BYTES", 1000)
     mod = compile_so(tmp_path, tmp_path / "ok.so")
     fn = "deepbig-1.0-py3-none-{}.whl".format(host_platform())
     serve(pypi, "deepbig", fn, wheel_bytes(tmp_path, "deepbig", mod))
@@ -368,10 +368,10 @@ def test_deep_stops_a_download_past_the_cap(tmp_path, fresh_server, capsys,
     count of bytes."""
     import hashlib
 
-    import piwcheck.deep
+    import piwcheck.libs.deep
     if not host_platform().endswith("x86_64"):
         pytest.skip("the host compiler's wheels are x86_64")
-    monkeypatch.setattr(piwcheck.deep, "MAX_BYTES", 1000)
+    monkeypatch.setattr(piwcheck.libs.deep, "MAX_BYTES", 1000)
     mod = compile_so(tmp_path, tmp_path / "ok.so")
     data = wheel_bytes(tmp_path, "deeplie", mod)
     fn = "deeplie-1.0-py3-none-linux_x86_64.whl"

@@ -9,13 +9,13 @@ import os
 import tempfile
 from typing import Optional
 
-from .errors import DataError, FetchError, InputError, PiwcheckError
-from .facts import platform_machine
+from ..errors import DataError, FetchError, InputError, PiwcheckError
+from ..facts import platform_machine
+from ..model import File
+from ..results import DistributionResult
 from .installed import Machine, check_wheel, library_dirs, name_packages, \
     results, this_machine
 from .loader import Loader, Owners
-from .model import File
-from .results import DistributionResult
 
 #: The largest wheel downloaded (PyTorch's are about this size).
 MAX_BYTES = 512 * 1000 * 1000
@@ -100,7 +100,7 @@ def inspect(transport, f: File, target, cache_dir: Optional[str],
     if not target.local:
         for lib in dist.missing:
             lib.unchecked = True
-    from . import apt
+    from .. import apt
 
     name_packages([dist], m.owners, target.os_codename,
                   apt_known if target.local and apt_known else

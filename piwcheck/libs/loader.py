@@ -10,8 +10,8 @@ import subprocess
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
+from ..facts import LDCONFIG_CACHE_ABI, MULTIARCH_TRIPLETS
 from .elf import ElfInfo
-from .facts import LDCONFIG_CACHE_ABI, MULTIARCH_TRIPLETS
 _SONAME_RE = re.compile(r"^(lib[A-Za-z0-9_.+-]*?)\.so\.([0-9][0-9.]*)$")
 
 

@@ -9,7 +9,7 @@ imported only on this path."""
 from dataclasses import dataclass
 from typing import BinaryIO, Optional, Tuple
 
-from .errors import DataError
+from ..errors import DataError
 
 #: e_flags bits of an ARM EABI object's float ABI.
 EF_ARM_ABI_FLOAT_HARD = 0x400

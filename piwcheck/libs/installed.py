@@ -14,11 +14,11 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from ..errors import DataError, InputError
+from ..facts import DPKG_ARCH_MACHINES, UNAME_DPKG_ARCH
+from ..metadata import Metadata, parse_core
 from .elf import ARMV6_OK, ElfInfo, is_elf, read
-from .errors import DataError, InputError
-from .facts import DPKG_ARCH_MACHINES, UNAME_DPKG_ARCH
 from .loader import Loader, Owners, guess_packages
-from .metadata import Metadata, parse_core
 
 _SO_RE = re.compile(r"\.so(\.[0-9.]+)?$")
 
@@ -280,9 +280,9 @@ def wheel_fits(dist: Distribution, filename: str, target) -> None:
     """Whether the target's pip would install the wheel file at all (its
     tags, its Requires-Python), and what it would install with it: the
     Requires-Dist of its METADATA, markers evaluated for the target."""
-    from .names import wheel_tags
-    from .resolve import dependencies
-    from .select import python_ok
+    from ..names import wheel_tags
+    from ..resolve import dependencies
+    from ..select import python_ok
 
     tags = wheel_tags(filename)
     if tags and not tags & set(target.tags):
@@ -353,8 +353,8 @@ def piwheels_files(dists: Sequence[Distribution], index) -> None:
     """For each distribution that misses a library: the piwheels file of
     its name, version and wheel tags, if piwheels has one with an apt
     list (then it came from piwheels, and that list is its word)."""
-    from .errors import FetchError, NotFound
-    from .names import canonical_name, parse_version
+    from ..errors import FetchError, NotFound
+    from ..names import canonical_name, parse_version
 
     for dist in dists:
         if not dist.missing or not dist.tags:
@@ -458,7 +458,7 @@ def name_packages(dists: Sequence[Distribution], owners: Owners,
 
 def results(dists: Sequence[Distribution]):
     """The frozen results of checked distributions, with their status."""
-    from .results import DistributionResult, LibraryResult, Status
+    from ..results import DistributionResult, LibraryResult, Status
 
     out = []
     for d in dists:

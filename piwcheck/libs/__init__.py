@@ -1,0 +1,5 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""After the install: what compiled files need from the system.  ELF
+reading (elf), where ld.so finds a soname (loader), an installed
+environment or a wheel file checked (installed), and a chosen wheel
+downloaded and checked (deep)."""
