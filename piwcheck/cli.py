@@ -474,10 +474,10 @@ def _run_installed(args, parser, wheels) -> int:
     """--installed, or wheel files: what their compiled files need."""
     from . import apt
     from .libs.installed import (check_installed, check_wheel,
-                                 library_dirs, name_packages, piwheels_files,
-                                 results, site_dirs, this_machine,
-                                 wheel_fits)
-    from .libs.loader import Loader, Owners
+                                 library_dirs, results, site_dirs,
+                                 this_machine, wheel_fits)
+    from .libs.loader import Loader
+    from .libs.naming import Owners, name_packages, piwheels_files
     from .report import render_installed_json, render_installed_text
     from .results import InstalledReport
 

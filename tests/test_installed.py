@@ -15,7 +15,8 @@ import pytest
 from piwcheck.cli import main
 from piwcheck.libs.elf import read
 from piwcheck.libs.installed import Machine, check_installed, this_machine
-from piwcheck.libs.loader import Loader, guess_packages
+from piwcheck.libs.loader import Loader
+from piwcheck.libs.naming import guess_packages
 
 SOURCE = "int piwtest_f(void) { return 1; }\n"
 ABSENT = "libpiwtest-absent.so.1"

@@ -13,9 +13,10 @@ from ..errors import DataError, FetchError, InputError, PiwcheckError
 from ..facts import platform_machine
 from ..model import File
 from ..results import DistributionResult
-from .installed import Machine, check_wheel, library_dirs, name_packages, \
-    results, this_machine
-from .loader import Loader, Owners
+from .installed import Machine, check_wheel, library_dirs, results, \
+    this_machine
+from .loader import Loader
+from .naming import Owners, name_packages
 
 #: The largest wheel downloaded (PyTorch's are about this size).
 MAX_BYTES = 512 * 1000 * 1000

@@ -18,7 +18,7 @@ from ..errors import DataError, InputError
 from ..facts import DPKG_ARCH_MACHINES, UNAME_DPKG_ARCH
 from ..metadata import Metadata, parse_core
 from .elf import ARMV6_OK, ElfInfo, is_elf, read
-from .loader import Loader, Owners, guess_packages
+from .loader import Loader
 
 _SO_RE = re.compile(r"\.so(\.[0-9.]+)?$")
 
@@ -347,113 +347,6 @@ def _cannot_run(info: ElfInfo, machine: Machine) -> Optional[str]:
         return "compiled for {}, this CPU is ARMv6 (a Pi Zero or Pi 1): " \
                "'Illegal instruction'".format(info.cpu_arch_name)
     return None
-
-
-def piwheels_files(dists: Sequence[Distribution], index) -> None:
-    """For each distribution that misses a library: the piwheels file of
-    its name, version and wheel tags, if piwheels has one with an apt
-    list (then it came from piwheels, and that list is its word)."""
-    from ..errors import FetchError, NotFound
-    from ..names import canonical_name, parse_version
-
-    for dist in dists:
-        if not dist.missing or not dist.tags:
-            continue
-        try:
-            project = index.fetch(canonical_name(dist.name))
-        except NotFound:
-            continue
-        except (FetchError, InputError) as exc:
-            dist.errors.append("could not ask piwheels for its apt "
-                               "packages: {}".format(exc))
-            continue
-        version = parse_version(dist.version)
-        for release in project.releases:
-            if release.parsed is None or release.parsed != version:
-                continue
-            for f in release.files:
-                if f.apt_dependencies is not None and \
-                        {str(t) for t in f.tags} & set(dist.tags):
-                    dist.piwheels = (f.filename, f.apt_dependencies)
-                    break
-
-
-def _listed(guesses: Sequence[str], listed: Sequence[str]) -> Optional[str]:
-    """The entry of piwheels' apt list that provides a soname Debian's
-    naming calls one of ``guesses``: that name, or a flavour of it
-    (libopenblas0 -> libopenblas0-pthread)."""
-    for g in guesses:
-        if g in listed:
-            return g
-    for g in guesses:
-        for name in listed:
-            if name.startswith(g + "-"):
-                return name
-    return None
-
-
-def name_packages(dists: Sequence[Distribution], owners: Owners,
-                  codename: Optional[str], known, contents=None) -> None:
-    """The package of every library: its owner when found; else the
-    entry of piwheels' apt list for it, for a distribution that came
-    from piwheels; else what ``contents(sonames)`` (apt-file's lists)
-    says ships it; else the one Debian's naming gives, confirmed by
-    ``known(names)``."""
-    guesses: Dict[str, List[str]] = {}
-    for dist in dists:
-        for lib in dist.libraries.values():
-            if lib.path is not None:
-                if not lib.path.startswith(dist.location):
-                    lib.package = owners.of(lib.path)
-                    lib.named_by = "dpkg" if lib.package else None
-            else:
-                guesses[lib.soname] = guess_packages(lib.soname, codename)
-    listed: Dict[Tuple[str, str], str] = {}
-    for dist in dists:
-        if dist.piwheels:
-            for lib in dist.missing:
-                pick = _listed(guesses.get(lib.soname, ()),
-                               dist.piwheels[1])
-                if pick:
-                    listed[(dist.name, lib.soname)] = pick
-    # apt-file searches every Contents list: only for what is left
-    left = sorted({lib.soname for dist in dists for lib in dist.missing
-                   if (dist.name, lib.soname) not in listed})
-    shipped = contents(left) if contents and left else None
-    names = sorted({n for g in guesses.values() for n in g} |
-                   set(listed.values()))
-    answers = known(names) if names else {}
-    for dist in dists:
-        for lib in dist.missing:
-            pick = listed.get((dist.name, lib.soname))
-            if pick:
-                lib.package, lib.guessed = pick, False
-                lib.named_by = "piwheels"
-                lib.known_to_apt = answers.get(pick) if answers is not None \
-                    else None
-                continue
-            ships = (shipped or {}).get(lib.soname)
-            if ships:
-                # Debian's naming picks among several (libglx0 and
-                # libglx-mesa0 both ship libGLX.so.0)
-                named = [g for g in guesses.get(lib.soname, ())
-                         if g in ships]
-                lib.package = (named or sorted(ships))[0]
-                lib.guessed, lib.known_to_apt = False, True
-                lib.named_by = "apt-file"
-                continue
-            lib.named_by = "Debian's naming"
-            for candidate in guesses.get(lib.soname, ()):
-                if answers is None:  # no apt here: the first guess
-                    lib.package, lib.guessed = candidate, True
-                    break
-                if answers.get(candidate):
-                    lib.package, lib.guessed = candidate, True
-                    lib.known_to_apt = True
-                    break
-            else:
-                if answers is not None:
-                    lib.known_to_apt = False
 
 
 def results(dists: Sequence[Distribution]):

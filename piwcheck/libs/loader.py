@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Where the dynamic loader would find a soname, and which Debian package
-a library file belongs to (or, for a missing soname, which package
-Debian's naming says should provide it)."""
+"""Where the dynamic loader would find a soname: DT_RPATH,
+LD_LIBRARY_PATH, DT_RUNPATH, the ld.so cache and the default
+directories, as ld.so looks."""
 
 import os
 import re
@@ -12,7 +12,6 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from ..facts import LDCONFIG_CACHE_ABI, MULTIARCH_TRIPLETS
 from .elf import ElfInfo
-_SONAME_RE = re.compile(r"^(lib[A-Za-z0-9_.+-]*?)\.so\.([0-9][0-9.]*)$")
 
 
 def abi_key(info: ElfInfo) -> Tuple[str, int, Optional[str]]:
@@ -116,83 +115,3 @@ def abi_dirs(key: Tuple[str, int, Optional[str]]) -> List[str]:
     if key[1] == 64:
         dirs += ["/lib64", "/usr/lib64"]
     return dirs + ["/lib", "/usr/lib"]
-
-
-class Owners:
-    """Which installed Debian package each file belongs to, from dpkg's
-    file lists (``$DPKG_ADMINDIR/info/*.list``), read once."""
-
-    def __init__(self, admindir: Optional[str] = None):
-        import threading
-
-        self.admindir = admindir or os.environ.get("DPKG_ADMINDIR") or \
-            "/var/lib/dpkg"
-        self._owner: Optional[Dict[str, str]] = None
-        self._lock = threading.Lock()
-
-    def _load(self) -> Dict[str, str]:
-        owner: Dict[str, str] = {}
-        info = os.path.join(self.admindir, "info")
-        try:
-            names = os.listdir(info)
-        except OSError:
-            return owner
-        for fn in names:
-            if not fn.endswith(".list"):
-                continue
-            package = fn[:-len(".list")].split(":")[0]
-            try:
-                with open(os.path.join(info, fn), encoding="utf-8",
-                          errors="replace") as f:
-                    for line in f:
-                        if ".so" in line:
-                            owner.setdefault(line.rstrip("\n"), package)
-            except OSError:
-                continue
-        return owner
-
-    def of(self, path: str) -> Optional[str]:
-        """The package that ships ``path`` (through /usr-merge links and
-        symlinks), or None."""
-        if self._owner is None:
-            with self._lock:  # threads share one reading of the lists
-                if self._owner is None:
-                    self._owner = self._load()
-        candidates = [path, os.path.realpath(path)]
-        for p in list(candidates):
-            if p.startswith("/usr/lib/"):
-                candidates.append(p[len("/usr"):])
-            elif p.startswith("/lib/"):
-                candidates.append("/usr" + p)
-        for p in candidates:
-            if p in self._owner:
-                return self._owner[p]
-        return None
-
-
-#: Sonames whose package the naming rule does not give: glibc's, and
-#: zlib's.
-_PACKAGES = {"libc.so.6": "libc6", "libm.so.6": "libc6",
-             "libpthread.so.0": "libc6", "libdl.so.2": "libc6",
-             "librt.so.1": "libc6", "libutil.so.1": "libc6",
-             "libresolv.so.2": "libc6", "libanl.so.1": "libc6",
-             "ld-linux-armhf.so.3": "libc6", "ld-linux-aarch64.so.1": "libc6",
-             "ld-linux-x86-64.so.2": "libc6", "libz.so.1": "zlib1g"}
-
-
-def guess_packages(soname: str, codename: Optional[str] = None) -> List[str]:
-    """The package names Debian's library naming gives ``soname``
-    (libfoo.so.1 -> libfoo1, libfoo-2.0.so.0 -> libfoo-2.0-0), with
-    the t64 names of the 64-bit time_t transition from Trixie on."""
-    if soname in _PACKAGES:
-        return [_PACKAGES[soname]]
-    match = _SONAME_RE.match(soname)
-    if not match:
-        return []
-    base = match.group(1).lower().replace("_", "-")
-    version = match.group(2)
-    name = base + ("-" if base[-1].isdigit() else "") + version
-    names = [name]
-    if codename not in ("buster", "bullseye", "bookworm"):
-        names.insert(0, name + "t64")
-    return names
