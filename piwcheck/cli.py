@@ -473,10 +473,10 @@ def run(args, parser) -> int:
 def _run_installed(args, parser, wheels) -> int:
     """--installed, or wheel files: what their compiled files need."""
     from . import apt
-    from .libs.installed import (check_installed, check_wheel,
-                                 library_dirs, results, site_dirs,
-                                 this_machine, wheel_fits)
+    from .libs.installed import (check_installed, check_wheel, results,
+                                 site_dirs, wheel_fits)
     from .libs.loader import Loader
+    from .libs.machine import library_dirs, this_machine
     from .libs.naming import Owners, name_packages, piwheels_files
     from .report import render_installed_json, render_installed_text
     from .results import InstalledReport

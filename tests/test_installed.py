@@ -14,8 +14,9 @@ import pytest
 
 from piwcheck.cli import main
 from piwcheck.libs.elf import read
-from piwcheck.libs.installed import Machine, check_installed, this_machine
+from piwcheck.libs.installed import check_installed
 from piwcheck.libs.loader import Loader
+from piwcheck.libs.machine import Machine, this_machine
 from piwcheck.libs.naming import guess_packages
 
 SOURCE = "int piwtest_f(void) { return 1; }\n"

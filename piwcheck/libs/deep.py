@@ -10,26 +10,17 @@ import tempfile
 from typing import Optional
 
 from ..errors import DataError, FetchError, InputError, PiwcheckError
-from ..facts import platform_machine
 from ..model import File
 from ..results import DistributionResult
-from .installed import Machine, check_wheel, library_dirs, results, \
-    this_machine
+from .installed import check_wheel, results
 from .loader import Loader
+from .machine import library_dirs, target_machine, this_machine
 from .naming import Owners, name_packages
 
 #: The largest wheel downloaded (PyTorch's are about this size).
 MAX_BYTES = 512 * 1000 * 1000
 #: The most time one download may take.
 SECONDS = 900.0
-
-
-def target_machine(target) -> Machine:
-    """The machine a described target's platform tags name."""
-    row = platform_machine(target.platforms)
-    if row is not None:
-        return Machine(*row)
-    return Machine(target.platforms[0].rsplit("_", 1)[-1], 64, None)
 
 
 def fetch_wheel(transport, f: File, cache_dir: Optional[str]):
