@@ -472,14 +472,8 @@ def run(args, parser) -> int:
 
 def _run_installed(args, parser, wheels) -> int:
     """--installed, or wheel files: what their compiled files need."""
-    from . import apt
-    from .libs.installed import (check_installed, check_wheel, results,
-                                 site_dirs, wheel_fits)
-    from .libs.loader import Loader
-    from .libs.machine import library_dirs, this_machine
-    from .libs.naming import Owners, name_packages, piwheels_files
+    from .libs.environment import check_environment
     from .report import render_installed_json, render_installed_text
-    from .results import InstalledReport
 
     if _described(args):
         parser.error("--installed and wheel files are checked for this "
@@ -494,31 +488,8 @@ def _run_installed(args, parser, wheels) -> int:
     # the machine's facts (dpkg's architecture, the release); --python
     # only says where the packages are
     tgt = target.local_target() if args.installed else _target(args, parser)
-    machine = this_machine(tgt.dpkg_arch)
-    loader = Loader(os.environ.get("LD_LIBRARY_PATH", ""))
-    if wheels:
-        dists = [check_wheel(w, machine, loader) for w in wheels]
-        for dist, path in zip(dists, wheels):
-            wheel_fits(dist, os.path.basename(path), tgt)
-        what = ", ".join(wheels)
-    else:
-        dists = check_installed(site_dirs(args.python), machine, loader)
-        what = "what is installed for " + (args.python or sys.executable)
-        if any(d.missing for d in dists):
-            piwheels = _piwheels_of_pip(args, parser)
-            if piwheels is not None:
-                piwheels_files(dists, piwheels)
-    name_packages(dists, Owners(), tgt.os_codename,
-                  lambda names: apt.known(names, tgt.dpkg_arch),
-                  lambda sonames: apt.contents(sonames, tgt.dpkg_arch,
-                                               library_dirs(machine)))
-    found = results(dists)
-    install = list(dict.fromkeys(
-        lib.package for d in found for lib in d.libraries
-        if lib.path is None and lib.package and lib.known_to_apt is not False
-        and apt.valid_name(lib.package)))
-    report = InstalledReport(what, machine.name, found, tuple(install),
-                             apt.install_command(install))
+    report = check_environment(tgt, wheels, args.python,
+                               lambda: _piwheels_of_pip(args, parser))
     out = render_installed_json(report, version()) if args.json else \
         render_installed_text(report, args.verbose, _color(args, args.output))
     if args.output:

@@ -3,4 +3,5 @@
 reading (elf), where ld.so finds a soname (loader), the machine the
 files must run on (machine), an installed environment or a wheel file
 checked (installed), which Debian package provides a library (naming),
-and a chosen wheel downloaded and checked (deep)."""
+a chosen wheel downloaded and checked (deep), and the --installed /
+wheel-file run put together (environment)."""
