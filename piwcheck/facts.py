@@ -30,6 +30,10 @@ DEBIAN = {
     "trixie": ("cp313", "3.13.5", (2, 41), "25.1.1"),
 }
 
+#: The releases before Debian's 64-bit time_t transition (Trixie renamed
+#: the libraries it changed: libfoo1 -> libfoo1t64).
+BEFORE_TIME64 = ("buster", "bullseye", "bookworm")
+
 #: --pi's machines: name -> the platform's machine.
 PI_MACHINES = {"32": "armv7l", "64": "aarch64", "armv6": "armv6l",
                "armv7": "armv7l"}
@@ -46,7 +50,12 @@ PIWHEELS_PLATFORMS = ("linux_armv7l", "linux_armv6l")
 PLATFORM_ARCHES = ("x86_64", "aarch64", "armv7l", "armv6l", "armv8l",
                    "i686", "ppc64le", "s390x", "riscv64")
 
-#: An ELF ABI: (machine as elf.MACHINES names it, bits, float ABI on
+#: e_machine -> the machine name in platform tags (ARM's is 'arm').
+ELF_MACHINES = {"EM_ARM": "arm", "EM_AARCH64": "aarch64",
+                "EM_X86_64": "x86_64", "EM_386": "i686", "EM_RISCV": "riscv64",
+                "EM_PPC64": "ppc64le", "EM_S390": "s390x"}
+
+#: An ELF ABI: (machine as ELF_MACHINES names it, bits, float ABI on
 #: ARM, else None).
 ElfAbi = Tuple[str, int, Optional[str]]
 #: A machine: an ELF ABI and the ARM CPU architecture (None: not ARM,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Optional, Tuple
 
 from ..errors import DataError
+from ..facts import ELF_MACHINES
 
 #: e_flags bits of an ARM EABI object's float ABI.
 EF_ARM_ABI_FLOAT_HARD = 0x400
@@ -23,11 +24,6 @@ CPU_ARCH = {0: "pre-v4", 1: "v4", 2: "v4T", 3: "v5T", 4: "v5TE", 5: "v5TEJ",
 #: Tag_CPU_arch values an ARMv6 CPU (Pi Zero, Pi 1) runs.
 ARMV6_OK = {0, 1, 2, 3, 4, 5, 6, 7, 9}
 
-#: e_machine -> the machine name in platform tags.
-MACHINES = {"EM_ARM": "arm", "EM_AARCH64": "aarch64", "EM_X86_64": "x86_64",
-            "EM_386": "i686", "EM_RISCV": "riscv64", "EM_PPC64": "ppc64le",
-            "EM_S390": "s390x"}
-
 
 @dataclass(frozen=True)
 class ElfInfo:
@@ -35,7 +31,8 @@ class ElfInfo:
 
     #: 32 or 64.
     bits: int
-    #: 'arm', 'aarch64', 'x86_64' ... (MACHINES), else the e_machine name.
+    #: 'arm', 'aarch64', 'x86_64' ... (facts.ELF_MACHINES), else the
+    #: e_machine name.
     machine: str
     #: For ARM: 'hard' or 'soft' float ABI; None elsewhere or unsaid.
     float_abi: Optional[str]
@@ -61,7 +58,8 @@ def read(stream: BinaryIO, name: str) -> ElfInfo:
 
     try:
         elf = ELFFile(stream)
-        machine = MACHINES.get(elf["e_machine"], str(elf["e_machine"]))
+        machine = ELF_MACHINES.get(elf["e_machine"],
+                                   str(elf["e_machine"]))
         float_abi = None
         if machine == "arm":
             flags = elf["e_flags"]

@@ -9,6 +9,7 @@ import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..errors import FetchError, InputError, NotFound
+from ..facts import BEFORE_TIME64
 from ..names import canonical_name, parse_version
 from .installed import Distribution, Library
 
@@ -90,7 +91,7 @@ def guess_packages(soname: str, codename: Optional[str] = None) -> List[str]:
     version = match.group(2)
     name = base + ("-" if base[-1].isdigit() else "") + version
     names = [name]
-    if codename not in ("buster", "bullseye", "bookworm"):
+    if codename not in BEFORE_TIME64:
         names.insert(0, name + "t64")
     return names
 
