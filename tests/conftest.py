@@ -14,10 +14,9 @@ from packaging import tags
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from distfiles import DATA  # noqa: E402
 from piwserver import PiwheelsServer  # noqa: E402
 from pypiserver import PypiServer  # noqa: E402
-
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 
 @pytest.fixture(autouse=True)

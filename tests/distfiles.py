@@ -9,12 +9,16 @@ import hashlib
 import html
 import io
 import json
+import os
 import re
 import tarfile
 import zipfile
 
 from packaging.utils import canonicalize_name
 
+#: The tests' data folder: ``projects/`` (piwheels' JSON documents) and
+#: ``pypi/`` (the PyPI fake's files).
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 _EPOCH = (2020, 1, 1, 0, 0, 0)
 
@@ -202,19 +206,12 @@ class Files:
                            "files": files}).encode()
 
 
-PYPI_DATA = __import__("os").path.join(
-    __import__("os").path.dirname(__import__("os").path.abspath(__file__)),
-    "data", "pypi")
-
-
 def pypi_requires(project, version):
     """The Requires-Dist the PyPI test data gives a release, or None: a
     wheel built from the same sdist (piwheels') has the same metadata."""
-    import os
-
     from packaging.version import InvalidVersion, Version
 
-    path = os.path.join(PYPI_DATA, canonicalize_name(project) + ".json")
+    path = os.path.join(DATA, "pypi", canonicalize_name(project) + ".json")
     try:
         with open(path) as f:
             entries = json.load(f)["files"]

@@ -1,13 +1,46 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Small helpers shared by the tests."""
+"""Small helpers shared by the tests: running the command as
+``piwcheck.cli.main([...])`` with its output captured, test projects
+through the real parsers, and targets."""
 
 import json
 import os
 
+from distfiles import DATA
+from piwcheck.cli import main
 from piwcheck.indexes.piwheels import parse_project
 from piwcheck.target import described_target, local_target
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+__all__ = ["DATA", "PI", "run", "run_json", "run_pi", "pkgs", "load",
+           "load_pypi", "both", "pi", "piw"]
+
+#: piwcheck's options for a Raspberry Pi: 32-bit, Python 3.11.
+PI = ["--platform", "linux_armv7l", "--abi", "cp311"]
+
+
+def run(capsys, *args):
+    """``piwcheck args``: (exit code, stdout, stderr)."""
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys, *args):
+    """``piwcheck --json args``: (exit code, the document, stderr)."""
+    code, out, err = run(capsys, "--json", *args)
+    return code, json.loads(out), err
+
+
+def run_pi(capsys, server, *args):
+    """``piwcheck --json`` for a Pi (:data:`PI`) with ``server`` as the
+    only index: (exit code, the document's packages, stderr)."""
+    code, doc, err = run_json(capsys, *PI, *server.only, *args)
+    return code, doc["packages"], err
+
+
+def pkgs(doc):
+    """A JSON document's packages by name."""
+    return {p["name"]: p for p in doc["packages"]}
 
 
 def load(name):

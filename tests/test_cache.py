@@ -10,9 +10,8 @@ import sys
 
 import pytest
 
-from helpers import load
+from helpers import load, run_pi
 from piwcheck.cache import DirCache, ModelCache
-from piwcheck.cli import main
 
 URL = "https://www.piwheels.org/project/numpy/json/"
 
@@ -91,13 +90,6 @@ def test_dircache_set_get_delete(tmp_path):
                 if f.startswith(".tmp-")]
 
 
-def _run(capsys, server, *args):
-    code = main(["--json", "--abi", "cp311", "--platform", "linux_armv7l",
-                 *server.only] + list(args))
-    out, err = capsys.readouterr()
-    return code, json.loads(out)["packages"], err
-
-
 def test_unchanged_documents_are_not_parsed_again(server, capsys,
                                                   monkeypatch):
     import piwcheck.indexes.piwheels as piwheels
@@ -106,11 +98,11 @@ def test_unchanged_documents_are_not_parsed_again(server, capsys,
     monkeypatch.setattr(piwheels, "parse_project",
                         lambda doc, name, index="": parsed.append(name) or
                         real(doc, name, index))
-    code, first, _ = _run(capsys, server, "cryptography", "numpy")
+    code, first, _ = run_pi(capsys, server, "cryptography", "numpy")
     assert len(parsed) == 4
     del parsed[:]
     server.reset_log()
-    code, second, err = _run(capsys, server, "cryptography", "numpy")
+    code, second, err = run_pi(capsys, server, "cryptography", "numpy")
     assert second == first and err == ""
     assert server.statuses == {304: 4}
     assert parsed == []  # every model came from the cache
@@ -140,14 +132,14 @@ def test_each_model_is_read_once_on_a_warm_run(server, capsys,
     """Read early to follow dependencies, a model is not read again when
     its document comes back unchanged."""
     import piwcheck.cache as cache
-    _run(capsys, server, "cryptography")
+    run_pi(capsys, server, "cryptography")
     loads = []
     real = cache._ModelUnpickler.load
     monkeypatch.setattr(cache._ModelUnpickler, "load",
                         lambda self: loads.append(1) or real(self))
     server.reset_log()
     server.delay = 0.3  # the early reads are done before answers come
-    code, pkgs, err = _run(capsys, server, "cryptography")
+    code, pkgs, err = run_pi(capsys, server, "cryptography")
     assert code == 0 and err == ""
     assert server.statuses == {304: 3}
     assert len(loads) == 3

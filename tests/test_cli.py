@@ -8,25 +8,8 @@ import sys
 
 import pytest
 
-from helpers import piw
+from helpers import PI, piw, pkgs, run, run_json
 from piwcheck.cli import main, version
-
-PI = ["--platform", "linux_armv7l", "--abi", "cp311"]
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run_json(capsys, *args):
-    code, out, err = run(capsys, "--json", *args)
-    return code, json.loads(out), err
-
-
-def pkgs(doc):
-    return {p["name"]: p for p in doc["packages"]}
 
 
 def test_pi_check_from_a_pc(server, capsys):

@@ -1,7 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Whole projects: -r/-c files, dependencies, markers, end to end."""
 
-import json
 import os
 import pty
 import shutil
@@ -11,20 +10,10 @@ import time
 
 import pytest
 
+from helpers import PI, pkgs, run_json
 from piwcheck.cli import main
 
-PI = ["--platform", "linux_armv7l", "--abi", "cp311"]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def run_json(capsys, *args):
-    code = main(["--json"] + list(args))
-    out, err = capsys.readouterr()
-    return code, json.loads(out), err
-
-
-def pkgs(doc):
-    return {p["name"]: p for p in doc["packages"]}
 
 
 def write(tmp_path, name, text):

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from helpers import piw
+from helpers import piw, pkgs, run, run_pi
 from piwcheck.cli import main
 
 #: --timeout 1: each document then has a 3 s budget (3 x timeout).
@@ -20,13 +20,12 @@ FAST = ["--timeout", "1", "--abi", "cp311", "--platform", "linux_armv7l",
 
 
 def check(capsys, server, *names, extra=()):
+    """``names`` on ``server`` with FAST: (exit code, the packages by
+    name, stderr, seconds taken)."""
     start = time.monotonic()
-    code = main(FAST + list(extra) + [*server.only] +
-                list(names))
+    code, out, err = run(capsys, *FAST, *extra, *server.only, *names)
     took = time.monotonic() - start
-    out, err = capsys.readouterr()
-    doc = json.loads(out)
-    return code, {p["name"]: p for p in doc["packages"]}, err, took
+    return code, pkgs(json.loads(out)), err, took
 
 
 # fault, the reason's words, the longest it may take (s)
@@ -89,19 +88,18 @@ def test_connection_refused_is_bounded_and_said_once(capsys):
     port = sock.getsockname()[1]
     sock.close()
     start = time.monotonic()
-    code = main(FAST + ["-j", "1"] + piw(
-        "http://127.0.0.1:{}".format(port)) + ["numpy", "scipy"])
+    code, out, err = run(capsys, *FAST, "-j", "1", *piw(
+        "http://127.0.0.1:{}".format(port)), "numpy", "scipy")
     took = time.monotonic() - start
-    out, err = capsys.readouterr()
-    pkgs = {p["name"]: p for p in json.loads(out)["packages"]}
+    found = pkgs(json.loads(out))
     assert code == 3 and took < 3.5
     site = "http://127.0.0.1:{}".format(port)
     # the same fact for both, naming the site, not another package's URL
-    assert pkgs["numpy"]["reason"].startswith("cannot reach {}: Connection "
+    assert found["numpy"]["reason"].startswith("cannot reach {}: Connection "
                                               "refused".format(site))
-    assert pkgs["scipy"]["status"] == "error"
-    assert pkgs["scipy"]["reason"] == pkgs["numpy"]["reason"]
-    assert "/project/" not in pkgs["scipy"]["reason"]
+    assert found["scipy"]["status"] == "error"
+    assert found["scipy"]["reason"] == found["numpy"]["reason"]
+    assert "/project/" not in found["scipy"]["reason"]
     # and said once on stderr
     assert err.count("\n") == 1 and err.startswith(
         "piwcheck: 2 packages (numpy, scipy): cannot reach " + site)
@@ -131,8 +129,8 @@ def test_wrong_shapes_are_errors(fresh_server, capsys, doc, words):
 def test_http_proxy(server, capsys, monkeypatch):
     monkeypatch.setenv("HTTP_PROXY", server.url)
     monkeypatch.setenv("http_proxy", server.url)
-    code = main(FAST + piw("http://piwheels.invalid") + ["numpy"])
-    out, err = capsys.readouterr()
+    code, out, err = run(capsys, *FAST, *piw("http://piwheels.invalid"),
+                         "numpy")
     assert code == 0, err
     assert server.proxied == 1
 
@@ -140,7 +138,7 @@ def test_http_proxy(server, capsys, monkeypatch):
 def test_no_proxy_is_honoured(server, capsys, monkeypatch):
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
-    code = main(FAST + [*server.only, "numpy"])  # no_proxy set
+    code, _, _ = run(capsys, *FAST, *server.only, "numpy")  # no_proxy set
     assert code == 0
     assert server.proxied == 0
 
@@ -179,48 +177,40 @@ def test_tls_failure_and_custom_ca_bundle(certificate, capsys, monkeypatch):
 # The cache
 
 
-def run(capsys, server, *args):
-    code = main(["--json", "--abi", "cp311", "--platform", "linux_armv7l",
-                 *server.only] + list(args))
-    out, err = capsys.readouterr()
-    doc = json.loads(out)
-    return code, doc["packages"], err
-
-
 def test_second_run_sends_only_conditional_requests(server, capsys):
-    code, first, _ = run(capsys, server, "cryptography", "numpy")
+    code, first, _ = run_pi(capsys, server, "cryptography", "numpy")
     assert set(server.statuses) == {200}
     server.reset_log()
-    code, second, _ = run(capsys, server, "cryptography", "numpy")
+    code, second, _ = run_pi(capsys, server, "cryptography", "numpy")
     assert second == first
     assert server.statuses == {304: 4}
     assert all("If-None-Match" in e[3] for e in server.log)
 
 
 def test_changed_document_is_fetched_again(fresh_server, capsys):
-    run(capsys, fresh_server, "--no-deps", "numpy")
+    run_pi(capsys, fresh_server, "--no-deps", "numpy")
     doc = json.loads(fresh_server.documents["numpy"])
     del doc["releases"]["2.1.3"]
     fresh_server.add("numpy", doc)
     fresh_server.reset_log()
-    code, pkgs, _ = run(capsys, fresh_server, "--no-deps", "numpy")
+    code, pkgs, _ = run_pi(capsys, fresh_server, "--no-deps", "numpy")
     assert pkgs[0]["version"] == "1.26.4"
     assert fresh_server.statuses == {200: 1}
 
 
 def test_offline_after_a_warm_run(server, capsys):
-    code, warm, _ = run(capsys, server, "cryptography", "numpy")
+    code, warm, _ = run_pi(capsys, server, "cryptography", "numpy")
     server.reset_log()
-    code, offline, err = run(capsys, server, "--offline", "cryptography",
+    code, offline, err = run_pi(capsys, server, "--offline", "cryptography",
                              "numpy")
     assert code == 0 and offline == warm
     assert server.count() == 0
 
 
 def test_offline_names_what_it_lacks(server, capsys):
-    run(capsys, server, "numpy")
+    run_pi(capsys, server, "numpy")
     server.reset_log()
-    code, pkgs, err = run(capsys, server, "--offline", "numpy", "gpiozero")
+    code, pkgs, err = run_pi(capsys, server, "--offline", "numpy", "gpiozero")
     assert code == 3
     by_name = {p["name"]: p for p in pkgs}
     assert by_name["numpy"]["status"] == "ok"
@@ -236,7 +226,7 @@ def _cache_files():
 
 @pytest.mark.parametrize("damage", ["garbage", "truncate", "empty"])
 def test_damaged_cache_is_survived(server, capsys, damage):
-    code, warm, _ = run(capsys, server, "cryptography")
+    code, warm, _ = run_pi(capsys, server, "cryptography")
     files = _cache_files()
     assert len(files) == 3
     for path in files:
@@ -247,19 +237,19 @@ def test_damaged_cache_is_survived(server, capsys, damage):
                      "truncate": data[:len(data) // 2],
                      "empty": b""}[damage])
     server.reset_log()
-    code, again, err = run(capsys, server, "cryptography")
+    code, again, err = run_pi(capsys, server, "cryptography")
     assert code == 0 and again == warm and err == ""
     assert server.statuses == {200: 3}  # refetched whole
     server.reset_log()
-    run(capsys, server, "cryptography")
+    run_pi(capsys, server, "cryptography")
     assert server.statuses == {304: 3}  # and cached again
 
 
 def test_no_cache_and_cache_dir(server, capsys, tmp_path):
-    run(capsys, server, "--no-cache", "numpy")
+    run_pi(capsys, server, "--no-cache", "numpy")
     assert not os.path.exists(os.path.join(os.environ["XDG_CACHE_HOME"],
                                            "piwcheck"))
-    run(capsys, server, "--cache-dir", str(tmp_path / "c"), "numpy")
+    run_pi(capsys, server, "--cache-dir", str(tmp_path / "c"), "numpy")
     assert len(os.listdir(tmp_path / "c" / "http")) == 1
 
 
@@ -268,7 +258,7 @@ def test_unwritable_cache_is_a_warning(server, capsys, tmp_path,
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    code, pkgs, err = run(capsys, server, "numpy")
+    code, pkgs, err = run_pi(capsys, server, "numpy")
     assert code == 0
     assert err.startswith("piwcheck: warning: cache ")
     assert "going on without it" in err
@@ -330,8 +320,8 @@ def test_dead_proxy_is_one_line(capsys, monkeypatch):
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
     start = time.monotonic()
-    code = main(FAST + piw("http://piwheels.invalid") + ["numpy"])
-    out, err = capsys.readouterr()
+    code, out, err = run(capsys, *FAST, *piw("http://piwheels.invalid"),
+                         "numpy")
     assert code == 3 and time.monotonic() - start < 3.5
     reason = json.loads(out)["packages"][0]["reason"]
     assert "through the proxy" in reason
@@ -363,13 +353,12 @@ def test_slow_headers_bounded_on_every_route(certificate, server, capsys,
             url = tls.url
         target.faults["numpy"] = "trickle-headers"
         start = time.monotonic()
-        code = main(FAST + piw(url) + ["numpy", "RPi.GPIO"])
+        code, out, err = run(capsys, *FAST, *piw(url), "numpy", "RPi.GPIO")
         took = time.monotonic() - start
-        out, err = capsys.readouterr()
-        pkgs = {p["name"]: p for p in json.loads(out)["packages"]}
+        found = pkgs(json.loads(out))
         assert code == 3
-        assert "the answer took longer than 3 s" in pkgs["numpy"]["reason"]
-        assert pkgs["rpi-gpio"]["status"] == "ok"
+        assert "the answer took longer than 3 s" in found["numpy"]["reason"]
+        assert found["rpi-gpio"]["status"] == "ok"
         assert took < 4.0, took
         if route == "https-proxy":
             assert server.tunnels >= 1
@@ -382,10 +371,10 @@ def test_slow_headers_bounded_on_every_route(certificate, server, capsys,
 def test_warm_run_asks_for_dependencies_at_once(server, capsys):
     """With a warm cache, a dependency's revalidation does not wait for
     its parent's: cryptography -> cffi -> pycparser go out together."""
-    run(capsys, server, "cryptography")
+    run_pi(capsys, server, "cryptography")
     server.reset_log()
     server.delay = 0.5
-    code, pkgs, err = run(capsys, server, "cryptography")
+    code, pkgs, err = run_pi(capsys, server, "cryptography")
     assert code == 0 and err == ""
     assert [p["name"] for p in pkgs] == ["cryptography", "cffi", "pycparser"]
     assert server.statuses == {304: 3}
@@ -398,13 +387,13 @@ def test_a_changed_tree_is_followed_not_the_cached_one(fresh_server,
                                                        capsys):
     """Early fetches come from the cached documents; the report follows
     the fresh ones."""
-    run(capsys, fresh_server, "cryptography")
+    run_pi(capsys, fresh_server, "cryptography")
     doc = json.loads(fresh_server.documents["cryptography"])
     for release in doc["releases"].values():
         for f in release["files"].values():
             f["pip_dependencies"] = ["pycparser"]
     fresh_server.add("cryptography", doc)
-    code, pkgs, err = run(capsys, fresh_server, "cryptography")
+    code, pkgs, err = run_pi(capsys, fresh_server, "cryptography")
     assert code == 0 and err == ""
     assert [p["name"] for p in pkgs] == ["cryptography", "pycparser"]
     assert pkgs[1]["required_by"] == ["cryptography"]

@@ -13,6 +13,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from helpers import DATA  # noqa: E402
 from piwcheck.errors import DataError, InputError  # noqa: E402
 from piwcheck.indexes.piwheels import parse_project  # noqa: E402
 from piwcheck.reqfile import Reader  # noqa: E402
@@ -27,8 +28,6 @@ hypothesis.settings.register_profile("explore", derandomize=False,
 hypothesis.settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
-                    "projects")
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
@@ -42,7 +41,7 @@ FIELDS = ["package", "summary", "releases", "files", "file_url", "filehash",
           "requires_python", "apt_dependencies", "pip_dependencies",
           "yanked", "prerelease", "skip_reason", "released"]
 
-with open(os.path.join(DATA, "cryptography.json")) as f:
+with open(os.path.join(DATA, "projects", "cryptography.json")) as f:
     BASE = json.load(f)
 
 

@@ -3,20 +3,19 @@
 against the two fakes: markers for the target, extras, pins, bounds,
 backtracking, cycles and conflicts."""
 
-import json
-
 import pytest
 
+from helpers import pkgs, run_json
 from piwcheck.cli import main
 
 BOOKWORM_32 = ["--pi", "bookworm-32"]
 
 
-def run(capsys, *args):
-    code = main(["--json", "--no-cache"] + list(args))
-    out, err = capsys.readouterr()
-    doc = json.loads(out)
-    return code, {p["name"]: p for p in doc["packages"]}, err
+def resolve(capsys, *args):
+    """``piwcheck --json --no-cache args``: (exit code, the packages by
+    name, stderr)."""
+    code, doc, err = run_json(capsys, "--no-cache", *args)
+    return code, pkgs(doc), err
 
 
 def versions(pkgs):
@@ -30,12 +29,12 @@ def versions(pkgs):
     ("bullseye-32", {"rpi-gpio", "colorzero"}, {"gpiozero"}),
 ])
 def test_markers_are_the_targets(both, capsys, pi, present, absent):
-    code, pkgs, err = run(capsys, "--pi", pi, *both, "marker-deps")
+    code, pkgs, err = resolve(capsys, "--pi", pi, *both, "marker-deps")
     assert present <= set(pkgs) and not absent & set(pkgs)
 
 
 def test_an_exact_pin_wins_over_the_newest(both, capsys):
-    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "pydantic")
+    code, pkgs, err = resolve(capsys, *BOOKWORM_32, *both, "pydantic")
     core = pkgs["pydantic-core"]
     assert core["version"] == "2.27.1"  # 2.27.2 is newer
     assert core["required_by_detail"] == [
@@ -45,34 +44,34 @@ def test_an_exact_pin_wins_over_the_newest(both, capsys):
 
 
 def test_extras_bring_their_dependencies(both, capsys):
-    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "pydantic[email]")
+    code, pkgs, err = resolve(capsys, *BOOKWORM_32, *both, "pydantic[email]")
     assert {"email-validator", "dnspython", "idna"} <= set(pkgs)
     assert "tzdata" not in pkgs  # extra == "timezone" was not asked for
 
 
 def test_an_extra_not_provided_is_said(both, capsys):
-    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "pydantic[nosuch]")
+    code, pkgs, err = resolve(capsys, *BOOKWORM_32, *both, "pydantic[nosuch]")
     assert "email-validator" not in pkgs
     assert any("does not provide the extra 'nosuch'" in w
                for w in pkgs["pydantic"]["warnings"])
 
 
 def test_an_upper_bound_forces_an_older_release(both, capsys):
-    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "needs-old-numpy")
+    code, pkgs, err = resolve(capsys, *BOOKWORM_32, *both, "needs-old-numpy")
     assert pkgs["numpy"]["version"] == "1.26.4"
     assert pkgs["numpy"]["file"]["filename"] == \
         "numpy-1.26.4-cp311-cp311-linux_armv7l.whl"
 
 
 def test_a_conflict_is_backtracked(both, capsys):
-    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "bt-top")
+    code, pkgs, err = resolve(capsys, *BOOKWORM_32, *both, "bt-top")
     assert versions(pkgs) == {"bt-top": "1.0", "bt-a": "1.0", "bt-b": "1.0",
                               "bt-c": "1.0"}
     assert code == 0
 
 
 def test_a_cycle_ends(both, capsys):
-    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "cycle-a")
+    code, pkgs, err = resolve(capsys, *BOOKWORM_32, *both, "cycle-a")
     assert set(pkgs) == {"cycle-a", "cycle-b"} and code == 0
 
 
@@ -83,12 +82,12 @@ def test_an_impossible_tree_is_a_conflict(both, capsys):
     assert "why:    pip cannot satisfy all of: imp-c>=2 (imp-a 1.0); " \
         "imp-c<2 (imp-b 1.0)" in out
     assert "numpy 2.1.3: ok" in out  # the rest is still reported
-    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "imp-top")
+    code, pkgs, err = resolve(capsys, *BOOKWORM_32, *both, "imp-top")
     assert code == 2 and pkgs["imp-c"]["status"] == "conflict"
 
 
 def test_the_users_requirement_against_a_dependencys(both, capsys):
-    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "pydantic",
+    code, pkgs, err = resolve(capsys, *BOOKWORM_32, *both, "pydantic",
                           "pydantic-core>=2.27.2")
     assert code == 2 and pkgs["pydantic-core"]["status"] == "conflict"
     assert "pydantic-core>=2.27.2 (command line)" in \
@@ -96,7 +95,7 @@ def test_the_users_requirement_against_a_dependencys(both, capsys):
 
 
 def test_no_matching_release_is_no_match_not_a_conflict(both, capsys):
-    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "scipy==1.3.1",
+    code, pkgs, err = resolve(capsys, *BOOKWORM_32, *both, "scipy==1.3.1",
                           "gpiozero")
     assert pkgs["scipy"]["status"] == "no-match"
     assert pkgs["scipy"]["reason"] == "no release matches '==1.3.1'"
@@ -104,13 +103,13 @@ def test_no_matching_release_is_no_match_not_a_conflict(both, capsys):
 
 
 def test_no_deps_checks_only_the_named(both, capsys):
-    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "--no-deps",
+    code, pkgs, err = resolve(capsys, *BOOKWORM_32, *both, "--no-deps",
                           "pydantic")
     assert set(pkgs) == {"pydantic"}
 
 
 def test_dependencies_read_from_pypi_metadata(both, capsys, server, pypi):
-    code, pkgs, err = run(capsys, *BOOKWORM_32, *both, "cryptography")
+    code, pkgs, err = resolve(capsys, *BOOKWORM_32, *both, "cryptography")
     cffi = pkgs["cffi"]
     assert cffi["required_by_detail"][0]["requirement"] == "cffi>=1.12"
     # PyPI's metadata of the same release: no name-list warning
@@ -126,7 +125,7 @@ def test_the_fetch_that_leads_deeper_goes_first(pypi, capsys, tmp_path):
     req = tmp_path / "req.txt"
     req.write_text("--index-url {}\ncryptography\npillow\nnumpy\n".format(
         pypi.index))
-    code, pkgs, err = run(capsys, "--pi", "bookworm-64", "-j", "1",
+    code, pkgs, err = resolve(capsys, "--pi", "bookworm-64", "-j", "1",
                           "-r", str(req))
     assert {"cffi", "pycparser"} <= set(pkgs)
     paths = [path.split("/")[2] + ("" if path.endswith("/") else " meta")
