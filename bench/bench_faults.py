@@ -17,7 +17,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
-from piwserver import FAULTS, PiwheelsServer  # noqa: E402
+from faults import FAULTS  # noqa: E402
+from piwserver import PiwheelsServer  # noqa: E402
 
 
 def run(url, *extra):
