@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from piwcheck.cli import main
+from helpers import pkgs, run_json
 from piwcheck.target import pi_platforms
 
 MIN_PIP = (24, 2)
@@ -108,14 +108,14 @@ def _pip_choice(tmp_path, requirement, target, extra, pypi, piw):
 
 def _piwcheck_choice(capsys, requirement, target, extra, pypi, piw):
     abi, version, platforms = target
-    code = main(["--json", "--no-deps", "--no-cache", "--isolated",
-                 "--piwheels-url", piw.url, "--index-url", pypi.index,
-                 "--extra-index-url", piw.index, "--abi", abi,
-                 "--python-version", version] +
-                [a for p in platforms for a in ("--platform", p)] +
-                extra + [requirement])
-    out, err = capsys.readouterr()
-    pkg = json.loads(out)["packages"][0]
+    code, doc, _ = run_json(
+        capsys, "--no-deps", "--no-cache", "--isolated",
+        "--piwheels-url", piw.url, "--index-url", pypi.index,
+        "--extra-index-url", piw.index, "--abi", abi,
+        "--python-version", version,
+        *[a for p in platforms for a in ("--platform", p)],
+        *extra, requirement)
+    pkg = doc["packages"][0]
     if pkg["file"] is None:
         return None, pkg["status"]
     return (pkg["file"]["filename"],
@@ -180,13 +180,13 @@ def _piwcheck_set(capsys, tmp_path, requirements, target, pypi, piw):
     abi, version, platforms = target
     req = tmp_path / "piwcheck-requirements.txt"
     req.write_text("".join(r + "\n" for r in requirements))
-    code = main(["--json", "--no-cache", "--isolated", "--only-binary",
-                 ":all:", "--piwheels-url", piw.url, "--index-url",
-                 pypi.index, "--extra-index-url", piw.index, "--abi", abi,
-                 "--python-version", version] +
-                [a for p in platforms for a in ("--platform", p)] +
-                ["-r", str(req)])
-    doc = json.loads(capsys.readouterr().out)
+    code, doc, _ = run_json(
+        capsys, "--no-cache", "--isolated", "--only-binary", ":all:",
+        "--piwheels-url", piw.url, "--index-url", pypi.index,
+        "--extra-index-url", piw.index, "--abi", abi,
+        "--python-version", version,
+        *[a for p in platforms for a in ("--platform", p)],
+        "-r", str(req))
     return {p["name"]: p["file"]["filename"] for p in doc["packages"]
             if p["file"] is not None}, doc, code
 
@@ -207,8 +207,8 @@ def test_an_impossible_tree_is_a_conflict_where_pip_fails(tmp_path, capsys,
     assert pip is None and "ResolutionImpossible" in error
     ours, doc, code = _piwcheck_set(capsys, tmp_path, ["imp-top"],
                                     BOOKWORM_32, pypi, server)
-    pkgs = {p["name"]: p for p in doc["packages"]}
-    assert code == 2 and pkgs["imp-c"]["status"] == "conflict"
-    reason = pkgs["imp-c"]["reason"]
+    found = pkgs(doc)
+    assert code == 2 and found["imp-c"]["status"] == "conflict"
+    reason = found["imp-c"]["reason"]
     assert "imp-c>=2 (imp-a 1.0)" in reason and "imp-c<2 (imp-b 1.0)" in \
         reason
