@@ -358,9 +358,8 @@ def _requirements(args, transport=None):
 
 
 def _transport(args, parser):
-    from .cache import default_dir
     from .errors import CacheError
-    from .transport import Transport
+    from .net import Transport, default_dir
 
     if args.offline and args.no_cache:
         parser.error("--offline needs the cache: drop --no-cache")

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The cache's own files (piwcheck.cache): HTTP entries and parsed
+"""The cache's own files (piwcheck.net.cache): HTTP entries and parsed
 models, on a real directory."""
 
 import json
@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from helpers import load, run_pi
-from piwcheck.cache import DirCache, ModelCache
+from piwcheck.net.cache import DirCache, ModelCache
 
 URL = "https://www.piwheels.org/project/numpy/json/"
 
@@ -131,7 +131,7 @@ def test_each_model_is_read_once_on_a_warm_run(server, capsys,
                                                monkeypatch):
     """Read early to follow dependencies, a model is not read again when
     its document comes back unchanged."""
-    import piwcheck.cache as cache
+    import piwcheck.net.cache as cache
     run_pi(capsys, server, "cryptography")
     loads = []
     real = cache._ModelUnpickler.load

@@ -9,7 +9,7 @@ import pytest
 from piwcheck.errors import DataError, FetchError, InputError, NotFound
 from piwcheck.indexes.simple import SimpleIndex
 from piwcheck.pipconf import PYPI, config_files, read
-from piwcheck.transport import Transport
+from piwcheck.net import Transport
 
 
 def index(pypi, timeout=10.0):

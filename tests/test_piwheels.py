@@ -14,7 +14,7 @@ from piwcheck.errors import DataError, FetchError, InputError, NotFound
 from piwcheck.indexes.piwheels import (PiwheelsIndex, normalise_site_url,
                                        parse_project)
 from piwcheck.names import canonical_name
-from piwcheck.transport import Transport
+from piwcheck.net import Transport
 
 
 def Client(url, timeout=10.0):

@@ -136,7 +136,7 @@ def test_arbitrary_bytes_as_a_file(data):
 @given(st.sampled_from(PATHS), json_values)
 def test_models_survive_the_cache(path, value):
     """Whatever parses comes back from the model cache equal."""
-    from piwcheck.cache import ModelCache
+    from piwcheck.net.cache import ModelCache
     doc = _replaced(path, value)
     try:
         project = parse_project(doc, "cryptography")
@@ -156,7 +156,7 @@ def test_arbitrary_model_entries_are_misses(data):
     unpickler meets arbitrary bytes and raises nothing)."""
     import hashlib
 
-    from piwcheck.cache import ModelCache
+    from piwcheck.net.cache import ModelCache
     with tempfile.TemporaryDirectory() as folder:
         models = ModelCache(folder)
         url = "http://x/project/x/json/"

@@ -221,7 +221,7 @@ def test_an_included_url_is_fetched(server, tmp_path):
     """-r of an http(s):// or file:// URL is read, the former through
     piwcheck's transport, and a relative include inside it is joined to
     its URL; one that does not answer is a one-line input error."""
-    from piwcheck.transport import Transport
+    from piwcheck.net import Transport
     transport = Transport(timeout=2)
 
     def fetch(url):

@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from piwcheck.watchdog import Watchdog, watched
+from piwcheck.net.watchdog import Watchdog, watched
 
 
 def session():

@@ -21,8 +21,8 @@ import packaging
 from cachecontrol.cache import BaseCache
 from cachecontrol.serialize import Serializer
 
-from .metadata import Metadata
-from .model import File, Project, Release
+from ..metadata import Metadata
+from ..model import File, Project, Release
 
 
 def _write(path: str, data: bytes) -> None:
@@ -41,13 +41,6 @@ def _write(path: str, data: bytes) -> None:
             os.unlink(tmp)
         except OSError:
             pass
-
-
-def default_dir() -> str:
-    """``$XDG_CACHE_HOME/piwcheck``, or ``~/.cache/piwcheck``."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(
-        os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "piwcheck")
 
 
 class DirCache(BaseCache):

@@ -8,8 +8,8 @@ import time
 from typing import Any, Callable, Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
-from . import DEFAULT_TIMEOUT
-from .errors import CacheError, DataError, FetchError, NotFound
+from .. import DEFAULT_TIMEOUT
+from ..errors import CacheError, DataError, FetchError, NotFound
 from .watchdog import Watchdog, watched
 
 #: Largest document accepted; real ones are a few MB.

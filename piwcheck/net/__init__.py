@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Everything piwcheck does over HTTP: one Transport (a pooled session,
+retries, time budgets, a size cap, the persistent cache) and where that
+cache lives.  requests and CacheControl are imported only when a
+Transport is made."""
+
+import os
+
+from .transport import Transport
+
+__all__ = ["Transport", "default_dir"]
+
+
+def default_dir() -> str:
+    """``$XDG_CACHE_HOME/piwcheck``, or ``~/.cache/piwcheck``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "piwcheck")
