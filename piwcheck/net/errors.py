@@ -1,0 +1,131 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""What a failed try means: requests' and urllib3's exceptions translated
+into piwcheck's errors, or into a Retry (a failure worth another try),
+and the short wording of both for messages."""
+
+import re
+import time
+from typing import Optional
+
+from ..errors import DataError, FetchError, NotFound
+
+
+class Retry(Exception):
+    """A failure worth another try; ``after`` is what the server asked
+    for; ``unreachable`` marks failures that say the site is down."""
+
+    def __init__(self, message: str, after: Optional[float] = None,
+                 unreachable: bool = False, reason: str = ""):
+        super().__init__(message)
+        self.after = after
+        self.unreachable = unreachable
+        #: For an unreachable site: why, without the URL.
+        self.reason = reason
+
+
+def retry_after(value: Optional[str]) -> Optional[float]:
+    """Seconds from a Retry-After header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    import email.utils
+
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def check_length(resp) -> None:
+    """A body shorter than its Content-Length was cut short (urllib3 1.x
+    does not check this itself)."""
+    expected = resp.headers.get("Content-Length", "")
+    tell = getattr(resp.raw, "tell", None)
+    if not expected.isdigit() or tell is None:
+        return
+    got = tell()
+    if isinstance(got, int) and got < int(expected):
+        raise Retry("{}: the answer was cut short ({} of {} bytes)".format(
+            resp.url, got, expected))
+
+
+def check_status(resp, url: str) -> None:
+    """NotFound for a 404, Retry for a 429 or a 5xx, FetchError for any
+    other answer but a 200."""
+    code = resp.status_code
+    if code == 404:
+        raise NotFound("{} answered 404".format(url))
+    if code == 429 or 500 <= code < 600:
+        raise Retry("{} answered HTTP {}".format(url, code),
+                    retry_after(resp.headers.get("Retry-After")))
+    if code != 200:
+        raise FetchError("{} answered HTTP {}".format(url, code))
+
+
+def translate(exc: Exception, url: str, timeout: float) -> Exception:
+    """The FetchError, DataError or Retry a requests error means."""
+    import requests.exceptions as rex
+
+    if isinstance(exc, rex.ConnectTimeout):
+        why = "no connection within {} s".format(secs(timeout))
+        return Retry("cannot reach {}: {}".format(url, why),
+                     unreachable=True, reason=why)
+    if isinstance(exc, rex.ReadTimeout):
+        why = "no answer within {} s".format(secs(timeout))
+        return Retry("{}: {}".format(url, why), unreachable=True,
+                     reason=why)
+    if isinstance(exc, rex.SSLError):
+        return FetchError("{}: TLS failed: {}".format(url, short(exc)))
+    if isinstance(exc, rex.ProxyError):
+        why = "cannot reach it through the proxy: " + short(exc)
+        return Retry("cannot reach {} through the proxy: {}".format(
+            url, short(exc)), unreachable=True, reason=why)
+    if isinstance(exc, rex.TooManyRedirects):
+        return FetchError("{}: too many redirects (a redirect "
+                          "loop?)".format(url))
+    if isinstance(exc, rex.ContentDecodingError):
+        return DataError("{}: the answer does not decode (bad gzip "
+                         "data)".format(url))
+    if isinstance(exc, rex.ChunkedEncodingError):
+        return Retry("{}: the answer was cut short ({})".format(
+            url, short(exc)))
+    if isinstance(exc, (rex.ConnectionError, OSError)):
+        reason = short(exc)
+        if "reset" in reason.lower() or "aborted" in reason.lower():
+            return Retry("{}: the connection was reset".format(url))
+        return Retry("cannot reach {}: {}".format(url, reason),
+                     unreachable=True, reason=reason)
+    return FetchError("{}: {}".format(url, short(exc)))
+
+
+def secs(seconds: float) -> str:
+    """Seconds for a message: 30, 2.5, 0.3."""
+    return "{:.1f}".format(seconds).rstrip("0").rstrip(".") or "0"
+
+
+def short(exc: BaseException) -> str:
+    """The innermost, most telling part of a requests/urllib3 error."""
+    text = str(exc)
+    match = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
+    if match:
+        return match.group(1).strip()
+    match = re.search(r"(Connection (?:refused|reset[^'\")]*|aborted))", text)
+    if match:
+        return match.group(1)
+    match = re.search(r"(certificate verify failed: ?[^'\"(]*)", text)
+    if match:  # without ssl's own "(_ssl.c:992)"
+        return match.group(1).strip().rstrip(":")
+    match = re.search(r"(hostname '[^']*' doesn't match [^\"]*?|"
+                      r"[Hh]ostname mismatch[^'\"(]*)['\")]", text)
+    if match:
+        return "the certificate is not for this host: " + \
+            match.group(1).strip()
+    match = re.search(r"SSLError\((?:\w+\()?[\"']?([^\"')]+)", text)
+    if match:
+        return match.group(1).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__

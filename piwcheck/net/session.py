@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The one pooled requests session of a run: adapters a watchdog can
+shut, piwcheck's User-Agent, the proxy settings worked out once per site
+and, given a cache folder, CacheControl over it (with the parsed-model
+cache beside it), including --offline's read of a cached answer
+however old."""
+
+import os
+from typing import Any, Dict, Optional, Tuple
+from urllib.parse import urlsplit
+
+from ..errors import CacheError, FetchError
+from .watchdog import watched
+
+
+def site(url: str) -> str:
+    """scheme://host[:port] of ``url``."""
+    parts = urlsplit(url)
+    return "{}://{}".format(parts.scheme, parts.netloc)
+
+
+class HttpSession:
+    """A requests session, its adapter and, given ``cache_dir``, the HTTP
+    cache (``cache``) and the model cache (``models``); both are None
+    without one.  CacheError when the cache folder cannot be used."""
+
+    def __init__(self, pool: int = 16, cache_dir: Optional[str] = None,
+                 offline: bool = False):
+        import requests
+
+        _quiet_urllib3()
+        self.cache = None
+        self.models = None
+        #: Where the cache is (None: there is none).
+        self.cache_dir = None
+        self.session = requests.Session()
+        if cache_dir and offline and not os.path.isdir(cache_dir):
+            cache_dir = None  # --offline reads a cache; it makes none
+        if cache_dir:
+            adapter = self._cached_adapter(cache_dir, pool)
+        else:
+            adapter = watched(requests.adapters.HTTPAdapter)(
+                pool_connections=pool, pool_maxsize=pool)
+        self.adapter = adapter
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers["User-Agent"] = "piwcheck"
+        _remember_environment(self.session)
+
+    def _cached_adapter(self, cache_dir: str, pool: int):
+        """CacheControl's adapter over ``cache_dir`` (which it makes)."""
+        from cachecontrol import CacheControlAdapter
+
+        from .cache import DirCache, ModelCache, SafeSerializer
+
+        try:
+            self.cache = DirCache(cache_dir)
+            self.models = ModelCache(cache_dir)
+        except OSError as exc:
+            raise CacheError("cache {}: {}".format(
+                cache_dir, exc.strerror or exc))
+        self.cache_dir = cache_dir
+        return watched(CacheControlAdapter)(
+            cache=self.cache, serializer=SafeSerializer(),
+            pool_connections=pool, pool_maxsize=pool)
+
+    def get(self, url: str, **kwargs):
+        """requests' get, on this session."""
+        return self.session.get(url, **kwargs)
+
+    def cached_response(self, url: str, accept: str):
+        """--offline: the cached answer, however old, as a response
+        whose body is still to be read; FetchError when there is
+        none."""
+        import requests
+
+        if self.cache is None:
+            raise FetchError("not in cache (there is no cache)")
+        request = self.session.prepare_request(requests.Request(
+            "GET", url, headers={"Accept": accept}))
+        controller = self.adapter.controller
+        data = self.cache.get(controller.cache_url(url))
+        cached = controller.serializer.loads(request, data) if data else None
+        if cached is None:
+            raise FetchError("not in cache")
+        return requests.adapters.HTTPAdapter.build_response(
+            self.adapter, request, cached)
+
+
+def _quiet_urllib3() -> None:
+    """urllib3 1.x warns on stderr about a certificate without a
+    subjectAltName; the failure is reported as the package's reason."""
+    import warnings
+
+    import urllib3.exceptions
+
+    category = getattr(urllib3.exceptions, "SubjectAltNameWarning", None)
+    if category is not None:
+        warnings.filterwarnings("ignore", category=category)
+
+
+def _remember_environment(session) -> None:
+    """requests reads the proxy and CA variables from the environment on
+    every request (two scans of os.environ each); they do not change
+    during a run, so work them out once per site."""
+    merge = session.merge_environment_settings
+    known: Dict[Tuple, Any] = {}
+    import threading
+    lock = threading.Lock()
+
+    def remembered(url, proxies, stream, verify, cert):
+        if proxies:
+            return merge(url, proxies, stream, verify, cert)
+        key = (site(url), stream, verify, cert)
+        with lock:
+            if key not in known:
+                known[key] = merge(url, proxies, stream, verify, cert)
+            settings = known[key]
+        return dict(settings, proxies=dict(settings["proxies"]))
+    session.merge_environment_settings = remembered
