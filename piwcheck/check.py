@@ -121,9 +121,8 @@ def check(requirements: Sequence[Requirement], target: Target, indexes,
     except KeyboardInterrupt:
         # Ctrl-C: start nothing more, end what is under way at once
         fetcher.close()
-        for transport in {id(ix.transport): ix.transport
-                          for ix in indexes}.values():
-            transport.abort()
+        for ix in indexes:
+            ix.abort()
         pool.shutdown(wait=False)
         raise
     finally:
@@ -158,17 +157,17 @@ def _deep(entries: List[_Entry], pool, indexes, target: Target,
     on ``pool``."""
     from .libs.deep import Machinery, safe_inspect
 
-    transports = {ix.url: ix.transport for ix in indexes}
+    by_url = {ix.url: ix for ix in indexes}
     machinery = None
     jobs = []
     for e in entries:
         f = e.selection.file if e.selection else None
         if e.status is None and f is not None and f.is_wheel and \
                 not all(t.platform == "any" for t in f.tags):
-            transport = transports.get(f.index) or indexes[0].transport
+            index = by_url.get(f.index) or indexes[0]
             machinery = machinery or Machinery(target)
             jobs.append((e, pool.submit(
-                safe_inspect, transport, f, target, cache_dir,
+                safe_inspect, index, f, target, cache_dir,
                 lambda names: apt.known(names, target.dpkg_arch),
                 machinery)))
     for e, job in jobs:
@@ -249,7 +248,7 @@ def _assess(entry: _Entry, outcome, fetcher, target: Target, pre: bool,
 def notes(target: Target, indexes) -> Tuple[str, ...]:
     """Plain statements about what the indexes can offer the target."""
     found = target.notes()
-    if not any(ix.kind == "piwheels" for ix in indexes):
+    if not any(ix.has_apt_data for ix in indexes):
         found.append("this pip does not use piwheels: no apt packages are "
                      "known for its wheels")
     return tuple(found)

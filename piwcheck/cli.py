@@ -427,8 +427,8 @@ def run(args, parser) -> int:
                                      notes(tgt, indexes), args.verbose))
         sys.stdout.flush()
     show, clear = _progress(args)
-    stats = _statistics(args, transport) if any(
-        ix.kind == "piwheels" for ix in indexes) else None
+    sites = [ix.statistics_site for ix in indexes if ix.statistics_site]
+    stats = _statistics(args, transport, sites[0]) if sites else None
     try:
         report = check(reqs, tgt, indexes, pre=opts.pre,
                        deps=not args.no_deps, workers=args.jobs,
@@ -499,17 +499,17 @@ def _run_installed(args, parser, wheels) -> int:
     return report.exit_code
 
 
-def _statistics(args, transport):
-    """piwheels' statistics for this run (nothing is fetched yet)."""
-    from .indexes.piwheels import normalise_site_url
+def _statistics(args, transport, site: str):
+    """The download statistics ``site`` publishes, for this run
+    (nothing is fetched yet)."""
     from .stats import Statistics
 
     def say(text: str) -> None:
         from .report import clean
         if not args.quiet:
             print("piwcheck: " + clean(text), file=sys.stderr)
-    return Statistics(transport, normalise_site_url(
-        args.piwheels_url, "--piwheels-url"), transport.cache_dir, say)
+    return Statistics(transport.download, transport.offline, site,
+                      transport.cache_dir, say)
 
 
 def _run_stats(args, parser) -> int:
@@ -522,7 +522,11 @@ def _run_stats(args, parser) -> int:
         parser.error("--stats takes project names, and nothing else to "
                      "check")
     names = list(dict.fromkeys(canonical_name(n) for n in args.requirements))
-    stats = _statistics(args, _transport(args, parser))
+    from .indexes.piwheels import normalise_site_url
+
+    transport = _transport(args, parser)
+    stats = _statistics(args, transport, normalise_site_url(
+        args.piwheels_url, "--piwheels-url"))
     try:
         if stats.fresh() is None:
             from .errors import FetchError

@@ -96,8 +96,7 @@ class Fetcher:
         self._lock = threading.Lock()
         self.closed = False
         #: Cached documents can say what comes next (a cache, a network).
-        self.early = follow and any(ix.transport.can_prefetch
-                                    for ix in indexes)
+        self.early = follow and any(ix.can_prefetch for ix in indexes)
         #: (name, index) -> (digest, offer) made from the cached document
         self._early: Dict[Tuple[str, int], Tuple[bytes, Offer]] = {}
 
@@ -155,7 +154,7 @@ class Fetcher:
         if project is None:
             return early[1]
         return offer(project, self.target, i, index.label, self.rank,
-                     index.kind == "piwheels")
+                     index.has_apt_data)
 
     def known(self, name: str) -> Known:
         """The offers of ``name`` (waiting for them)."""
@@ -214,7 +213,7 @@ class Fetcher:
             cached = index.cached(name)
             if cached is not None:
                 made = offer(cached[1], self.target, i, index.label,
-                             self.rank, index.kind == "piwheels")
+                             self.rank, index.has_apt_data)
                 self._early[(name, i)] = (cached[0], made)
                 del cached  # only the offer is kept
                 offers.append(made)
@@ -283,9 +282,8 @@ class Fetcher:
             other = o.metadata_files.get(cand.version)
             if other is not None and other is not f:
                 tries.append((self.indexes[o.order], "metadata", other))
-        for o in offers:
-            if self.indexes[o.order].kind != "piwheels":
-                tries.append((self.indexes[o.order], "release", None))
+        for o in offers:  # an index without that API gives None
+            tries.append((self.indexes[o.order], "release", None))
         for index, how, mf in tries:
             try:
                 meta = index.metadata(mf) if how == "metadata" else \

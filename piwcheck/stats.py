@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """piwheels' download statistics (``{site}/packages.json``, a row per
 project: name, downloads in the last 30 days, downloads in all, and
-perhaps more fields later): fetched through the transport only when
-needed and revalidated after, read as a stream into an sqlite index in
-the cache, and asked by name, or for the names close to one piwheels
-does not know."""
+perhaps more fields later): fetched with the download function it is
+given (net's Transport.download) only when needed and revalidated
+after, read as a stream into an sqlite index in the cache, and asked by
+name, or for the names close to one piwheels does not know."""
 
 import json
 import os
@@ -298,9 +298,13 @@ class Statistics:
     index already built; ``fresh()`` fetches the list (or revalidates
     it: a 304 when it has not changed) and builds the index first."""
 
-    def __init__(self, transport, site: str, cache_dir: Optional[str],
+    def __init__(self, download: Callable[..., Optional[str]],
+                 offline: bool, site: str, cache_dir: Optional[str],
                  say: Callable[[str], None] = lambda text: None):
-        self.transport = transport
+        #: Transport.download's signature: the file's sha256, None
+        #: after a 304.
+        self.download_file = download
+        self.offline = offline
         self.url = site.rstrip("/") + "/packages.json"
         self.path = index_path(cache_dir, site) if cache_dir else None
         self.say = say
@@ -326,7 +330,7 @@ class Statistics:
             return self._index
         self._fresh = True
         old = self.cached()
-        if self.transport.offline:
+        if self.offline:
             if old is None:
                 self.failed = "--offline, and no statistics in the cache"
             return old
@@ -359,7 +363,7 @@ class Statistics:
                              "" if old is None else ": they have changed"))
         try:
             with os.fdopen(fd, "wb") as out:
-                digest = self.transport.download(
+                digest = self.download_file(
                     self.url, out, MAX_BYTES, SECONDS, headers, started)
             if digest is None:  # 304: the index is the list's
                 return old

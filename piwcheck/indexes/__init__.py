@@ -1,74 +1,77 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The indexes pip reads, behind one small interface: each reader turns
-an index's answer for a project into the index-neutral model."""
+"""The indexes pip reads, behind one interface that says what each can
+do (its capabilities), never what it is: each reader turns an index's
+answer for a project into the index-neutral model."""
 
 from typing import Any, Callable, Optional, Tuple
 
-from ..errors import NotFound
-from ..model import Project
-from ..names import canonical_name
+from ..model import File, Project
 
 
 class Index:
-    """One index: where a project's document is, and how to read it.
+    """One index, by what it can do.  Only ``fetch`` is required; every
+    other capability defaults to "cannot"."""
 
-    Subclasses set ``kind`` and ``accept`` and implement ``project_url``
-    and ``parse``."""
+    #: Its files carry build data: the apt packages each wheel needs,
+    #: and its word on why a release has no wheel for a target.
+    has_apt_data = False
 
-    kind = ""
-    accept = "*/*"
-
-    def __init__(self, url: str, transport):
+    def __init__(self, url: str):
         #: The index URL as pip names it.
         self.url = url
-        self.transport = transport
 
     @property
     def label(self) -> str:
         """How the report names this index."""
         return self.url
 
-    def project_url(self, name: str) -> str:
-        raise NotImplementedError
+    @property
+    def can_prefetch(self) -> bool:
+        """Whether cached documents can tell what to fetch next before
+        the fresh ones arrive."""
+        return False
 
-    def parse(self, body: bytes, ctype: str, name: str,
-              url: str) -> Project:
-        """The model of an answer; DataError when it is not one."""
-        raise NotImplementedError
-
-    def cached(self, name: str) -> Optional[Tuple[bytes, Project]]:
-        """(digest, model) of the project as last read here, or None."""
-        return self.transport.cached(self.project_url(name))
+    @property
+    def statistics_site(self) -> Optional[str]:
+        """The site whose download statistics (``/packages.json``)
+        count this index's projects, or None."""
+        return None
 
     def fetch(self, name: str,
               unless: Optional[Callable[[], Optional[bytes]]] = None
               ) -> Optional[Project]:
         """The project; NotFound, FetchError or DataError.  None when
-        ``unless()`` names the document's digest (see Transport.fetch)."""
-        url = self.project_url(canonical_name(name))
-        try:
-            return self.transport.fetch(
-                url, lambda body, ctype: self.parse(body, ctype, name, url),
-                self.accept, unless)
-        except NotFound as exc:
-            raise NotFound(self.not_found(url, exc))
+        ``unless()`` names the digest of the project's document (the
+        caller has what it needs from ``cached``)."""
+        raise NotImplementedError
 
-    def metadata(self, f):
+    def cached(self, name: str) -> Optional[Tuple[bytes, Project]]:
+        """(digest, model) of the project as last read here, or None."""
+        return None
+
+    def metadata(self, f: File):
         """The core metadata this index serves for file ``f``, or None."""
         return None
 
-    def cached_metadata(self, f):
+    def cached_metadata(self, f: File):
         """(digest, Metadata) of ``f``'s metadata as last read here, or
         None."""
         return None
 
     def release_metadata(self, name: str, version: str):
-        """The metadata of a release, from this index's own JSON API, or
-        None."""
+        """The metadata of a release, from this index's own per-release
+        API, or None."""
         return None
 
-    def not_found(self, url: str, exc: Exception) -> str:
-        return "{} has no such project ({})".format(self.label, exc)
+    def download(self, f: File, out, max_bytes: int,
+                 seconds: float) -> str:
+        """Write file ``f`` into ``out`` (binary, open for writing),
+        within ``max_bytes`` and ``seconds``; its sha256.  FetchError
+        when it cannot be had."""
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        """Stop: end the requests under way, start no more."""
 
     def __repr__(self) -> str:
         return "<{} {}>".format(type(self).__name__, self.url)

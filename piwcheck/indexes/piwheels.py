@@ -3,13 +3,14 @@
 index piwheels serves at ``<site>/simple``, with its build and apt data."""
 
 import re
-from typing import Any
+from typing import Any, Optional
 
 from ..errors import DataError, InputError
 from ..facts import DEFAULT_PIWHEELS_URL
 from ..model import File, Project, Release
 from ..names import parse_version, wheel_tags
-from . import Index, decode_json
+from . import decode_json
+from .http import HttpIndex
 
 
 def _get(obj: dict, key: str, kind, where: str, default: Any = ...) -> Any:
@@ -139,10 +140,11 @@ def normalise_site_url(url: str, option: str = "--index-url") -> str:
     return url
 
 
-class PiwheelsIndex(Index):
-    """piwheels, read through its JSON API."""
+class PiwheelsIndex(HttpIndex):
+    """piwheels, read through its JSON API: its files carry apt data,
+    and its site publishes download statistics."""
 
-    kind = "piwheels"
+    has_apt_data = True
     accept = "application/json"
 
     def __init__(self, site: str = DEFAULT_PIWHEELS_URL, transport=None):
@@ -152,6 +154,10 @@ class PiwheelsIndex(Index):
     @property
     def label(self) -> str:
         return "piwheels"
+
+    @property
+    def statistics_site(self) -> Optional[str]:
+        return self.site
 
     def project_url(self, name: str) -> str:
         return "{}/project/{}/json/".format(self.site, name)

@@ -11,7 +11,8 @@ from ..errors import DataError
 from ..metadata import Metadata, parse_core, parse_release_json
 from ..model import File, Project, Release
 from ..names import file_version, wheel_tags
-from . import Index, decode_json
+from . import decode_json
+from .http import HttpIndex
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 #: What pip sends: JSON preferred, HTML as it has always been served.
@@ -19,10 +20,10 @@ ACCEPT = ", ".join([JSON_TYPE, "application/vnd.pypi.simple.v1+html; q=0.1",
                     "text/html; q=0.01"])
 
 
-class SimpleIndex(Index):
-    """An index served by the simple API (``<index>/<name>/``)."""
+class SimpleIndex(HttpIndex):
+    """An index served by the simple API (``<index>/<name>/``): any
+    http(s) index URL."""
 
-    kind = "simple"
     accept = ACCEPT
 
     def __init__(self, url: str, transport=None):

@@ -23,10 +23,10 @@ MAX_BYTES = 512 * 1000 * 1000
 SECONDS = 900.0
 
 
-def fetch_wheel(transport, f: File, cache_dir: Optional[str]):
+def fetch_wheel(index, f: File, cache_dir: Optional[str]):
     """(path, whether the caller removes it): ``f`` from the cache, or
-    downloaded; FetchError, or DataError when its sha256 is not the
-    index's."""
+    downloaded from ``index``; FetchError, or DataError when its sha256
+    is not the index's."""
     if f.size and f.size > MAX_BYTES:
         raise FetchError("{} is {:.1f} MB, more than --deep downloads "
                          "({:.1f} MB)".format(f.filename, f.size / 1e6,
@@ -44,7 +44,7 @@ def fetch_wheel(transport, f: File, cache_dir: Optional[str]):
     fd, part = tempfile.mkstemp(suffix=".part", dir=folder)
     try:
         with os.fdopen(fd, "wb") as out:
-            digest = transport.download(f.url, out, MAX_BYTES, SECONDS)
+            digest = index.download(f, out, MAX_BYTES, SECONDS)
         if f.sha256 and digest != f.sha256.lower():
             raise DataError("{}: its sha256 is {}, not the {} the index "
                             "gives".format(f.filename, digest, f.sha256))
@@ -74,7 +74,7 @@ class Machinery:
         self.owners = Owners()
 
 
-def inspect(transport, f: File, target, cache_dir: Optional[str],
+def inspect(index, f: File, target, cache_dir: Optional[str],
             apt_known=None, machinery: Optional[Machinery] = None
             ) -> DistributionResult:
     """The ELF check of ``f`` for ``target``: on this machine, where
@@ -83,7 +83,7 @@ def inspect(transport, f: File, target, cache_dir: Optional[str],
     naming gives the rest (marked not checked)."""
     m = machinery or Machinery(target)
     machine = m.machine
-    path, remove = fetch_wheel(transport, f, cache_dir)
+    path, remove = fetch_wheel(index, f, cache_dir)
     try:
         dist = check_wheel(path, machine, m.loader, f.filename)
     finally:
@@ -103,13 +103,13 @@ def inspect(transport, f: File, target, cache_dir: Optional[str],
     return results([dist])[0]
 
 
-def safe_inspect(transport, f: File, target, cache_dir, apt_known=None,
+def safe_inspect(index, f: File, target, cache_dir, apt_known=None,
                  machinery: Optional[Machinery] = None):
     """(result, None, False) or (None, why not, whether pip too would
     fail: a file whose hash is not the index's, or not a wheel) for
     ``inspect``."""
     try:
-        return inspect(transport, f, target, cache_dir, apt_known,
+        return inspect(index, f, target, cache_dir, apt_known,
                        machinery), None, False
     except (PiwcheckError, OSError) as exc:
         return None, "--deep: {}".format(exc), \

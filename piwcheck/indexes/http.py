@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The base of the indexes read over HTTP: it holds the transport, so
+fetching a project, its cached model, downloading a file and stopping
+are written once; a kind says where a project's document is and how to
+read it."""
+
+from typing import Callable, Optional, Tuple
+
+from ..errors import NotFound
+from ..model import File, Project
+from ..names import canonical_name
+from . import Index
+
+
+class HttpIndex(Index):
+    """An index read over HTTP through a shared transport.  Subclasses
+    set ``accept`` and implement ``project_url`` and ``parse``."""
+
+    accept = "*/*"
+
+    def __init__(self, url: str, transport):
+        super().__init__(url)
+        self.transport = transport
+
+    def project_url(self, name: str) -> str:
+        """Where the document of project ``name`` (canonical) is."""
+        raise NotImplementedError
+
+    def parse(self, body: bytes, ctype: str, name: str,
+              url: str) -> Project:
+        """The model of an answer; DataError when it is not one."""
+        raise NotImplementedError
+
+    @property
+    def can_prefetch(self) -> bool:
+        return self.transport.can_prefetch
+
+    def cached(self, name: str) -> Optional[Tuple[bytes, Project]]:
+        return self.transport.cached(self.project_url(name))
+
+    def fetch(self, name: str,
+              unless: Optional[Callable[[], Optional[bytes]]] = None
+              ) -> Optional[Project]:
+        url = self.project_url(canonical_name(name))
+        try:
+            return self.transport.fetch(
+                url, lambda body, ctype: self.parse(body, ctype, name, url),
+                self.accept, unless)
+        except NotFound as exc:
+            raise NotFound(self.not_found(url, exc))
+
+    def download(self, f: File, out, max_bytes: int,
+                 seconds: float) -> str:
+        return self.transport.download(f.url, out, max_bytes, seconds)
+
+    def abort(self) -> None:
+        self.transport.abort()
+
+    def not_found(self, url: str, exc: Exception) -> str:
+        return "{} has no such project ({})".format(self.label, exc)
