@@ -268,8 +268,7 @@ def _pip_options(args, parsed):
 
     from . import pipconf
     from .errors import InputError
-
-    from .indexes.piwheels import normalise_site_url
+    from .indexes import normalise_site_url
 
     for url in [args.index_url or "http://x"] + args.extra_index_url:
         if not url.startswith(("http://", "https://")):
@@ -305,24 +304,10 @@ def _pip_options(args, parsed):
 
 def _indexes(opts, args, transport):
     """A reader for each index pip would ask, in its order."""
-    from .errors import InputError
-    from .indexes.piwheels import PiwheelsIndex, normalise_site_url
-    from .indexes.simple import SimpleIndex
+    from .indexes import make_indexes, normalise_site_url
 
-    site = normalise_site_url(args.piwheels_url, "--piwheels-url")
-    indexes, skipped = [], []
-    for url in opts.index_urls:
-        if not url.startswith(("http://", "https://")):
-            skipped.append(url)
-        elif url.rstrip("/") == site + "/simple":
-            indexes.append(PiwheelsIndex(site, transport))
-        else:
-            indexes.append(SimpleIndex(url, transport))
-    if not indexes:
-        raise InputError("no index to check: {}".format(
-            "pip's configuration says --no-index" if opts.no_index else
-            "piwcheck reads only http(s) indexes, not " + ", ".join(skipped)))
-    return indexes, skipped
+    return make_indexes(opts.index_urls, normalise_site_url(
+        args.piwheels_url, "--piwheels-url"), transport, opts.no_index)
 
 
 def _progress(args):
@@ -522,7 +507,7 @@ def _run_stats(args, parser) -> int:
         parser.error("--stats takes project names, and nothing else to "
                      "check")
     names = list(dict.fromkeys(canonical_name(n) for n in args.requirements))
-    from .indexes.piwheels import normalise_site_url
+    from .indexes import normalise_site_url
 
     transport = _transport(args, parser)
     stats = _statistics(args, transport, normalise_site_url(
@@ -545,15 +530,13 @@ def _run_stats(args, parser) -> int:
 
 
 def _piwheels_of_pip(args, parser):
-    """piwheels' reader, when this pip installs from it (its
-    configuration names the piwheels site), else None."""
-    from .indexes.piwheels import PiwheelsIndex, normalise_site_url
+    """The reader of the index with apt data (piwheels) this pip
+    installs from, else None."""
+    from .indexes import apt_data_index, normalise_site_url
 
     site = normalise_site_url(args.piwheels_url, "--piwheels-url")
     urls = _pip_config(args).index_urls + list(args.extra_index_url)
-    if not any(u.rstrip("/") == site + "/simple" for u in urls):
-        return None
-    return PiwheelsIndex(site, _transport(args, parser))
+    return apt_data_index(urls, site, lambda: _transport(args, parser))
 
 
 def _color(args, output) -> bool:

@@ -1,11 +1,23 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The indexes pip reads, behind one interface that says what each can
 do (its capabilities), never what it is: each reader turns an index's
-answer for a project into the index-neutral model."""
+answer for a project into the index-neutral model.  ``make_indexes``
+builds the readers of pip's index URLs; each kind of index is one module
+here and one line in ``KINDS``."""
 
-from typing import Any, Callable, Optional, Tuple
+import re
+from importlib import import_module
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
+from ..errors import InputError
 from ..model import File, Project
+
+#: Every kind of index, most particular first, as (module, class): the
+#: first whose ``claims`` accepts an index URL reads it.
+KINDS = (
+    (".piwheels", "PiwheelsIndex"),
+    (".simple", "SimpleIndex"),
+)
 
 
 class Index:
@@ -19,6 +31,17 @@ class Index:
     def __init__(self, url: str):
         #: The index URL as pip names it.
         self.url = url
+
+    @classmethod
+    def claims(cls, url: str, piwheels_site: str) -> bool:
+        """Whether this kind reads the index at ``url`` (pip's index URL,
+        as configured), given the piwheels site of this run."""
+        return False
+
+    @classmethod
+    def from_url(cls, url: str, piwheels_site: str, transport) -> "Index":
+        """The reader of ``url`` (which this kind claims)."""
+        raise NotImplementedError
 
     @property
     def label(self) -> str:
@@ -75,6 +98,61 @@ class Index:
 
     def __repr__(self) -> str:
         return "<{} {}>".format(type(self).__name__, self.url)
+
+
+def kinds() -> List[type]:
+    """The Index classes of ``KINDS``, imported now."""
+    return [getattr(import_module(module, __name__), name)
+            for module, name in KINDS]
+
+
+def _kind_of(url: str, piwheels_site: str) -> Optional[type]:
+    """The kind that reads ``url``, or None (pip's index is not one
+    piwcheck can read)."""
+    return next((k for k in kinds() if k.claims(url, piwheels_site)),
+                None)
+
+
+def make_indexes(urls: Sequence[str], piwheels_site: str, transport,
+                 no_index: bool = False) -> Tuple[List[Index], List[str]]:
+    """(a reader for each index pip would ask, in its order; the URLs
+    none reads).  InputError when there is no reader at all."""
+    indexes, skipped = [], []
+    for url in urls:
+        kind = _kind_of(url, piwheels_site)
+        if kind is None:
+            skipped.append(url)
+        else:
+            indexes.append(kind.from_url(url, piwheels_site, transport))
+    if not indexes:
+        raise InputError("no index to check: {}".format(
+            "pip's configuration says --no-index" if no_index else
+            "piwcheck reads only http(s) indexes, not " + ", ".join(skipped)))
+    return indexes, skipped
+
+
+def apt_data_index(urls: Sequence[str], piwheels_site: str,
+                   make_transport: Callable[[], Any]) -> Optional[Index]:
+    """The reader of the first of ``urls`` whose index has apt data, or
+    None; ``make_transport()`` is called only when there is one."""
+    for url in urls:
+        kind = _kind_of(url, piwheels_site)
+        if kind is not None and kind.has_apt_data:
+            return kind.from_url(url, piwheels_site, make_transport())
+    return None
+
+
+def normalise_site_url(url: str, option: str = "--index-url") -> str:
+    """The piwheels site of ``url``, also as written in pip.conf
+    (``.../simple``)."""
+    url = url.strip().rstrip("/")
+    if url.endswith("/simple"):
+        url = url[:-len("/simple")]
+    if not re.match(r"^https?://[^/\s]+", url):
+        raise InputError(
+            "{} {!r}: expected an http:// or https:// URL".format(
+                option, url))
+    return url
 
 
 def decode_json(body: bytes, ctype: str, url: str) -> Any:

@@ -22,6 +22,10 @@ class HttpIndex(Index):
         super().__init__(url)
         self.transport = transport
 
+    @classmethod
+    def claims(cls, url: str, piwheels_site: str) -> bool:
+        return url.startswith(("http://", "https://"))
+
     def project_url(self, name: str) -> str:
         """Where the document of project ``name`` (canonical) is."""
         raise NotImplementedError

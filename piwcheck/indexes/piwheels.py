@@ -2,14 +2,13 @@
 """The piwheels JSON API (``/project/<name>/json/``): a reader for the
 index piwheels serves at ``<site>/simple``, with its build and apt data."""
 
-import re
 from typing import Any, Optional
 
-from ..errors import DataError, InputError
+from ..errors import DataError
 from ..facts import DEFAULT_PIWHEELS_URL
 from ..model import File, Project, Release
 from ..names import parse_version, wheel_tags
-from . import decode_json
+from . import decode_json, normalise_site_url
 from .http import HttpIndex
 
 
@@ -127,19 +126,6 @@ def parse_project(doc: Any, name: str, index: str = "") -> Project:
     )
 
 
-def normalise_site_url(url: str, option: str = "--index-url") -> str:
-    """The piwheels site of ``url``, also as written in pip.conf
-    (``.../simple``)."""
-    url = url.strip().rstrip("/")
-    if url.endswith("/simple"):
-        url = url[:-len("/simple")]
-    if not re.match(r"^https?://[^/\s]+", url):
-        raise InputError(
-            "{} {!r}: expected an http:// or https:// URL".format(
-                option, url))
-    return url
-
-
 class PiwheelsIndex(HttpIndex):
     """piwheels, read through its JSON API: its files carry apt data,
     and its site publishes download statistics."""
@@ -150,6 +136,16 @@ class PiwheelsIndex(HttpIndex):
     def __init__(self, site: str = DEFAULT_PIWHEELS_URL, transport=None):
         self.site = normalise_site_url(site)
         super().__init__(self.site + "/simple", transport)
+
+    @classmethod
+    def claims(cls, url: str, piwheels_site: str) -> bool:
+        """The index piwheels serves at ``<site>/simple``."""
+        return url.rstrip("/") == piwheels_site + "/simple"
+
+    @classmethod
+    def from_url(cls, url: str, piwheels_site: str,
+                 transport) -> "PiwheelsIndex":
+        return cls(piwheels_site, transport)
 
     @property
     def label(self) -> str:

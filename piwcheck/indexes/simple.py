@@ -29,6 +29,11 @@ class SimpleIndex(HttpIndex):
     def __init__(self, url: str, transport=None):
         super().__init__(url.rstrip("/"), transport)
 
+    @classmethod
+    def from_url(cls, url: str, piwheels_site: str,
+                 transport) -> "SimpleIndex":
+        return cls(url, transport)
+
     @property
     def label(self) -> str:
         host = urlsplit(self.url).netloc
