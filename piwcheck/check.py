@@ -276,6 +276,7 @@ def _result(e: _Entry, stage: "apt.Stage") -> PackageResult:
         name=e.name,
         source=tuple(r.source for r in e.requirements) + tuple(
             "constraint " + c for c in e.constrained_by),
+        asked=bool(e.requirements),
         required_by=tuple(sorted(dict.fromkeys(
             p for p, _, _ in e.required_by))),
         required_by_detail=tuple(sorted(set(e.required_by))))

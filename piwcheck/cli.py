@@ -364,8 +364,7 @@ def run(args, parser) -> int:
     """Check what ``args`` ask for; print the report; the exit code."""
     from .check import check
     from .errors import InputError
-    from .report import (clean, problem_lines, render_head, render_json,
-                         render_summary, render_text, render_tree)
+    from .report import Options, clean, problem_lines, render_head
 
     if args.quiet and args.verbose:
         parser.error("-q/--quiet and -v/--verbose contradict each other")
@@ -402,8 +401,9 @@ def run(args, parser) -> int:
               "https indexes are)".format(clean(url)), file=sys.stderr)
     tgt = _target(args, parser)
     color = _color(args, args.output)
+    fmt = _format(args)
     # the target line first: a long file takes a while
-    early = not (args.json or args.quiet or args.summary or args.output)
+    early = fmt.early_head and not (args.quiet or args.output)
     if early:
         from .check import notes
 
@@ -433,15 +433,8 @@ def run(args, parser) -> int:
             stats.close()
     for line in problem_lines(report, args.quiet):
         print("piwcheck: " + clean(line), file=sys.stderr)
-    if args.json:
-        out = render_json(report, version())
-    elif args.summary:
-        out = render_summary(report, color)
-    elif args.tree:
-        out = render_tree(report, color, head=not early)
-    else:
-        out = render_text(report, args.verbose, args.quiet, color,
-                          head=not early)
+    out = fmt.check(report, Options(args.verbose, args.quiet, color,
+                                    head=not early, version=version()))
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8") as f:
@@ -457,7 +450,7 @@ def run(args, parser) -> int:
 def _run_installed(args, parser, wheels) -> int:
     """--installed, or wheel files: what their compiled files need."""
     from .libs.environment import check_environment
-    from .report import render_installed_json, render_installed_text
+    from .report import Options
 
     if _described(args):
         parser.error("--installed and wheel files are checked for this "
@@ -474,8 +467,8 @@ def _run_installed(args, parser, wheels) -> int:
     tgt = target.local_target() if args.installed else _target(args, parser)
     report = check_environment(tgt, wheels, args.python,
                                lambda: _piwheels_of_pip(args, parser))
-    out = render_installed_json(report, version()) if args.json else \
-        render_installed_text(report, args.verbose, _color(args, args.output))
+    out = _format(args).installed(report, Options(
+        args.verbose, color=_color(args, args.output), version=version()))
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             f.write(out)
@@ -501,7 +494,7 @@ def _run_stats(args, parser) -> int:
     """--stats NAME...: each name's downloads, or the names it may have
     meant; 1 when one is not known."""
     from .names import canonical_name
-    from .report import clean, render_stats_json, render_stats_text
+    from .report import Options, clean
 
     if not args.requirements or args.files or args.installed:
         parser.error("--stats takes project names, and nothing else to "
@@ -523,8 +516,8 @@ def _run_stats(args, parser) -> int:
                   file=sys.stderr)
     finally:
         stats.close()
-    out = render_stats_json(names, found, suggestions, version()) \
-        if args.json else render_stats_text(names, found, suggestions)
+    out = _format(args).stats(names, found, suggestions,
+                              Options(version=version()))
     sys.stdout.write(out)
     return 0 if len(found) == len(names) else 1
 
@@ -537,6 +530,16 @@ def _piwheels_of_pip(args, parser):
     site = normalise_site_url(args.piwheels_url, "--piwheels-url")
     urls = _pip_config(args).index_urls + list(args.extra_index_url)
     return apt_data_index(urls, site, lambda: _transport(args, parser))
+
+
+def _format(args):
+    """The output format asked for: the one whose option is set (--json,
+    --summary, --tree), else the default."""
+    from .report import DEFAULT, FORMATS
+
+    return next((f for name, f in FORMATS.items() if getattr(args, name,
+                                                               False)),
+                FORMATS[DEFAULT])
 
 
 def _color(args, output) -> bool:

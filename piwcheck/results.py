@@ -99,6 +99,9 @@ class PackageResult:
     downloads: Optional[Downloads] = None
     #: Known names close to one no index has, the most used first.
     suggestions: Tuple[Downloads, ...] = ()
+    #: Asked for (on the command line or in a requirements file), not
+    #: only brought in by a dependency or named by a constraint.
+    asked: bool = False
 
 
 @dataclass(frozen=True)

@@ -159,6 +159,22 @@ def test_tree_colours_only_the_status(both, capsys):
     assert "└── cffi 1.17.1 (cffi>=1.12): \x1b[32mok\x1b[0m" in out
 
 
+def test_tree_roots_are_what_was_asked_for(both, capsys, tmp_path,
+                                           monkeypatch):
+    """The roots are the requirements, whatever their file is called
+    (its lines' source starts 'constraint reqs.txt:'); a constraint adds
+    no root."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "constraint reqs.txt").write_text("cryptography\n")
+    (tmp_path / "con.txt").write_text("cffi>=1.12\n")
+    main(["--no-cache", *BOOKWORM_32, *both, "--tree",
+          "-r", "constraint reqs.txt", "-c", "con.txt"])
+    out = capsys.readouterr().out
+    assert "\n\ncryptography 44.0.0: ok\n└── cffi 1.17.1 (cffi>=1.12): ok\n" \
+        in out
+    assert "\ncffi 1.17.1: ok" not in out
+
+
 @pytest.mark.parametrize("other", ["--json", "--summary", "--no-deps"])
 def test_tree_refuses_what_contradicts_it(both, capsys, other):
     assert main(["--no-cache", *both, "--tree", other, "cffi"]) == 2

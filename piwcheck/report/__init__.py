@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Renderers, no decisions: the registry of output formats.
+
+Each format is a module of this package whose ``FORMAT`` is a
+:class:`~piwcheck.report.format.Format`; the command line selects it by
+its name (the option of that name: --json, --summary, --tree; the
+DEFAULT, "text", when none is given).  A new format is a new module and
+its name in ``_NAMES``."""
+
+from importlib import import_module
+from typing import Dict
+
+from .common import clean, problem_lines, render_head
+from .format import Format, Options
+
+__all__ = ["DEFAULT", "FORMATS", "Format", "Options", "clean",
+           "problem_lines", "render_head"]
+
+#: The formats' modules; the first is the default.
+_NAMES = ("text", "summary", "tree", "json")
+
+#: The format shown when no other is asked for.
+DEFAULT = _NAMES[0]
+
+#: Every format, by name.
+FORMATS: Dict[str, Format] = {
+    name: import_module("." + name, __name__).FORMAT for name in _NAMES}
+
