@@ -363,8 +363,8 @@ def _transport(args, parser):
 def run(args, parser) -> int:
     """Check what ``args`` ask for; print the report; the exit code."""
     from .check import check
-    from .errors import InputError
     from .report import Options, clean, problem_lines, render_head
+    from .report.output import write
 
     if args.quiet and args.verbose:
         parser.error("-q/--quiet and -v/--verbose contradict each other")
@@ -435,15 +435,7 @@ def run(args, parser) -> int:
         print("piwcheck: " + clean(line), file=sys.stderr)
     out = fmt.check(report, Options(args.verbose, args.quiet, color,
                                     head=not early, version=version()))
-    if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8") as f:
-                f.write(out)
-        except OSError as exc:
-            raise InputError("--output {}: cannot write it: {}".format(
-                args.output, exc.strerror or exc))
-    else:
-        sys.stdout.write(out)
+    write(out, args.output)
     return report.exit_code
 
 
@@ -451,6 +443,7 @@ def _run_installed(args, parser, wheels) -> int:
     """--installed, or wheel files: what their compiled files need."""
     from .libs.environment import check_environment
     from .report import Options
+    from .report.output import write
 
     if _described(args):
         parser.error("--installed and wheel files are checked for this "
@@ -469,11 +462,7 @@ def _run_installed(args, parser, wheels) -> int:
                                lambda: _piwheels_of_pip(args, parser))
     out = _format(args).installed(report, Options(
         args.verbose, color=_color(args, args.output), version=version()))
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write(out)
-    else:
-        sys.stdout.write(out)
+    write(out, args.output)
     return report.exit_code
 
 
@@ -495,6 +484,7 @@ def _run_stats(args, parser) -> int:
     meant; 1 when one is not known."""
     from .names import canonical_name
     from .report import Options, clean
+    from .report.output import write
 
     if not args.requirements or args.files or args.installed:
         parser.error("--stats takes project names, and nothing else to "
@@ -518,7 +508,7 @@ def _run_stats(args, parser) -> int:
         stats.close()
     out = _format(args).stats(names, found, suggestions,
                               Options(version=version()))
-    sys.stdout.write(out)
+    write(out, args.output)
     return 0 if len(found) == len(names) else 1
 
 

@@ -568,3 +568,22 @@ def test_apt_file_names_the_package_that_ships_a_missing_library(
     assert "missing: apt package libpiwtest-other1 (from apt-file)" in \
         capsys.readouterr().out
     assert code == 1
+
+
+def test_installed_output_goes_to_the_file(tmp_path, capsys):
+    """-o writes the --installed report to the file; a file that cannot
+    be written is one line and exit 2, not a traceback."""
+    python = tmp_path / "python"
+    python.write_text("#!/bin/sh\nprintf '%s\\n' '[]'\n")
+    python.chmod(0o755)
+    args = ["--installed", "--python", str(python), "--json"]
+    out_file = tmp_path / "installed.json"
+    assert main(args + ["-o", str(out_file)]) == 0
+    assert capsys.readouterr().out == ""
+    assert json.loads(out_file.read_text())["distributions"] == []
+    bad = str(tmp_path / "no" / "x.json")
+    assert main(args + ["-o", bad]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.splitlines() == [
+        "piwcheck: error: --output {}: cannot write it: No such file or "
+        "directory".format(bad)]

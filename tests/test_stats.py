@@ -249,3 +249,21 @@ def test_offline_uses_only_the_cache(stats_server, capsys, tmp_path):
                                               "numpy"]) == 0
     assert "1,234,567" in capsys.readouterr().out
     assert stats_server.count("packages.json") == 0
+
+
+def test_stats_output_goes_to_the_file(stats_server, capsys, tmp_path):
+    """-o writes the --stats report to the file, as every mode; a file
+    that cannot be written is one line and exit 2."""
+    args = opts(stats_server) + ["--cache-dir", str(tmp_path / "c"),
+                                 "--stats"]
+    out_file = tmp_path / "stats.txt"
+    assert main(args + ["-o", str(out_file), "numpy"]) == 0
+    assert capsys.readouterr().out == ""
+    assert out_file.read_text() == \
+        "numpy: 1,234,567 downloads in the last 30 days, 98,765,432 in all\n"
+    bad = str(tmp_path / "no" / "x.json")
+    assert main(args + ["--json", "-o", bad, "numpy"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.splitlines() == [
+        "piwcheck: error: --output {}: cannot write it: No such file or "
+        "directory".format(bad)]
