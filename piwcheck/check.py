@@ -12,8 +12,8 @@ from packaging.specifiers import SpecifierSet
 
 from . import apt
 from .errors import InputError
+from .inputs import Requirement
 from .pool import Pool
-from .requirements import Requirement
 from .resolve import Fetcher, Req, resolve
 from .results import DistributionResult, PackageResult, Report, Status
 from .select import Formats, Selection, choose, describe, ranked
@@ -51,7 +51,8 @@ def _applies(req: Requirement, target: Target) -> bool:
 def _constrain(entry: _Entry, constraints: Sequence[Requirement],
                target: Target) -> None:
     for c in constraints:
-        if c.name == entry.name and c.status is None and _applies(c, target):
+        if c.name == entry.name and c.reason is None and \
+                _applies(c, target):
             entry.specifier &= c.specifier
             entry.constrained_by.append(c.source)
 
@@ -65,7 +66,8 @@ def _gather(requirements: Sequence[Requirement],
         entry.requirements.append(req)
     for entry in entries.values():
         live = [r for r in entry.requirements if _applies(r, target)]
-        unsupported = [r for r in live if r.status == Status.UNSUPPORTED]
+        # a requirement no index is asked about: its reason says why
+        unsupported = [r for r in live if r.reason is not None]
         if unsupported:
             entry.status = Status.UNSUPPORTED
             entry.reason = unsupported[0].reason
@@ -190,7 +192,7 @@ def _constraint_specs(constraints: Sequence[Requirement],
                       target: Target) -> Dict[str, SpecifierSet]:
     specs: Dict[str, SpecifierSet] = {}
     for c in constraints:
-        if c.status is None and _applies(c, target):
+        if c.reason is None and _applies(c, target):
             specs[c.name] = specs.get(c.name, SpecifierSet()) & c.specifier
     return specs
 

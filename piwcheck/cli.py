@@ -327,8 +327,10 @@ def _progress(args):
 
 
 def _requirements(args, transport=None):
-    from .reqfile import Reader
-    from .requirements import parse_line
+    """The Inputs to check: the command line's requirements, then what
+    the -r and -c files say."""
+    from .inputs import Inputs, parse_line
+    from .inputs.reqfile import Reader
 
     def fetch(url: str) -> bytes:
         return transport.fetch(url, lambda body, ctype: body, "text/plain")
@@ -337,9 +339,8 @@ def _requirements(args, transport=None):
         reader.read(path)
     for path in args.constraint_files:
         reader.read(path, constraint=True)
-    parsed = reader.parsed
-    reqs = [parse_line(text) for text in args.requirements]
-    return reqs + parsed.requirements, parsed
+    command_line = Inputs([parse_line(text) for text in args.requirements])
+    return command_line.join(reader.inputs)
 
 
 def _transport(args, parser):
@@ -383,18 +384,18 @@ def run(args, parser) -> int:
     if args.installed or wheels:
         return _run_installed(args, parser, wheels)
     transport = _transport(args, parser)
-    reqs, parsed = _requirements(args, transport)
-    if not reqs:
+    inputs = _requirements(args, transport)
+    if not inputs.requirements:
         parser.error("name at least one requirement, or a file with -r "
                      "(or use --installed)")
     if args.verbose:
-        for note in parsed.notes:
+        for note in inputs.notes:
             print("piwcheck: " + clean(note), file=sys.stderr)
-    for warning in parsed.warnings:
+    for warning in inputs.warnings:
         print("piwcheck: warning: " + clean(warning), file=sys.stderr)
     from .select import Formats
 
-    opts = _pip_options(args, parsed)
+    opts = _pip_options(args, inputs.options)
     indexes, skipped = _indexes(opts, args, transport)
     for url in skipped:
         print("piwcheck: warning: index {} is not read (only http and "
@@ -415,9 +416,9 @@ def run(args, parser) -> int:
     sites = [ix.statistics_site for ix in indexes if ix.statistics_site]
     stats = _statistics(args, transport, sites[0]) if sites else None
     try:
-        report = check(reqs, tgt, indexes, pre=opts.pre,
+        report = check(inputs.requirements, tgt, indexes, pre=opts.pre,
                        deps=not args.no_deps, workers=args.jobs,
-                       progress=show, constraints=parsed.constraints,
+                       progress=show, constraints=inputs.constraints,
                        formats=Formats(opts.only_binary, opts.no_binary,
                                        opts.prefer_binary, opts.all_releases,
                                        opts.only_final),

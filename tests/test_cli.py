@@ -434,7 +434,7 @@ def test_a_source_is_shown_once(server, capsys):
 
 def test_a_url_to_a_wheel_is_named_for_its_project(capsys):
     """#13.14: not foo-whl."""
-    from piwcheck.requirements import parse_line
+    from piwcheck.inputs import parse_line
     assert parse_line("https://x.org/foo.whl").name == "foo"
     assert parse_line("https://x.org/foo-1.0-py3-none-any.whl").name == "foo"
 

@@ -7,7 +7,7 @@ import pytest
 from helpers import load, load_pypi, pi
 from memindex import MemIndex, requires, wheels
 from piwcheck.check import check
-from piwcheck.requirements import parse_line
+from piwcheck.inputs import parse_line
 
 PYPI = "https://pypi.org/simple"
 PIWHEELS = "https://www.piwheels.org/simple"

@@ -16,8 +16,8 @@ from hypothesis import strategies as st  # noqa: E402
 from helpers import DATA  # noqa: E402
 from piwcheck.errors import DataError, InputError  # noqa: E402
 from piwcheck.indexes.piwheels import parse_project  # noqa: E402
-from piwcheck.reqfile import Reader  # noqa: E402
-from piwcheck.requirements import parse_line  # noqa: E402
+from piwcheck.inputs import parse_line  # noqa: E402
+from piwcheck.inputs.reqfile import Reader  # noqa: E402
 
 # Deterministic by default, so a build or CI run never turns red on a new
 # random example; HYPOTHESIS_PROFILE=explore searches afresh (and longer).

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""pip's requirements-file format (piwcheck.reqfile, piwcheck.requirements)."""
+"""pip's requirements-file format (piwcheck.inputs.reqfile and
+piwcheck.inputs.requirement)."""
 
 import io
 import os
@@ -8,8 +9,8 @@ import sys
 import pytest
 
 from piwcheck.errors import InputError
-from piwcheck.reqfile import Reader, logical_lines
-from piwcheck.requirements import parse_line
+from piwcheck.inputs import parse_line
+from piwcheck.inputs.reqfile import Reader, logical_lines
 
 CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                       "shared", "corpus", "requirements")
@@ -34,7 +35,7 @@ def test_comments_and_blank_lines(tmp_path):
                        "#gpiozero\n\tscipy\t# tab before the comment\n")
     assert [r.text for r in p.requirements] == [
         "numpy", "pkg @ https://x.org/pkg-1.0.tar.gz#sha256=ab", "scipy"]
-    assert p.requirements[1].status == "unsupported"
+    assert p.requirements[1].reason is not None  # not for an index
 
 
 def test_hash_without_space_is_not_a_comment(tmp_path):
@@ -147,19 +148,19 @@ def test_file_level_options(tmp_path):
                        "--find-links /tmp/wheels\n--only-binary cryptography\n"
                        "--prefer-binary\n--require-hashes\n--no-binary :all:\n"
                        "--trusted-host x.org\n--no-index\nnumpy\n")
-    assert names(p) == ["numpy"] and not p.pre
+    assert names(p) == ["numpy"] and not p.options.pre
     # what changes pip's choice is kept; the rest is noted
-    assert p.index_url == "https://www.piwheels.org/simple"
-    assert p.extra_index_urls == ["https://pypi.nvidia.com"]
-    assert p.formats == [("only-binary", "cryptography"),
-                         ("no-binary", ":all:")]
-    assert p.prefer_binary and p.no_index
+    assert p.options.index_url == "https://www.piwheels.org/simple"
+    assert p.options.extra_index_urls == ["https://pypi.nvidia.com"]
+    assert p.options.formats == [("only-binary", "cryptography"),
+                                 ("no-binary", ":all:")]
+    assert p.options.prefer_binary and p.options.no_index
     assert len(p.notes) == 3
     assert p.notes[0].endswith(":3: --find-links /tmp/wheels ignored")
 
 
 def test_pre_option(tmp_path):
-    assert read(tmp_path, "--pre\nnumpy\n").pre
+    assert read(tmp_path, "--pre\nnumpy\n").options.pre
 
 
 def test_unknown_option_is_an_error(tmp_path):
@@ -180,12 +181,11 @@ def test_unsupported_forms(tmp_path):
         "./vendor/thing-1.0.tar.gz",
         "file:///opt/src/pkg",
     ]) + "\n")
-    assert [(r.name, r.status) for r in p.requirements] == [
-        ("adafruit-blinka", "unsupported"), ("local-dir", "unsupported"),
-        ("esptool", "unsupported"), ("clip", "unsupported"),
-        ("urtypes", "unsupported"), ("openvino", "unsupported"),
-        ("tflite-runtime", "unsupported"), ("thing", "unsupported"),
-        ("pkg", "unsupported")]
+    assert names(p) == [
+        "adafruit-blinka", "local-dir", "esptool", "clip", "urtypes",
+        "openvino", "tflite-runtime", "thing", "pkg"]
+    # none is for an index: each says why
+    assert all(r.reason for r in p.requirements)
     assert str(p.requirements[5].marker) == 'platform_machine == "x86_64"'
     assert "an editable install" in p.requirements[0].reason
     assert "a VCS requirement" in p.requirements[2].reason
@@ -287,3 +287,26 @@ def test_specifier_packaging_lets_through_is_an_input_error():
     Requirement('numpy==numpy,numpy')."""
     with pytest.raises(InputError, match="invalid requirement"):
         parse_line("numpy==numpy,numpy")
+
+
+def test_inputs_join_as_pip_reads_one_after_another():
+    """The command line's requirements join a file's Inputs: lists in
+    order, switches add up, the later --index-url wins."""
+    from piwcheck.inputs import FileOptions, Inputs
+
+    first = Inputs([parse_line("numpy")], options=FileOptions(
+        index_url="https://a/", extra_index_urls=["https://x/"],
+        formats=[("only-binary", ":all:")]))
+    later = Inputs([parse_line("scipy")], [parse_line("numpy<2")],
+                   FileOptions(pre=True, index_url="https://b/",
+                               extra_index_urls=["https://y/"],
+                               formats=[("no-binary", "numpy")]),
+                   ["a note"], ["a warning"])
+    joined = first.join(later)
+    assert names(joined) == ["numpy", "scipy"]
+    assert [c.text for c in joined.constraints] == ["numpy<2"]
+    assert joined.options == FileOptions(
+        pre=True, index_url="https://b/",
+        extra_index_urls=["https://x/", "https://y/"],
+        formats=[("only-binary", ":all:"), ("no-binary", "numpy")])
+    assert (joined.notes, joined.warnings) == (["a note"], ["a warning"])

@@ -8,12 +8,12 @@ import os
 import re
 import shlex
 import sys
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
-from .errors import InputError
-from .requirements import Requirement, parse_line
+from ..errors import InputError
+from . import Inputs
+from .requirement import Requirement, parse_line
 
 # As pip: a comment starts a line or follows whitespace.
 _COMMENT_RE = re.compile(r"(^|\s+)#.*$")
@@ -35,27 +35,6 @@ LEGACY = {
 _BOMS = ((codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF32_LE, "utf-32"),
          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_BE, "utf-16"),
          (codecs.BOM_UTF16_LE, "utf-16"))
-
-
-@dataclass
-class Parsed:
-    """What a set of requirements files asks for."""
-
-    requirements: List[Requirement] = field(default_factory=list)
-    constraints: List[Requirement] = field(default_factory=list)
-    pre: bool = False
-    #: Index and format options, as pip applies them after its own
-    #: configuration: --index-url, --extra-index-url, --no-index,
-    #: --prefer-binary, and --only-binary/--no-binary in order.
-    index_url: Optional[str] = None
-    extra_index_urls: List[str] = field(default_factory=list)
-    no_index: bool = False
-    prefer_binary: bool = False
-    formats: List[Tuple[str, str]] = field(default_factory=list)
-    #: File-level options noted but not acted on ("file:line: option").
-    notes: List[str] = field(default_factory=list)
-    #: What pip 26 would refuse but older pips take ("file:line: ...").
-    warnings: List[str] = field(default_factory=list)
 
 
 #: PEP 263's coding declaration, as pip looks for it in the first two lines.
@@ -249,16 +228,16 @@ _NOTED = (("find_links", "--find-links"), ("trusted_hosts",
 
 
 class Reader:
-    """Reads requirements files into a :class:`Parsed`; ``fetch(url)``
+    """Reads requirements files into one :class:`Inputs`; ``fetch(url)``
     gives the bytes of an ``http(s)://`` file (through the transport)."""
 
     def __init__(self, fetch=None):
-        self.parsed = Parsed()
+        self.inputs = Inputs()
         self.fetch = fetch
         self._chain: List[Tuple[str, str]] = []  # (real path, shown name)
 
     def read(self, path: str, constraint: bool = False,
-             origin: str = "") -> Parsed:
+             origin: str = "") -> Inputs:
         """Add ``path`` (``-`` for stdin) and what it includes; ``origin``
         names the line that included it."""
         if "\x00" in path:
@@ -283,7 +262,7 @@ class Reader:
                            constraint)
         finally:
             self._chain.pop()
-        return self.parsed
+        return self.inputs
 
     def _line(self, line: str, where: str, base: str,
               constraint: bool) -> None:
@@ -294,9 +273,9 @@ class Reader:
         args, text = _split_options(line)
         opts = _options(text, where) if text else None
         for name in (opts.legacy if opts else ()):
-            self.parsed.notes.append("{}: {} ignored ({})".format(
+            self.inputs.notes.append("{}: {} ignored ({})".format(
                 where, name, LEGACY[name]))
-            self.parsed.warnings.append("{}: {}: {}".format(
+            self.inputs.warnings.append("{}: {}: {}".format(
                 where, name, LEGACY[name]))
         if args:
             self._add(parse_line(args, where), constraint, where)
@@ -312,21 +291,21 @@ class Reader:
             self._options_line(opts, where)
 
     def _options_line(self, opts: optparse.Values, where: str) -> None:
-        parsed = self.parsed
+        options = self.inputs.options
         if opts.pre:
-            parsed.pre = True
+            options.pre = True
         if opts.no_index:
-            parsed.no_index = True
+            options.no_index = True
         if opts.index_url:
-            parsed.index_url = opts.index_url
-        parsed.extra_index_urls.extend(opts.extra_index_urls or ())
+            options.index_url = opts.index_url
+        options.extra_index_urls.extend(opts.extra_index_urls or ())
         if opts.prefer_binary:
-            parsed.prefer_binary = True
-        parsed.formats.extend(opts.ordered)
+            options.prefer_binary = True
+        options.formats.extend(opts.ordered)
         for dest, name in _NOTED:
             value = getattr(opts, dest)
             if value:
-                parsed.notes.append("{}: {}{} ignored".format(
+                self.inputs.notes.append("{}: {}{} ignored".format(
                     where, name, "" if value is True else
                     " " + " ".join(value)))
 
@@ -338,12 +317,12 @@ class Reader:
         if constraint and req.editable:
             raise InputError("{}: an editable cannot be a constraint: {!r} "
                              "(pip refuses it)".format(where, req.text))
-        target = self.parsed.constraints if constraint else \
-            self.parsed.requirements
+        target = self.inputs.constraints if constraint else \
+            self.inputs.requirements
         target.append(req)
 
     def _fetch(self, url: str, origin: str) -> str:
-        from .errors import PiwcheckError
+        from ..errors import PiwcheckError
 
         if self.fetch is None:
             raise InputError("{}{}: cannot fetch it here".format(origin, url))
@@ -371,11 +350,3 @@ class Reader:
                 os.path.join(base, value))
         self.read(path, constraint=nested_constraint,
                   origin=where + ": ")
-
-
-def read_files(paths: List[str]) -> Parsed:
-    """Read every file in ``paths`` into one :class:`Parsed`."""
-    reader = Reader()
-    for path in paths:
-        reader.read(path)
-    return reader.parsed

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Requirements as the user writes them: PEP 508 strings, and the URL,
+"""One requirement as the user writes it: a PEP 508 string, or the URL,
 VCS, path and legacy forms pip also takes."""
 
 import re
@@ -12,17 +12,13 @@ from packaging.requirements import Requirement as _Parsed
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
-from .errors import InputError
-from .names import canonical_name
-from .results import Status
+from ..errors import InputError
+from ..names import canonical_name
 
 
 @dataclass(frozen=True)
 class Requirement:
-    """One requirement and where it came from.
-
-    ``status``/``reason`` are set when it is settled without asking
-    piwheels (``unsupported``: editable, VCS, URL or path)."""
+    """One requirement and where it came from."""
 
     text: str
     name: str
@@ -30,7 +26,8 @@ class Requirement:
     extras: FrozenSet[str]
     marker: Optional[Marker]
     source: str
-    status: Optional[Status] = None
+    #: Why no index is asked about it, when none is: pip installs an
+    #: editable, VCS, URL or path requirement from where it points.
     reason: Optional[str] = None
     warnings: Tuple[str, ...] = ()
     editable: bool = False
@@ -92,7 +89,7 @@ def _unsupported(text: str, location: str, marker: Optional[Marker],
     return Requirement(
         text=text, name=name or _guess_name(location),
         specifier=SpecifierSet(), extras=frozenset(), marker=marker,
-        source=source, status=Status.UNSUPPORTED,
+        source=source,
         reason="{} ({}) is not installed from piwheels".format(
             kind, location))
 

@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""What to check, from wherever it is written: one :class:`Inputs`.
+
+A reader module per kind of file produces one (``reqfile``: pip's
+requirements files); the command line's requirements join them.  A
+requirement itself is parsed in ``requirement``."""
+
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple
+
+from .requirement import Requirement, parse_line
+
+__all__ = ["FileOptions", "Inputs", "Requirement", "parse_line"]
+
+
+@dataclass
+class FileOptions:
+    """The index and format options files set, which pip applies after
+    its own configuration and the command line's: --pre, --index-url,
+    --extra-index-url, --no-index, --prefer-binary, and
+    --only-binary/--no-binary/--all-releases/--only-final in order."""
+
+    pre: bool = False
+    index_url: Optional[str] = None
+    extra_index_urls: List[str] = field(default_factory=list)
+    no_index: bool = False
+    prefer_binary: bool = False
+    formats: List[Tuple[str, str]] = field(default_factory=list)
+
+    def join(self, later: "FileOptions") -> "FileOptions":
+        """These options, then ``later``'s, as pip reads one file after
+        another: switches add up, a later --index-url wins, the lists
+        are in order."""
+        return FileOptions(
+            pre=self.pre or later.pre,
+            index_url=later.index_url or self.index_url,
+            extra_index_urls=self.extra_index_urls + later.extra_index_urls,
+            no_index=self.no_index or later.no_index,
+            prefer_binary=self.prefer_binary or later.prefer_binary,
+            formats=self.formats + later.formats)
+
+
+@dataclass
+class Inputs:
+    """What to check: requirements (each adds a package), constraints
+    (they narrow versions, add none), the file-level options, and what
+    the reader has to say ("file:line: ...")."""
+
+    requirements: List[Requirement] = field(default_factory=list)
+    constraints: List[Requirement] = field(default_factory=list)
+    options: FileOptions = field(default_factory=FileOptions)
+    #: Options noted but not acted on (shown with -v).
+    notes: List[str] = field(default_factory=list)
+    #: What pip 26 would refuse but older pips take.
+    warnings: List[str] = field(default_factory=list)
+
+    def join(self, later: "Inputs") -> "Inputs":
+        """These inputs, then ``later``'s."""
+        return Inputs(self.requirements + later.requirements,
+                      self.constraints + later.constraints,
+                      self.options.join(later.options),
+                      self.notes + later.notes,
+                      self.warnings + later.warnings)
