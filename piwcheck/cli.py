@@ -435,7 +435,7 @@ def run(args, parser) -> int:
     for line in problem_lines(report, args.quiet):
         print("piwcheck: " + clean(line), file=sys.stderr)
     out = fmt.check(report, Options(args.verbose, args.quiet, color,
-                                    head=not early, version=version()))
+                                    head=not early, version=version))
     write(out, args.output)
     return report.exit_code
 
@@ -462,7 +462,7 @@ def _run_installed(args, parser, wheels) -> int:
     report = check_environment(tgt, wheels, args.python,
                                lambda: _piwheels_of_pip(args, parser))
     out = _format(args).installed(report, Options(
-        args.verbose, color=_color(args, args.output), version=version()))
+        args.verbose, color=_color(args, args.output), version=version))
     write(out, args.output)
     return report.exit_code
 
@@ -508,7 +508,7 @@ def _run_stats(args, parser) -> int:
     finally:
         stats.close()
     out = _format(args).stats(names, found, suggestions,
-                              Options(version=version()))
+                              Options(version=version))
     write(out, args.output)
     return 0 if len(found) == len(names) else 1
 

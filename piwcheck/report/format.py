@@ -3,7 +3,7 @@
 command line passes to it."""
 
 from dataclasses import dataclass
-from typing import Dict, List, Sequence
+from typing import Callable, Dict, List, Sequence
 
 from ..results import Downloads, InstalledReport, Report
 
@@ -20,8 +20,9 @@ class Options:
     color: bool = False
     #: False when render_head printed the head lines already.
     head: bool = True
-    #: piwcheck's version, which the JSON documents state.
-    version: str = ""
+    #: piwcheck's version, called only by the formats that state it
+    #: (the JSON documents): finding it costs start-up time.
+    version: Callable[[], str] = lambda: ""
 
 
 class Format:

@@ -146,13 +146,14 @@ class JsonFormat(Format):
     """--json: a document for every kind of report."""
 
     def check(self, report: Report, opts: Options) -> str:
-        return render_json(report, opts.version)
+        return render_json(report, opts.version())
 
     def installed(self, report: InstalledReport, opts: Options) -> str:
-        return render_installed_json(report, opts.version)
+        return render_installed_json(report, opts.version())
 
     def stats(self, names, found, suggestions, opts: Options) -> str:
-        return render_stats_json(names, found, suggestions, opts.version)
+        return render_stats_json(names, found, suggestions,
+                                 opts.version())
 
 
 FORMAT = JsonFormat()
