@@ -12,7 +12,7 @@ from packaging.specifiers import SpecifierSet
 
 from . import apt
 from .errors import InputError
-from .inputs import Requirement
+from .inputs import Inputs, Requirement
 from .pool import Pool
 from .resolve import Fetcher, Req, resolve
 from .results import DistributionResult, PackageResult, Report, Status
@@ -83,19 +83,35 @@ def _gather(requirements: Sequence[Requirement],
     return entries
 
 
-def check(requirements: Sequence[Requirement], target: Target, indexes,
-          pre: bool = False, deps: bool = True, workers: int = 8,
+@dataclass(frozen=True)
+class CheckOptions:
+    """How to check, beyond what and for whom: pip's choices (``pre``,
+    ``formats``), whether to follow dependencies (``deps``), how many
+    documents to fetch at once per index (``workers``), ``deep`` (download
+    each chosen wheel, kept in ``cache_dir``, and read its compiled
+    files), and ``downloads`` (each package's downloads, from piwheels'
+    statistics)."""
+
+    pre: bool = False
+    deps: bool = True
+    workers: int = 8
+    formats: Formats = Formats()
+    deep: bool = False
+    cache_dir: Optional[str] = None
+    downloads: bool = False
+
+
+def check(inputs: Inputs, target: Target, indexes,
+          options: CheckOptions = CheckOptions(),
           progress: Optional[Callable[[int, int], None]] = None,
-          constraints: Sequence[Requirement] = (),
-          formats: Formats = Formats(), deep: bool = False,
-          cache_dir: Optional[str] = None, stats=None,
-          downloads: bool = False) -> Report:
-    """Check ``requirements`` for ``target`` against ``indexes`` (in
-    pip's order: the index URL, then the extra ones); ``constraints``
-    narrow versions but add no packages; ``deep`` downloads each chosen
-    wheel (kept in ``cache_dir``) and reads its compiled files; ``stats``
-    (piwheels' statistics) suggest names for the projects no index has
-    and, with ``downloads``, give each package's downloads."""
+          stats=None) -> Report:
+    """Check ``inputs`` for ``target`` against ``indexes`` (in pip's
+    order: the index URL, then the extra ones); the constraints narrow
+    versions but add no packages.  ``progress(done, known)`` is called as
+    projects arrive; ``stats`` (piwheels' statistics) suggest names for
+    the projects no index has."""
+    requirements, constraints = inputs.requirements, inputs.constraints
+    pre, deps, formats = options.pre, options.deps, options.formats
     entries = _gather(requirements, constraints, target)
     roots = [Req(e.name, frozenset().union(*(r.extras
                                              for r in e.requirements)),
@@ -104,7 +120,7 @@ def check(requirements: Sequence[Requirement], target: Target, indexes,
              for e in entries.values() if e.status is None]
     limits = _constraint_specs(constraints, target)
     # -j is per index: each project is asked of every index
-    pool = Pool(max(1, workers) * max(1, len(indexes)))
+    pool = Pool(max(1, options.workers) * max(1, len(indexes)))
     fetcher = Fetcher(pool, indexes, target, pre, formats, deps, progress)
     try:
         outcome = resolve(
@@ -118,8 +134,8 @@ def check(requirements: Sequence[Requirement], target: Target, indexes,
                                                          target),
                            outcome, fetcher, target, pre, formats, indexes)
                    for n in names]
-        if deep:
-            _deep(results, pool, indexes, target, cache_dir)
+        if options.deep:
+            _deep(results, pool, indexes, target, options.cache_dir)
     except KeyboardInterrupt:
         # Ctrl-C: start nothing more, end what is under way at once
         fetcher.close()
@@ -134,7 +150,7 @@ def check(requirements: Sequence[Requirement], target: Target, indexes,
         progress(len(results), len(results))
     report = _finish(results, target, indexes)
     if stats is not None:
-        report = _popularity(report, stats, downloads)
+        report = _popularity(report, stats, options.downloads)
     return report
 
 

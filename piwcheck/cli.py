@@ -363,7 +363,7 @@ def _transport(args, parser):
 
 def run(args, parser) -> int:
     """Check what ``args`` ask for; print the report; the exit code."""
-    from .check import check
+    from .check import CheckOptions, check
     from .report import Options, clean, problem_lines, render_head
     from .report.output import write
 
@@ -416,14 +416,13 @@ def run(args, parser) -> int:
     sites = [ix.statistics_site for ix in indexes if ix.statistics_site]
     stats = _statistics(args, transport, sites[0]) if sites else None
     try:
-        report = check(inputs.requirements, tgt, indexes, pre=opts.pre,
-                       deps=not args.no_deps, workers=args.jobs,
-                       progress=show, constraints=inputs.constraints,
-                       formats=Formats(opts.only_binary, opts.no_binary,
-                                       opts.prefer_binary, opts.all_releases,
-                                       opts.only_final),
-                       deep=args.deep, cache_dir=transport.cache_dir,
-                       stats=stats, downloads=args.verbose or args.json)
+        report = check(inputs, tgt, indexes, CheckOptions(
+            pre=opts.pre, deps=not args.no_deps, workers=args.jobs,
+            formats=Formats(opts.only_binary, opts.no_binary,
+                            opts.prefer_binary, opts.all_releases,
+                            opts.only_final),
+            deep=args.deep, cache_dir=transport.cache_dir,
+            downloads=args.verbose or args.json), progress=show, stats=stats)
     finally:
         if show:
             clear()

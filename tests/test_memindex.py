@@ -6,8 +6,8 @@ import pytest
 
 from helpers import load, load_pypi, pi
 from memindex import MemIndex, requires, wheels
-from piwcheck.check import check
-from piwcheck.inputs import parse_line
+from piwcheck.check import CheckOptions, check
+from piwcheck.inputs import Inputs, parse_line
 
 PYPI = "https://pypi.org/simple"
 PIWHEELS = "https://www.piwheels.org/simple"
@@ -23,7 +23,8 @@ def raspberry_pi_os(*names):
 
 def test_check_takes_piwheels_wheel_and_its_apt_packages():
     indexes = raspberry_pi_os("numpy")
-    report = check([parse_line("numpy")], pi(), indexes, workers=2)
+    report = check(Inputs([parse_line("numpy")]), pi(), indexes,
+                   CheckOptions(workers=2))
     (numpy,) = report.packages
     assert numpy.version == "2.1.3"
     assert numpy.file.filename == "numpy-2.1.3-cp311-cp311-linux_armv7l.whl"
@@ -34,7 +35,7 @@ def test_check_takes_piwheels_wheel_and_its_apt_packages():
 
 
 def test_an_index_without_apt_data_says_so():
-    report = check([parse_line("numpy")], pi(),
+    report = check(Inputs([parse_line("numpy")]), pi(),
                    [MemIndex(PYPI, [load_pypi("numpy")])])
     assert "this pip does not use piwheels: no apt packages are known " \
         "for its wheels" in report.notes
@@ -49,14 +50,14 @@ def test_dependencies_come_from_the_index_metadata():
         wheels("dep", PYPI, "dep-1.0-py3-none-any.whl",
                "dep-2.0-py3-none-any.whl")],
         metadata={"top-1.0-py3-none-any.whl": requires("dep<2")})
-    report = check([parse_line("top")], pi(), [index])
+    report = check(Inputs([parse_line("top")]), pi(), [index])
     got = {p.name: (p.version, p.required_by) for p in report.packages}
     assert got == {"top": ("1.0", ()), "dep": ("1.0", ("top",))}
     assert sorted(index.asked) == ["dep", "top"]
 
 
 def test_a_project_no_index_has_is_not_found():
-    report = check([parse_line("nothing-here")], pi(),
+    report = check(Inputs([parse_line("nothing-here")]), pi(),
                    raspberry_pi_os("numpy"))
     (p,) = report.packages
     assert p.status.value == "not-found" and p.version is None
@@ -68,5 +69,5 @@ def test_ctrl_c_stops_every_index():
     def interrupted(done, known):
         raise KeyboardInterrupt
     with pytest.raises(KeyboardInterrupt):
-        check([parse_line("numpy")], pi(), indexes, progress=interrupted)
+        check(Inputs([parse_line("numpy")]), pi(), indexes, progress=interrupted)
     assert all(ix.aborted for ix in indexes)
