@@ -8,21 +8,72 @@ import subprocess
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .facts import builder_codename, builder_release
+from .facts import DPKG_ARCHES, builder_codename, builder_release
 from .model import File
 from .results import AptDependency
 
 # Debian policy 5.6.7: lowercase letters, digits, '+', '-', '.'; at least
-# two characters; starting alphanumeric.  Optionally ':arch'.
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9+.-]+(:[a-z0-9][a-z0-9-]*)?$")
+# two characters; starting alphanumeric.
+_NAME_RE = re.compile(r"[a-z0-9][a-z0-9+.-]+")
 
 #: dpkg states in which a package's files are on the system.
 _INSTALLED_STATES = "iWt"
 
+#: The longest name shown in a warning.
+_SHOWN = 80
 
-def valid_name(name: str) -> bool:
-    """Whether ``name`` is a Debian package name (optionally ``:arch``)."""
-    return bool(_NAME_RE.match(name))
+
+def why_invalid(name) -> Optional[str]:
+    """Why apt would not read ``name`` as exactly one package to install
+    (None: it would).  apt takes an argument as a package's exact name
+    first; '.' and '+' inside a Debian name are safe so: apt(8) since
+    1.9.6 never reads an argument without a leading '^' or trailing '$'
+    as a regex (apt-get still does, for a name no package has).  What
+    apt reads otherwise is refused: a trailing '-' (remove) or '+',
+    '=version' and '/release', an ':arch' that is not a dpkg
+    architecture ('any', 'all', 'linux-*' select others), and
+    everything outside Debian's name rules ('?' and '~' patterns, globs,
+    regexes, options, shell words)."""
+    if not isinstance(name, str) or not name:
+        return "not a Debian package name"
+    pkg, colon, arch = name.partition(":")
+    for mark, what in (("=", "a version"), ("/", "a release")):
+        if mark in pkg:
+            return "apt would read its '{}' as {} to pick".format(mark, what)
+    if not _NAME_RE.fullmatch(pkg):
+        return "not a Debian package name"
+    if pkg[-1] == "-":
+        return "apt would read its trailing '-' as remove"
+    if pkg[-1] == "+":
+        return "apt would read its trailing '+' as a modifier, not a " \
+            "part of the name"
+    if colon and arch not in DPKG_ARCHES:
+        return "its architecture {} is not one of dpkg's".format(shown(arch))
+    return None
+
+
+def valid_name(name) -> bool:
+    """Whether apt reads ``name`` as exactly one package to install: a
+    Debian package name (optionally ``:arch``) and nothing apt reads as
+    more (see why_invalid)."""
+    return why_invalid(name) is None
+
+
+def shown(name) -> str:
+    """``name`` for a warning: quoted and escaped as repr does (no
+    control or other unprintable character reaches the terminal), and
+    cut short."""
+    text = str(name)
+    if len(text) > _SHOWN:
+        return repr(text[:_SHOWN])[:-1] + "...'"
+    return repr(text)
+
+
+def invalid_warning(name) -> str:
+    """The warning for an apt name from piwheels' list that never
+    reaches the command."""
+    return "piwheels lists an invalid apt package name {} ({}); " \
+        "ignored".format(shown(name), why_invalid(name))
 
 
 def _split(name: str):
@@ -183,8 +234,7 @@ class Stage:
             foreign = builder_release(f.builder_abi)
         for name in f.apt_dependencies:
             if not valid_name(name):
-                warnings.append("piwheels lists an invalid apt package "
-                                "name {!r}; ignored".format(name))
+                warnings.append(invalid_warning(name))
                 continue
             is_installed = self.installed.get(name) \
                 if self.installed is not None else None

@@ -55,6 +55,17 @@ ELF_MACHINES = {"EM_ARM": "arm", "EM_AARCH64": "aarch64",
                 "EM_X86_64": "x86_64", "EM_386": "i686", "EM_RISCV": "riscv64",
                 "EM_PPC64": "ppc64le", "EM_S390": "s390x"}
 
+#: dpkg's Linux architecture names (``dpkg-architecture -L``, those
+#: without an OS prefix): the only ``:arch`` an apt name may carry.
+DPKG_ARCHES = frozenset((
+    "alpha", "amd64", "arc", "arm", "arm64", "arm64ilp32", "armeb", "armel",
+    "armhf", "avr32", "hppa", "i386", "ia64", "loong64", "m32r", "m68k",
+    "mips", "mips64", "mips64el", "mips64r6", "mips64r6el", "mipsel",
+    "mipsn32", "mipsn32el", "mipsn32r6", "mipsn32r6el", "mipsr6",
+    "mipsr6el", "nios2", "or1k", "powerpc", "powerpcel", "powerpcspe",
+    "ppc64", "ppc64el", "riscv64", "s390", "s390x", "sh3", "sh3eb", "sh4",
+    "sh4eb", "sparc", "sparc64", "tilegx", "x32"))
+
 #: An ELF ABI: (machine as ELF_MACHINES names it, bits, float ABI on
 #: ARM, else None).
 ElfAbi = Tuple[str, int, Optional[str]]

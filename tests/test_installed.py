@@ -235,6 +235,45 @@ def test_debian_library_package_naming(soname, codename, names):
     assert guess_packages(soname, codename) == names
 
 
+def test_no_name_apt_misreads_becomes_a_librarys_package(tmp_path):
+    """piwheels' list (for an installed distribution) and any other
+    source: a name apt would read as a removal, a regex or another
+    architecture's package is an error of the distribution, never a
+    library's package, so never in the apt command."""
+    from piwcheck.libs.installed import Distribution, Library
+    from piwcheck.libs.naming import Owners, name_packages
+
+    def dist(name, soname, piwheels=None):
+        d = Distribution(name, "1.0", str(tmp_path))
+        d.libraries[soname] = Library(soname, ["m.so"])
+        d.piwheels = piwheels
+        return d
+
+    listed = dist("listed", ABSENT,
+                  ("listed-1.0-cp311-cp311-linux_armv7l.whl",
+                   ("libpiwtest-absent1-", "zlib1g-", "libpiwtest-absent1",
+                    "zlib1.+")))
+    shipped = dist("shipped", "libz.so.1")
+    name_packages([listed, shipped], Owners(str(tmp_path)), "bookworm",
+                  lambda names: {n: True for n in names},
+                  lambda sonames: {"libz.so.1": ["zlib1g-"]})
+    assert listed.libraries[ABSENT].package == "libpiwtest-absent1"
+    assert listed.errors == [
+        "piwheels' apt list for listed-1.0-cp311-cp311-linux_armv7l.whl "
+        "has an invalid apt package name {!r} ({}); ignored".format(n, why)
+        for n, why in (
+            ("libpiwtest-absent1-", "apt would read its trailing '-' as "
+             "remove"),
+            ("zlib1g-", "apt would read its trailing '-' as remove"),
+            ("zlib1.+", "apt would read its trailing '+' as a modifier, "
+             "not a part of the name"))]
+    lib = shipped.libraries["libz.so.1"]
+    assert lib.package is None and lib.known_to_apt is None
+    assert shipped.errors == [
+        "libz.so.1: apt-file names the invalid apt package name 'zlib1g-' "
+        "(apt would read its trailing '-' as remove); ignored"]
+
+
 def test_installed_is_for_this_machine(capsys):
     code = main(["--installed", "--pi", "bookworm-32"])
     assert code == 2 and "checked for this machine" in capsys.readouterr().err

@@ -8,6 +8,7 @@ import os
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from ..apt import shown, valid_name, why_invalid
 from ..errors import FetchError, InputError, NotFound
 from ..facts import BEFORE_TIME64
 from ..names import canonical_name, parse_version
@@ -126,6 +127,7 @@ def _listed(guesses: Sequence[str], listed: Sequence[str]) -> Optional[str]:
     """The entry of piwheels' apt list that provides a soname Debian's
     naming calls one of ``guesses``: that name, or a flavour of it
     (libopenblas0 -> libopenblas0-pthread)."""
+    listed = [name for name in listed if valid_name(name)]
     for g in guesses:
         if g in listed:
             return g
@@ -157,6 +159,29 @@ def name_packages(dists: Sequence[Distribution], owners: Owners,
             _name_missing(lib, listed.get((dist.name, lib.soname)),
                           (shipped or {}).get(lib.soname),
                           guesses.get(lib.soname, ()), answers)
+        _refuse_invalid(dist)
+
+
+def _refuse_invalid(dist: Distribution) -> None:
+    """No name apt would not read as one package to install stays a
+    missing library's package: each such name becomes an error of
+    ``dist`` (and piwheels' list's own, when it has any)."""
+    if dist.piwheels:
+        for name in dist.piwheels[1]:
+            why = why_invalid(name)
+            if why:
+                dist.errors.append(
+                    "piwheels' apt list for {} has an invalid apt package "
+                    "name {} ({}); ignored".format(dist.piwheels[0],
+                                                   shown(name), why))
+    for lib in dist.missing:
+        why = lib.package and why_invalid(lib.package)
+        if why:
+            dist.errors.append(
+                "{}: {} names the invalid apt package name {} ({}); "
+                "ignored".format(lib.soname, lib.named_by or "piwcheck",
+                                 shown(lib.package), why))
+            lib.package, lib.guessed, lib.known_to_apt = None, False, None
 
 
 def _owned_or_guessed(dists: Sequence[Distribution], owners: Owners,
