@@ -9,17 +9,20 @@ PIWCHECK_FUZZ=N runs N mutated inputs instead of the suite's few
 thousand."""
 
 import io
+import json
 import os
 import random
 import shutil
 import struct
 import subprocess
 import time
+import zipfile
 
 import pytest
 
+from piwcheck.cli import main
 from piwcheck.errors import DataError
-from piwcheck.libs import elf
+from piwcheck.libs import elf, reading
 from piwcheck.libs.elf import ElfInfo, read
 
 SOURCE = "int piwtest_f(void) { return 1; }\n"
@@ -281,6 +284,26 @@ def test_fuzzed_objects_never_escape(corpus):
     assert slowest < SECONDS_PER_FILE
 
 
+def test_fuzzed_objects_in_a_wheel(tmp_path, corpus, capsys):
+    """The whole run over a wheel of mutated members: sonames of any
+    bytes, loaders, naming, the report: an answer, never a traceback;
+    one error per unreadable member."""
+    count = max(FUZZ_INPUTS // 25, 50)
+    members = {"lie/m{:05d}.so".format(i): data for i, data in
+               enumerate(fuzz_inputs(corpus, count, seed=21))}
+    path = _wheel(tmp_path / "lie-1.0-py3-none-any.whl", members)
+    unreadable = sum(isinstance(_read(d)[0], DataError) and d[:4] ==
+                     b"\x7fELF" for d in members.values())
+    code = main(["--json", str(path)])
+    doc = json.loads(capsys.readouterr().out)
+    errors = doc["distributions"][0]["errors"]
+    assert sum(": unreadable: " in e for e in errors) == unreadable
+    assert code in (0, 1, 3)
+    code = main([str(path)])
+    out = capsys.readouterr().out
+    assert "lie 1.0: " in out and "\x1b" not in out
+
+
 # -- crafted headers ----------------------------------------------------------
 
 def _small_x86(corpus):
@@ -333,3 +356,114 @@ def test_arm_attributes_that_do_not_advance():
             elf._arm_cpu_arch(blob, "<")
     ok = b"A\x11\0\0\0aeabi\0\x01\x07\0\0\0\x06\x0a"
     assert elf._arm_cpu_arch(ok, "<") == 10
+
+
+# -- wheels: members checked before they are inflated ----------------------
+
+def _wheel(path, members):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+        z.writestr("lie-1.0.dist-info/WHEEL", "Tag: py3-none-any\n")
+        z.writestr("lie-1.0.dist-info/METADATA",
+                   "Metadata-Version: 2.1\nName: lie\nVersion: 1.0\n")
+    return path
+
+
+def test_a_member_past_the_cap_is_not_inflated(tmp_path, corpus,
+                                               monkeypatch):
+    asked = []
+    real = reading._Member.read_at
+    monkeypatch.setattr(reading._Member, "read_at", lambda self, o, n: (
+        asked.append((o, n)), real(self, o, n))[1])
+    monkeypatch.setattr(reading, "MAX_MEMBER", 1000 * 1000)
+    big = bytes(_small_x86(corpus)) + b"\0" * (2 * 1000 * 1000)
+    path = _wheel(tmp_path / "lie-1.0-py3-none-any.whl", {
+        "lie/big.so": big, "lie/zeros.so": b"\0" * 900 * 1000})
+    z = zipfile.ZipFile(path)
+    with pytest.raises(DataError, match=r"lie/big.so: unreadable: it is "
+                       r"2.0 MB, more than piwcheck reads \(1.0 MB\)"):
+        reading.read_member(z, "lie/big.so")
+    assert asked == []
+    assert reading.read_member(z, "lie/zeros.so") is None  # not ELF
+    assert asked == [(0, 4)]  # its header only
+
+
+def test_a_member_whose_size_lies(tmp_path, corpus, monkeypatch):
+    """A member that says it is 2 kB but inflates to 8 MB: no more than
+    its declared size is ever inflated (then zipfile finds its CRC
+    wrong)."""
+    got = []
+    real = reading._Member.read_at
+    monkeypatch.setattr(reading._Member, "read_at", lambda self, o, n: (
+        got.append(o + n), real(self, o, n))[1])
+    obj = bytes(_small_x86(corpus))
+    data = obj + b"\0" * (8 * 1000 * 1000)
+    path = _wheel(tmp_path / "lie-1.0-py3-none-any.whl", {"lie/m.so": data})
+    raw = bytearray(path.read_bytes())
+    for sig, at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        pos = raw.find(sig)
+        struct.pack_into("<I", raw, pos + at, len(obj))
+    path.write_bytes(bytes(raw))
+    z = zipfile.ZipFile(path)
+    assert z.getinfo("lie/m.so").file_size == len(obj)
+    with pytest.raises(DataError, match="lie/m.so: unreadable: cannot read "
+                       "it .Bad CRC-32 for file 'lie/m.so'"):
+        reading.read_member(z, "lie/m.so")
+    assert got and max(got) <= len(obj)
+
+
+def test_a_broken_member_is_one_error(tmp_path, corpus, capsys):
+    """A member whose deflate stream is broken and one that is not an
+    object: errors of the wheel, the run goes on."""
+    obj = bytes(_small_x86(corpus))
+    path = _wheel(tmp_path / "lie-1.0-py3-none-any.whl", {
+        "lie/a.so": obj, "lie/b.so": obj[:200], "lie/c.so": obj})
+    raw = bytearray(path.read_bytes())
+    second = raw.find(b"PK\x03\x04", raw.find(b"lie/b.so"))
+    at = second + 30 + len("lie/c.so")
+    raw[at:at + 16] = b"\xff" * 16  # deflate garbage
+    path.write_bytes(bytes(raw))
+    code = main(["--json", str(path)])
+    doc = json.loads(capsys.readouterr().out)
+    errors = doc["distributions"][0]["errors"]
+    assert any(e.startswith("lie/b.so: unreadable: its section headers")
+               for e in errors), errors
+    assert any(e.startswith("lie/c.so: unreadable: cannot read it (")
+               for e in errors)
+    # a.so is read: the library it needs is missing, which decides
+    assert doc["distributions"][0]["status"] == "missing-lib" and code == 1
+
+
+def test_a_record_path_with_a_nul_byte(tmp_path, corpus, capsys):
+    """--installed: a NUL byte in a RECORD path, a FIFO and an
+    unreadable object are errors of their distribution; the others are
+    still checked."""
+    site = tmp_path / "site-packages"
+    info = site / "evil-1.0.dist-info"
+    info.mkdir(parents=True)
+    (site / "evil").mkdir()
+    (site / "evil" / "bad.so").write_bytes(
+        b"\x7fELF\x02\x01\x01" + b"\0" * 50)
+    os.mkfifo(str(site / "evil" / "fifo.so"))
+    (info / "RECORD").write_text(
+        "evil/a\0b.so,,\nevil/fifo.so,,\nevil/bad.so,,\n")
+    good = site / "good-1.0.dist-info"
+    good.mkdir()
+    (site / "good").mkdir()
+    (site / "good" / "m.so").write_bytes(bytes(_small_x86(corpus)))
+    (good / "RECORD").write_text("good/m.so,,\n")
+    python = tmp_path / "python"
+    python.write_text("#!/bin/sh\nprintf '%s\\n' '{}'\n".format(
+        json.dumps([str(site)])))
+    python.chmod(0o755)
+    code = main(["--installed", "--python", str(python), "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    dists = {d["name"]: d for d in doc["distributions"]}
+    errors = dists["evil"]["errors"]
+    assert "{}/evil/a\\0b.so: cannot read it (a NUL byte in its " \
+        "name)".format(site) in errors
+    assert any(e.endswith("fifo.so: not a regular file") for e in errors)
+    assert any("bad.so: unreadable: " in e for e in errors)
+    assert dists["evil"]["status"] == "error" and code == 3
+    assert dists["good"]["status"] in ("ok", "missing-lib", "missing-apt")

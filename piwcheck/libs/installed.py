@@ -5,7 +5,6 @@ missing, and whether each file runs on the machine at all
 (machine.cannot_run).  The packages that provide what is missing are
 named in naming.py."""
 
-import io
 import json
 import os
 import re
@@ -16,9 +15,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..errors import DataError, InputError
 from ..metadata import Metadata, parse_core
-from .elf import ElfInfo, is_elf, read
+from .elf import ElfInfo
 from .loader import Loader
 from .machine import Machine, cannot_run
+from .reading import read_file, read_member, small_member
 
 _SO_RE = re.compile(r"\.so(\.[0-9.]+)?$")
 
@@ -147,16 +147,11 @@ def check_installed(dirs: Sequence[str], machine: Machine,
             os.path.join(site, "{}-{}.dist-info".format(name, version))))
         for path in files:
             try:
-                with open(path, "rb") as f:
-                    if not is_elf(f.read(4)):
-                        continue
-                    f.seek(0)
-                    info = read(f, path)
-            except OSError as exc:
-                dist.errors.append("{}: {}".format(path, exc.strerror))
-                continue
+                info = read_file(path)
             except DataError as exc:
                 dist.errors.append(str(exc))
+                continue
+            if info is None:
                 continue
             _check(dist, os.path.relpath(path, site), info,
                    os.path.dirname(path), machine, loader)
@@ -171,9 +166,10 @@ def check_wheel(path: str, machine: Machine, loader: Loader,
     would be once installed."""
     try:
         z = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as exc:
+    except Exception as exc:  # BadZipFile, OSError, and on crafted
+        # archives ValueError, struct.error, OverflowError...
         raise InputError("{}: not a wheel file ({})".format(
-            filename or path, exc))
+            filename or path, exc or type(exc).__name__))
     with z:
         members = set(z.namelist())
         parts = (filename or os.path.basename(path))[:-4].split("-")
@@ -192,17 +188,11 @@ def check_wheel(path: str, machine: Machine, loader: Loader,
             if not _SO_RE.search(member):
                 continue
             try:
-                data = z.read(member)
-            except (OSError, zipfile.BadZipFile, EOFError) as exc:
-                dist.errors.append("{}: cannot read it ({})".format(
-                    member, exc))
-                continue
-            if not is_elf(data):
-                continue
-            try:
-                info = read(io.BytesIO(data), member)
+                info = read_member(z, member)
             except DataError as exc:
                 dist.errors.append(str(exc))
+                continue
+            if info is None:
                 continue
             _check(dist, member, info, os.path.dirname(
                 os.path.join(inside, member)), machine, zloader)
@@ -248,12 +238,12 @@ def _wheel_info(z: zipfile.ZipFile, members, dist: Distribution) -> None:
     for m in infos:
         try:
             if m.endswith("/WHEEL"):
-                dist.tags = wheel_tags_of(z.read(m).decode(
+                dist.tags = wheel_tags_of(small_member(z, m).decode(
                     "utf-8", "replace"))
             elif m.endswith("/METADATA"):
-                dist.metadata = parse_core(z.read(m), m)
-        except (OSError, zipfile.BadZipFile, EOFError, DataError) as exc:
-            dist.errors.append("{}: cannot read it ({})".format(m, exc))
+                dist.metadata = parse_core(small_member(z, m), m)
+        except DataError as exc:
+            dist.errors.append(str(exc))
 
 
 def _check(dist: Distribution, shown: str, info: ElfInfo, origin: str,
