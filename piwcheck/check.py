@@ -13,8 +13,8 @@ from packaging.specifiers import SpecifierSet
 from . import apt
 from .errors import InputError
 from .inputs import Inputs, Requirement
-from .pool import Pool
 from .resolve import Fetcher, Req, resolve
+from .resolve.pool import Pool
 from .results import DistributionResult, PackageResult, Report, Status
 from .select import Formats, Selection, choose, describe, ranked
 from .target import Target

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from piwcheck.pool import Pool
+from piwcheck.resolve.pool import Pool
 
 
 def _blocked(pool):

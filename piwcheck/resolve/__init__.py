@@ -1,0 +1,126 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Dependencies as pip resolves them: resolvelib (pip's own resolver)
+over the offers of every index, with each candidate's metadata
+(Requires-Dist with markers and extras).  Fetches run ahead on a pool:
+when a project's offers arrive, the metadata of its likely pick is
+fetched, and from it the offers of its dependencies, so a tree is
+fetched about level by level while the resolver, which asks one thing
+at a time, waits on work already under way.  The deeper a fetch leads,
+the sooner it runs (``Pool`` priorities), so the levels overlap.
+
+``fetcher`` makes every fetch, ``deps`` says where dependencies come
+from, ``provider`` answers resolvelib, ``pool`` runs the work."""
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from ..errors import InputError
+from ..select import Formats, ranked
+from ..target import Target
+from .deps import Req, dependencies
+from .fetcher import Fetcher, Known
+from .provider import Pick, make_provider
+
+__all__ = ["Fetcher", "Known", "Outcome", "Pick", "Req", "dependencies",
+           "resolve"]
+
+#: Most rounds the resolver may take (pip allows far more; a tree that
+#: needs this many is reported as an error, not waited for).
+MAX_ROUNDS = 20000
+
+
+@dataclass
+class Outcome:
+    """What the resolution found."""
+
+    #: name -> the pick (None for a settled name)
+    picks: Dict[str, Pick]
+    #: name -> [(requirement, parent pick or None)]
+    why: Dict[str, List[Tuple[Req, Optional[Pick]]]]
+    #: name -> (status value, reason) for names settled without a pick
+    settled: Dict[str, Tuple[str, str]]
+    notes: Dict[Tuple[str, Optional[Version]], List[str]]
+
+
+def resolve(fetcher: Fetcher, roots: Sequence[Req], target: Target,
+            pre: bool, formats: Formats,
+            constraints: Dict[str, SpecifierSet], deps: bool,
+            why_none) -> Outcome:
+    """Resolve ``roots`` as pip would.  Where pip would stop (no
+    matching file, a conflict), the names involved are settled with
+    their status and the rest is resolved again, so every package is
+    reported.  ``why_none(name, spec)`` says why nothing matches."""
+    from resolvelib import (BaseReporter, ResolutionImpossible,
+                            ResolutionTooDeep, Resolver)
+
+    settled: Dict[str, Tuple[str, str]] = {}
+    provider = make_provider(fetcher, target, pre, formats, constraints,
+                             deps, settled)
+    for root in roots:
+        fetcher.start(root.name, root.specifier)
+    for _ in range(len(roots) + 50):
+        live = [r for r in roots if r.name not in settled]
+        try:
+            result = Resolver(provider, BaseReporter()).resolve(
+                live, max_rounds=MAX_ROUNDS)
+        except ResolutionImpossible as exc:
+            _settle(exc.causes, settled, provider, why_none)
+            continue
+        except ResolutionTooDeep:
+            for r in live:
+                settled[r.name] = ("error", "pip's resolver would need more "
+                                   "than {} rounds for this tree".format(
+                                       MAX_ROUNDS))
+            return Outcome({}, {}, settled, provider.notes)
+        break
+    else:
+        raise InputError("the resolution did not settle")
+    return _outcome(result, settled, provider.notes)
+
+
+def _outcome(result, settled, notes) -> Outcome:
+    """The Outcome of resolvelib's ``result``."""
+    picks: Dict[str, Pick] = {}
+    why: Dict[str, List[Tuple[Req, Optional[Pick]]]] = {}
+    for key, pick in result.mapping.items():
+        if not pick.extras and not pick.missing:
+            picks[pick.name] = pick
+    for key, criterion in result.criteria.items():
+        name = key.split("[")[0]
+        for info in criterion.information:
+            if info.parent is not None and info.parent.name == name:
+                continue  # an extras candidate's pin of its base
+            why.setdefault(name, []).append((info.requirement, info.parent))
+    return Outcome(picks, why, settled, notes)
+
+
+def _settle(causes, settled, provider, why_none) -> None:
+    """Settle the names a ResolutionImpossible names: no-match where a
+    requirement alone has no file, else a conflict."""
+    by_name: Dict[str, list] = {}
+    for info in causes:
+        by_name.setdefault(info.requirement.name, []).append(info)
+    for name, infos in by_name.items():
+        known = provider.fetcher.known(name)
+        alone = [i for i in infos if ranked(
+            known.offers, i.requirement.specifier
+            & provider.constraints.get(name, SpecifierSet()), name,
+            provider.pre, provider.formats)]
+        spec = SpecifierSet()
+        for i in infos:
+            spec &= i.requirement.specifier
+        if not alone:
+            settled[name] = ("no-match", why_none(name, spec))
+            continue
+        parts = ["{} ({})".format(
+            i.requirement.text, "{} {}".format(i.parent.name,
+                                               i.parent.version)
+            if i.parent is not None else i.requirement.source)
+            for i in infos]
+        settled[name] = ("conflict", "pip cannot satisfy all of: " +
+                         "; ".join(parts))
+    if not by_name:
+        raise InputError("pip's resolver found no way, and said no cause")

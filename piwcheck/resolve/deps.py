@@ -1,0 +1,163 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Where a candidate's dependencies come from: which metadata pip would
+read (the file's own, a twin wheel's on another index, the index's
+per-release JSON, else piwheels' list of names), and the requirements
+that metadata makes for a target (markers and extras evaluated)."""
+
+from dataclasses import dataclass
+from typing import FrozenSet, List, Optional, Sequence, Tuple
+
+from packaging.markers import (InvalidMarker, UndefinedComparison,
+                               UndefinedEnvironmentName)
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as Pep508
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from ..errors import FetchError, InputError, NotFound
+from ..metadata import Metadata
+from ..model import File
+from ..names import canonical_name
+from ..select import Candidate, Offer
+from ..target import Target
+
+
+@dataclass(frozen=True)
+class Req:
+    """A requirement for the resolver, its markers settled: the user's
+    (one per name, merged) or one a candidate's metadata makes."""
+
+    name: str
+    extras: FrozenSet[str]
+    specifier: SpecifierSet
+    #: As written: 'numpy>=1.23.2'.
+    text: str
+    #: Where the user's came from ('command line', 'req.txt:3').
+    source: str = ""
+
+
+def dependencies(meta: Metadata, target: Target, extras: FrozenSet[str]
+                 ) -> Tuple[List[Req], List[str]]:
+    """(requirements, warnings) of ``meta`` for the target: markers
+    evaluated with its environment and, for ``extras``, each extra."""
+    out: List[Req] = []
+    warnings: List[str] = []
+    if extras and meta.provides_extra is not None:
+        # as pip: an extra the metadata does not declare brings nothing
+        declared = {canonical_name(e) for e in meta.provides_extra
+                    if e.strip()}
+        for e in sorted(extras - declared):
+            warnings.append("it does not provide the extra {!r}".format(e))
+        extras = frozenset(extras & declared)
+        if not extras:
+            return out, warnings
+    env = dict(target.marker_env)
+    for text in meta.requires_dist:
+        req = _dependency(text, meta, env, extras, warnings)
+        if req is not None:
+            out.append(req)
+    return out, warnings
+
+
+def _dependency(text: str, meta: Metadata, env: dict,
+                extras: FrozenSet[str], warnings: List[str]
+                ) -> Optional[Req]:
+    """The requirement one Requires-Dist line makes for the target, or
+    None (what it is not, said in ``warnings``)."""
+    try:
+        parsed = Pep508(text)
+    except (InvalidRequirement, InvalidSpecifier, InvalidMarker) as exc:
+        warnings.append(
+            "piwheels lists an invalid dependency name {!r}; ignored"
+            .format(text) if meta.source == "piwheels" else
+            "invalid dependency {!r} in its metadata: {}; ignored"
+            .format(text, str(exc).splitlines()[0]))
+        return None
+    if parsed.url:
+        warnings.append("dependency {!r} is a direct URL: not "
+                        "checked".format(text))
+        return None
+    if parsed.marker is not None:
+        try:
+            wanted = any(parsed.marker.evaluate(dict(env, extra=e))
+                         for e in (sorted(extras) or [""]))
+        except (UndefinedComparison, UndefinedEnvironmentName) as exc:
+            warnings.append("cannot evaluate the marker of {!r}: {}"
+                            .format(text, exc))
+            return None
+        if not wanted:
+            return None
+    try:
+        name = canonical_name(parsed.name)
+    except InputError:
+        warnings.append("invalid dependency name {!r}".format(parsed.name))
+        return None
+    spec = str(parsed.specifier)
+    shown = name + ("[{}]".format(",".join(sorted(parsed.extras)))
+                    if parsed.extras else "") + spec
+    return Req(name, frozenset(canonical_name(e) for e in parsed.extras),
+               parsed.specifier, shown)
+
+
+def read_metadata(indexes: Sequence, name: str, cand: Candidate,
+                  offers: Sequence[Offer]
+                  ) -> Tuple[Optional[Metadata], List[str]]:
+    """(metadata, warnings) of ``cand``, where pip would read its
+    dependencies: the file's own metadata; for a file without
+    (piwheels'), a wheel of the same release on another index; else the
+    index's per-release JSON; else piwheels' list of names."""
+    warnings: List[str] = []
+    for index, mf in _sources(indexes, cand, offers):
+        try:
+            meta = index.metadata(mf) if mf is not None else \
+                index.release_metadata(name, str(cand.version))
+        except (FetchError, NotFound) as exc:
+            warnings.append("could not read its metadata: {}".format(exc))
+            continue
+        if meta is not None:
+            return meta, warnings
+    f = cand.file
+    names = f.pip_dependencies
+    if names is None:
+        names = next((c.file.pip_dependencies for o in offers
+                      for c in o.candidates if c.version == cand.version
+                      and c.file.pip_dependencies is not None), None)
+    if names is not None:
+        if names:
+            warnings.append("dependencies from piwheels' name list: "
+                            "versions and markers unknown")
+        return Metadata(tuple(names), None, "piwheels"), warnings
+    warnings.append("{}no index offers its metadata: its dependencies are "
+                    "unknown and were not checked".format(
+                        "piwheels does not list its dependencies, and "
+                        if f.builder_abi is not None else ""))
+    return None, warnings
+
+
+def _sources(indexes: Sequence, cand: Candidate, offers: Sequence[Offer]
+             ) -> List[Tuple[object, Optional[File]]]:
+    """(index, metadata file) to read in turn; a None file stands for
+    the index's per-release metadata (None from an index without it)."""
+    by_url = {ix.url: ix for ix in indexes}
+    tries: List[Tuple[object, Optional[File]]] = []
+    f = cand.file
+    if f.has_metadata and f.index in by_url:
+        tries.append((by_url[f.index], f))
+    for o in offers:
+        other = o.metadata_files.get(cand.version)
+        if other is not None and other is not f:
+            tries.append((indexes[o.order], other))
+    for o in offers:
+        tries.append((indexes[o.order], None))
+    return tries
+
+
+def cached_metadata(indexes: Sequence, f: File) -> Optional[Metadata]:
+    """The metadata of ``f`` known without fetching: as last read into
+    a cache, or piwheels' list of names; None when neither is at hand."""
+    if f.has_metadata:
+        index = next((ix for ix in indexes if ix.url == f.index), None)
+        cached = index.cached_metadata(f) if index else None
+        return cached[1] if cached else None
+    if f.pip_dependencies is not None:
+        return Metadata(f.pip_dependencies, None, "piwheels")
+    return None

@@ -1,0 +1,235 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Every fetch of one check, each started once, on a priority pool: a
+project's offers from every index, and the metadata of the candidates
+the resolver (or a guess ahead of it) picks.  With ``follow``, fetches
+run ahead: when a project's offers arrive, the metadata of its likely
+pick is fetched, and from it the offers of its dependencies; the deeper
+a fetch leads, the sooner it runs."""
+
+import os
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from ..errors import FetchError, InputError, NotFound
+from ..metadata import Metadata
+from ..select import Candidate, Formats, Offer, offer, ranked
+from ..target import Target
+from .deps import cached_metadata, dependencies, read_metadata
+
+
+@dataclass
+class Known:
+    """What the fetches found for one project."""
+
+    offers: List[Offer] = field(default_factory=list)
+    failures: Dict[int, str] = field(default_factory=dict)
+    missing: Dict[int, str] = field(default_factory=dict)
+
+
+class Fetcher:
+    """Every fetch of one check, each started once, on ``pool``."""
+
+    def __init__(self, pool, indexes, target: Target, pre: bool,
+                 formats: Formats, follow: bool, progress=None):
+        self.pool = pool
+        #: progress(done, known): projects whose every index has answered,
+        #: of those asked for (called from the resolving thread)
+        self.progress = progress
+        self._answered: set = set()
+        self.indexes = indexes
+        self.target = target
+        self.rank = target.tag_rank()
+        self.pre = pre
+        self.formats = formats
+        self.follow = follow
+        self._offers: Dict[Tuple[str, int], object] = {}
+        #: name -> how far below a root it was first asked for
+        self._depth: Dict[str, int] = {}
+        self._meta: Dict[Tuple[str, Version], object] = {}
+        self._lock = threading.Lock()
+        self.closed = False
+        #: Cached documents can say what comes next (a cache, a network).
+        self.early = follow and any(ix.can_prefetch for ix in indexes)
+        #: (name, index) -> (digest, offer) made from the cached document
+        self._early: Dict[Tuple[str, int], Tuple[bytes, Offer]] = {}
+
+    # offers ---------------------------------------------------------------
+
+    def _priority(self, name: str, metadata: bool = False) -> int:
+        """Deeper first; a project's metadata before the pages of
+        others at its depth."""
+        return -2 * self._depth.get(name, 0) - metadata
+
+    def start(self, name: str, spec: SpecifierSet = SpecifierSet(),
+              parent: Optional[str] = None) -> None:
+        """Start fetching ``name`` (a dependency of ``parent``) from
+        every index (once); with a warm cache, also what its cached
+        documents say comes next, so a tree's levels are revalidated
+        together."""
+        futures = []
+        with self._lock:
+            if self.closed or (name, 0) in self._offers:
+                return
+            # claimed before the early walk, which starts others
+            for i in range(len(self.indexes)):
+                self._offers[(name, i)] = None
+            self._depth[name] = 0 if parent is None else \
+                self._depth.get(parent, 0) + 1
+        if self.early:
+            self._ahead_cached(name, spec)
+        with self._lock:
+            for i in range(len(self.indexes)):
+                future = self.pool.submit(self._offer, i, name,
+                                          priority=self._priority(name))
+                self._offers[(name, i)] = future
+                futures.append(future)
+        if self.follow:
+            self._when_all(futures, lambda: self._ahead(name, spec))
+
+    @staticmethod
+    def _when_all(futures: list, then) -> None:
+        """Call ``then()`` once every one of ``futures`` is done (in the
+        thread that finished the last)."""
+        remaining = [len(futures)]
+        lock = threading.Lock()
+
+        def arrived(_):
+            with lock:
+                remaining[0] -= 1
+                last = remaining[0] == 0
+            if last:
+                then()
+        for future in futures:
+            future.add_done_callback(arrived)
+
+    def _offer(self, i: int, name: str) -> Offer:
+        """Fetch ``name`` from index ``i`` and reduce it to its offer, in
+        a worker, so only the offer outlives the document; an unchanged
+        document (a 304) gives back the offer made early from it."""
+        index = self.indexes[i]
+        early = self._early.pop((name, i), None)
+        project = index.fetch(name, unless=(lambda: early[0]) if early
+                              else None)
+        if project is None:
+            return early[1]
+        return offer(project, self.target, i, index.label, self.rank,
+                     index.has_apt_data)
+
+    def known(self, name: str) -> Known:
+        """The offers of ``name`` (waiting for them)."""
+        self.start(name)
+        if self.progress is not None and name not in self._answered:
+            self._answered.add(name)
+            with self._lock:
+                asked = len({n for n, _ in self._offers})
+            self.progress(len(self._answered), asked)
+        known = Known()
+        for i in range(len(self.indexes)):
+            while True:
+                with self._lock:
+                    future = self._offers[(name, i)]
+                if future is not None:
+                    break
+                time.sleep(0.001)  # another thread is starting it
+            try:
+                known.offers.append(future.result())
+            except NotFound as exc:
+                known.missing[i] = str(exc)
+            except (FetchError, InputError) as exc:
+                known.failures[i] = str(exc)
+                if os.environ.get("DEBUG"):
+                    traceback.print_exception(type(exc), exc,
+                                              exc.__traceback__)
+        return known
+
+    def _done(self, name: str) -> Optional[List[Offer]]:
+        """The offers of ``name`` if all have arrived without error."""
+        with self._lock:
+            futures = [self._offers.get((name, i))
+                       for i in range(len(self.indexes))]
+        if not all(f is not None and f.done() for f in futures):
+            return None
+        offers = []
+        for f in futures:
+            if not f.cancelled() and f.exception() is None:
+                offers.append(f.result())
+        return offers
+
+    def _ahead(self, name: str, spec: SpecifierSet) -> None:
+        """Fetch the metadata of the likely pick of ``name`` (in the
+        thread that brought its offers)."""
+        offers = self._done(name)
+        if not offers:
+            return
+        cands = ranked(offers, spec, name, self.pre, self.formats)
+        if cands:
+            self.start_metadata(name, cands[0], offers)
+
+    def _ahead_cached(self, name: str, spec: SpecifierSet) -> None:
+        """Start the fetches the cached documents of ``name`` lead to."""
+        offers = []
+        for i, index in enumerate(self.indexes):
+            cached = index.cached(name)
+            if cached is not None:
+                made = offer(cached[1], self.target, i, index.label,
+                             self.rank, index.has_apt_data)
+                self._early[(name, i)] = (cached[0], made)
+                del cached  # only the offer is kept
+                offers.append(made)
+        cands = ranked(offers, spec, name, self.pre, self.formats)
+        if not cands:
+            return
+        meta = cached_metadata(self.indexes, cands[0].file)
+        if meta is not None:
+            self._start_dependencies(name, meta)
+
+    def _start_dependencies(self, name: str, meta: Metadata) -> None:
+        """Start fetching what ``meta`` (of ``name``) requires."""
+        for req in dependencies(meta, self.target, frozenset())[0]:
+            self.start(req.name, req.specifier, name)
+
+    # metadata -------------------------------------------------------------
+
+    def start_metadata(self, name: str, cand: Candidate,
+                       offers: Sequence[Offer]):
+        key = (name, cand.version)
+        with self._lock:
+            if self.closed or key in self._meta:
+                return self._meta.get(key)
+            future = self.pool.submit(read_metadata, self.indexes, name,
+                                      cand, list(offers),
+                                      priority=self._priority(name, True))
+            self._meta[key] = future
+        if self.follow:
+            future.add_done_callback(lambda f: self._follow(name, f))
+        return future
+
+    def _follow(self, name: str, future) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        meta, _ = future.result()
+        if meta is not None:
+            self._start_dependencies(name, meta)
+
+    def metadata(self, name: str, cand: Candidate,
+                 offers: Sequence[Offer]) -> Tuple[Optional[Metadata],
+                                                   List[str]]:
+        """(metadata, warnings) of ``cand`` (waiting for it)."""
+        future = self.start_metadata(name, cand, offers)
+        if future is None:
+            return None, []
+        return future.result()
+
+    def close(self) -> None:
+        """Start nothing more; drop what has not started."""
+        with self._lock:
+            self.closed = True
+            futures = list(self._offers.values()) + list(self._meta.values())
+        for future in futures:
+            future.cancel()

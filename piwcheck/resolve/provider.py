@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""resolvelib's provider: what the resolver asks (the candidates of a
+requirement, the dependencies of a candidate) answered from the fetches.
+resolvelib itself is imported only when a provider is made."""
+
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, List, Optional, Tuple
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from ..select import Candidate, Formats, ranked, spec_contains
+from ..target import Target
+from .deps import Req, dependencies
+from .fetcher import Fetcher
+
+
+@dataclass(frozen=True, eq=False)
+class Pick:
+    """A candidate: one version of a project (or of it with extras), with
+    the file pip would take for that version; ``missing`` stands for a
+    project with no file at all, settled without resolving it."""
+
+    name: str
+    extras: FrozenSet[str]
+    version: Optional[Version]
+    candidate: Optional[Candidate] = None
+    missing: bool = False
+
+
+def ident(name: str, extras: FrozenSet[str]) -> str:
+    return name + ("[{}]".format(",".join(sorted(extras))) if extras else "")
+
+
+class _Provider:
+    """resolvelib's provider, for the APIs of every resolvelib Debian
+    ships: 0.5.4 (bullseye) passes find_matches and get_preference
+    their arguments by position, 0.9.0 (bookworm) and 1.x by name."""
+
+    def __init__(self, fetcher: Fetcher, target: Target, pre: bool,
+                 formats: Formats, constraints: Dict[str, SpecifierSet],
+                 deps: bool, settled: Dict[str, object]):
+        self.fetcher = fetcher
+        self.target = target
+        self.pre = pre
+        self.formats = formats
+        self.constraints = constraints
+        self.deps = deps
+        self.settled = settled
+        #: (name, version) -> warnings about its metadata
+        self.notes: Dict[Tuple[str, Optional[Version]], List[str]] = {}
+
+    def identify(self, requirement_or_candidate):
+        r = requirement_or_candidate
+        return ident(r.name, r.extras)
+
+    def get_preference(self, *args, **kwargs):
+        if "information" in kwargs:
+            information = list(kwargs["information"][kwargs["identifier"]])
+        else:
+            information = list(args[2])
+        pinned = any(s.operator in ("==", "===")
+                     for info in information
+                     for s in info.requirement.specifier)
+        name = information[0].requirement.name if information else ""
+        return (not pinned, name)
+
+    def find_matches(self, *args, **kwargs):
+        if "identifier" in kwargs:
+            key = kwargs["identifier"]
+            reqs = list(kwargs["requirements"][key])
+            bad = {c.version for c in kwargs["incompatibilities"][key]}
+        else:
+            reqs = list(args[0])
+            bad = set()
+        name, extras = reqs[0].name, reqs[0].extras
+        if name in self.settled:
+            return [Pick(name, extras, None, missing=True)]
+        known = self.fetcher.known(name)
+        if not ranked(known.offers, SpecifierSet(), name, True,
+                      self.formats):
+            # nothing at all for the target: settled, not resolved
+            return [Pick(name, extras, None, missing=True)]
+        spec = SpecifierSet()
+        for r in reqs:
+            spec &= r.specifier
+        spec &= self.constraints.get(name, SpecifierSet())
+        picks = []
+        seen = set()
+        for c in ranked(known.offers, spec, name, self.pre, self.formats):
+            if c.version in seen or c.version in bad:
+                continue
+            seen.add(c.version)
+            picks.append(Pick(name, extras, c.version, c))
+        if picks:
+            self.fetcher.start_metadata(name, picks[0].candidate,
+                                        known.offers)
+        return picks
+
+    def is_satisfied_by(self, requirement, candidate):
+        if candidate.missing:
+            return True
+        c = candidate.candidate
+        return spec_contains(requirement.specifier, c.text or
+                             str(candidate.version))
+
+    def get_dependencies(self, candidate):
+        if candidate.missing or not self.deps:
+            return []
+        base = []
+        if candidate.extras:
+            base.append(Req(candidate.name, frozenset(), SpecifierSet(
+                "=={}".format(candidate.version)),
+                "{}=={}".format(candidate.name, candidate.version)))
+        known = self.fetcher.known(candidate.name)
+        meta, notes = self.fetcher.metadata(candidate.name,
+                                            candidate.candidate,
+                                            known.offers)
+        key = (candidate.name, candidate.version)
+        self.notes.setdefault(key, list(notes))
+        if meta is None:
+            return base
+        reqs, warnings = dependencies(meta, self.target, candidate.extras)
+        for w in warnings:
+            if w not in self.notes[key]:
+                self.notes[key].append(w)
+        if candidate.extras:
+            # an extras candidate adds what only its extras bring
+            plain = {r.text for r in dependencies(meta, self.target,
+                                                  frozenset())[0]}
+            reqs = [r for r in reqs if r.text not in plain]
+        for r in reqs:
+            self.fetcher.start(r.name, r.specifier, candidate.name)
+        return base + [r for r in reqs if r.name != candidate.name
+                       or r.extras]
+
+
+def make_provider(*args):
+    """A provider (``_Provider``'s arguments) that is resolvelib's
+    AbstractProvider too."""
+    from resolvelib import AbstractProvider
+
+    return type("Provider", (_Provider, AbstractProvider), {})(*args)
