@@ -8,8 +8,8 @@ a fetch leads, the sooner it runs."""
 
 import os
 import threading
-import time
 import traceback
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -48,10 +48,13 @@ class Fetcher:
         self.pre = pre
         self.formats = formats
         self.follow = follow
-        self._offers: Dict[Tuple[str, int], object] = {}
+        #: name -> set once the fetches of ``name`` are submitted (it
+        #: is claimed before: another thread may be starting them)
+        self._started: Dict[str, threading.Event] = {}
+        self._offers: Dict[Tuple[str, int], Future] = {}
         #: name -> how far below a root it was first asked for
         self._depth: Dict[str, int] = {}
-        self._meta: Dict[Tuple[str, Version], object] = {}
+        self._meta: Dict[Tuple[str, Version], Future] = {}
         self._lock = threading.Lock()
         self.closed = False
         #: Cached documents can say what comes next (a cache, a network).
@@ -72,25 +75,35 @@ class Fetcher:
         every index (once); with a warm cache, also what its cached
         documents say comes next, so a tree's levels are revalidated
         together."""
-        futures = []
         with self._lock:
-            if self.closed or (name, 0) in self._offers:
+            if self.closed or name in self._started:
                 return
             # claimed before the early walk, which starts others
-            for i in range(len(self.indexes)):
-                self._offers[(name, i)] = None
+            started = self._started[name] = threading.Event()
             self._depth[name] = 0 if parent is None else \
                 self._depth.get(parent, 0) + 1
-        if self.early:
-            self._ahead_cached(name, spec)
-        with self._lock:
-            for i in range(len(self.indexes)):
-                future = self.pool.submit(self._offer, i, name,
-                                          priority=self._priority(name))
-                self._offers[(name, i)] = future
-                futures.append(future)
+        try:
+            if self.early:
+                self._ahead_cached(name, spec)
+        finally:
+            futures = self._submit(name, started)
         if self.follow:
             self._when_all(futures, lambda: self._ahead(name, spec))
+
+    def _submit(self, name: str, started: threading.Event) -> list:
+        """Submit the fetch of ``name`` from each index; then tell those
+        waiting for them (``started``)."""
+        futures = []
+        try:
+            with self._lock:
+                for i in range(len(self.indexes)):
+                    future = self.pool.submit(self._offer, i, name,
+                                              priority=self._priority(name))
+                    self._offers[(name, i)] = future
+                    futures.append(future)
+        finally:
+            started.set()
+        return futures
 
     @staticmethod
     def _when_all(futures: list, then) -> None:
@@ -127,16 +140,14 @@ class Fetcher:
         if self.progress is not None and name not in self._answered:
             self._answered.add(name)
             with self._lock:
-                asked = len({n for n, _ in self._offers})
+                asked = len(self._started)
             self.progress(len(self._answered), asked)
+        self._started[name].wait()  # another thread may be starting it
+        with self._lock:
+            futures = [self._offers[(name, i)]
+                       for i in range(len(self.indexes))]
         known = Known()
-        for i in range(len(self.indexes)):
-            while True:
-                with self._lock:
-                    future = self._offers[(name, i)]
-                if future is not None:
-                    break
-                time.sleep(0.001)  # another thread is starting it
+        for i, future in enumerate(futures):
             try:
                 known.offers.append(future.result())
             except NotFound as exc:
