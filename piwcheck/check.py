@@ -104,12 +104,15 @@ class CheckOptions:
 def check(inputs: Inputs, target: Target, indexes,
           options: CheckOptions = CheckOptions(),
           progress: Optional[Callable[[int, int], None]] = None,
-          stats=None) -> Report:
+          stats=None,
+          on_error: Optional[Callable[[Exception], None]] = None) -> Report:
     """Check ``inputs`` for ``target`` against ``indexes`` (in pip's
     order: the index URL, then the extra ones); the constraints narrow
     versions but add no packages.  ``progress(done, known)`` is called as
     projects arrive; ``stats`` (piwheels' statistics) suggest names for
-    the projects no index has."""
+    the projects no index has.  ``on_error(exc)`` is given each
+    exception an index's fetch raised, once (the report says what it
+    means; the command line shows its traceback under DEBUG=1)."""
     requirements, constraints = inputs.requirements, inputs.constraints
     pre, deps, formats = options.pre, options.deps, options.formats
     entries = _gather(requirements, constraints, target)
@@ -121,7 +124,8 @@ def check(inputs: Inputs, target: Target, indexes,
     limits = _constraint_specs(constraints, target)
     # -j is per index: each project is asked of every index
     pool = Pool(max(1, options.workers) * max(1, len(indexes)))
-    fetcher = Fetcher(pool, indexes, target, pre, formats, deps, progress)
+    fetcher = Fetcher(pool, indexes, target, pre, formats, deps, progress,
+                      on_error)
     try:
         outcome = resolve(
             fetcher, roots, target, pre, formats, limits, deps,

@@ -363,6 +363,8 @@ def _transport(args, parser):
 
 def run(args, parser) -> int:
     """Check what ``args`` ask for; print the report; the exit code."""
+    from traceback import print_exception
+
     from .check import CheckOptions, check
     from .report import Options, clean, problem_lines, render_head
     from .report.output import write
@@ -422,7 +424,9 @@ def run(args, parser) -> int:
                             opts.prefer_binary, opts.all_releases,
                             opts.only_final),
             deep=args.deep, cache_dir=transport.cache_dir,
-            downloads=args.verbose or args.json), progress=show, stats=stats)
+            downloads=args.verbose or args.json), progress=show, stats=stats,
+            on_error=(lambda e: print_exception(type(e), e, e.__traceback__))
+            if os.environ.get("DEBUG") else None)
     finally:
         if show:
             clear()

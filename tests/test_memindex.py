@@ -7,6 +7,7 @@ import pytest
 from helpers import load, load_pypi, pi
 from memindex import MemIndex, requires, wheels
 from piwcheck.check import CheckOptions, check
+from piwcheck.errors import FetchError
 from piwcheck.inputs import Inputs, parse_line
 
 PYPI = "https://pypi.org/simple"
@@ -71,3 +72,24 @@ def test_ctrl_c_stops_every_index():
     with pytest.raises(KeyboardInterrupt):
         check(Inputs([parse_line("numpy")]), pi(), indexes, progress=interrupted)
     assert all(ix.aborted for ix in indexes)
+
+
+class DownIndex(MemIndex):
+    """An index every fetch of which fails."""
+
+    def fetch(self, name, unless=None):
+        raise FetchError("down")
+
+
+def test_a_failing_index_is_handed_to_on_error_once():
+    """check(on_error=...) gets the exception of each failed fetch, once
+    however often the check asks for the project; the report says it."""
+    errors = []
+    indexes = [DownIndex("https://down.example/simple"),
+               MemIndex(PYPI, [load_pypi("numpy")], label="PyPI")]
+    report = check(Inputs([parse_line("numpy")]), pi(), indexes,
+                   on_error=errors.append)
+    (exc,) = errors
+    assert isinstance(exc, FetchError) and exc.__traceback__ is not None
+    (numpy,) = report.packages
+    assert numpy.reason == "https://down.example/simple: down"

@@ -467,3 +467,18 @@ def test_ctrl_c_stops_within_a_second(tmp_path):
     assert err.decode().strip().endswith("piwcheck: interrupted")
     assert "Traceback" not in err.decode()
     assert took < 1.0, took
+
+
+def test_debug_shows_the_traceback_of_a_failing_index(server, capsys,
+                                                      monkeypatch):
+    """DEBUG=1: the traceback of the failed fetch on stderr, once, as
+    well as the usual line; the report is the same."""
+    monkeypatch.setenv("DEBUG", "1")
+    server.faults["numpy"] = "reset"
+    code, pkgs, err, took = check(capsys, server, "numpy", "RPi.GPIO")
+    assert code == 3 and pkgs["numpy"]["status"] == "error"
+    assert "the connection was reset" in pkgs["numpy"]["reason"]
+    assert pkgs["rpi-gpio"]["status"] == "ok"
+    assert "Traceback (most recent call last)" in err
+    assert err.count("\npiwcheck.errors.FetchError: ") == 1, err
+    assert err.splitlines()[-1].startswith("piwcheck: numpy: ")

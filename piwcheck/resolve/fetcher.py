@@ -6,9 +6,7 @@ run ahead: when a project's offers arrive, the metadata of its likely
 pick is fetched, and from it the offers of its dependencies; the deeper
 a fetch leads, the sooner it runs."""
 
-import os
 import threading
-import traceback
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -36,11 +34,16 @@ class Fetcher:
     """Every fetch of one check, each started once, on ``pool``."""
 
     def __init__(self, pool, indexes, target: Target, pre: bool,
-                 formats: Formats, follow: bool, progress=None):
+                 formats: Formats, follow: bool, progress=None,
+                 on_error=None):
         self.pool = pool
         #: progress(done, known): projects whose every index has answered,
         #: of those asked for (called from the resolving thread)
         self.progress = progress
+        #: on_error(exc): each exception a fetch of offers raised, once
+        #: (called from the resolving thread); Known.failures has its text
+        self.on_error = on_error
+        self._reported: set = set()
         self._answered: set = set()
         self.indexes = indexes
         self.target = target
@@ -154,9 +157,10 @@ class Fetcher:
                 known.missing[i] = str(exc)
             except (FetchError, InputError) as exc:
                 known.failures[i] = str(exc)
-                if os.environ.get("DEBUG"):
-                    traceback.print_exception(type(exc), exc,
-                                              exc.__traceback__)
+                if self.on_error is not None and \
+                        (name, i) not in self._reported:
+                    self._reported.add((name, i))
+                    self.on_error(exc)
         return known
 
     def _done(self, name: str) -> Optional[List[Offer]]:
