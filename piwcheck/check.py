@@ -21,12 +21,17 @@ from .target import Target
 
 
 @dataclass
-class _Entry:
+class _Package:
+    """One package's result while the check gathers it: who asked for it
+    (the user's requirements; what required it), which constraints
+    apply, and what was found; it becomes a PackageResult.  Not itself a
+    requirement: the user's are inputs.Requirement, the resolver's
+    resolve.Req (markers settled, one per name)."""
+
     name: str
     requirements: List[Requirement] = field(default_factory=list)
     #: (parent name, parent version, requirement as written)
     required_by: List[Tuple[str, str, str]] = field(default_factory=list)
-    specifier: SpecifierSet = field(default_factory=SpecifierSet)
     constrained_by: List[str] = field(default_factory=list)
     selection: Optional[Selection] = None
     status: Optional[Status] = None
@@ -48,39 +53,61 @@ def _applies(req: Requirement, target: Target) -> bool:
             req.source, req.text, exc))
 
 
-def _constrain(entry: _Entry, constraints: Sequence[Requirement],
-               target: Target) -> None:
+def _constrain(package: _Package, constraints: Sequence[Requirement],
+               target: Target) -> SpecifierSet:
+    """Note the constraints on ``package`` that apply; their specifier."""
+    spec = SpecifierSet()
     for c in constraints:
-        if c.name == entry.name and c.reason is None and \
+        if c.name == package.name and c.reason is None and \
                 _applies(c, target):
-            entry.specifier &= c.specifier
-            entry.constrained_by.append(c.source)
+            spec &= c.specifier
+            package.constrained_by.append(c.source)
+    return spec
 
 
 def _gather(requirements: Sequence[Requirement],
-            constraints: Sequence[Requirement],
-            target: Target) -> Dict[str, _Entry]:
-    entries: Dict[str, _Entry] = {}
+            constraints: Sequence[Requirement], target: Target
+            ) -> Tuple[Dict[str, _Package], List[Req]]:
+    """A package for each name the user asked for, and the resolver's
+    requirement for each one whose markers hold: a name written twice
+    is one requirement (its specifiers and constraints together)."""
+    packages: Dict[str, _Package] = {}
     for req in requirements:
-        entry = entries.setdefault(req.name, _Entry(req.name))
-        entry.requirements.append(req)
-    for entry in entries.values():
-        live = [r for r in entry.requirements if _applies(r, target)]
+        packages.setdefault(req.name, _Package(req.name)) \
+            .requirements.append(req)
+    roots = []
+    for p in packages.values():
+        live = [r for r in p.requirements if _applies(r, target)]
         # a requirement no index is asked about: its reason says why
         unsupported = [r for r in live if r.reason is not None]
         if unsupported:
-            entry.status = Status.UNSUPPORTED
-            entry.reason = unsupported[0].reason
+            p.status = Status.UNSUPPORTED
+            p.reason = unsupported[0].reason
         elif not live:
-            entry.status = Status.SKIPPED
-            entry.reason = "marker is false for this target: {}".format(
-                "; ".join(str(r.marker) for r in entry.requirements))
+            p.status = Status.SKIPPED
+            p.reason = "marker is false for this target: {}".format(
+                "; ".join(str(r.marker) for r in p.requirements))
         else:
+            spec = SpecifierSet()
             for req in live:
-                entry.specifier &= req.specifier
-                entry.warnings.extend(req.warnings)
-            _constrain(entry, constraints, target)
-    return entries
+                spec &= req.specifier
+                p.warnings.extend(req.warnings)
+            roots.append(Req(
+                p.name, frozenset().union(*(r.extras
+                                            for r in p.requirements)),
+                spec & _constrain(p, constraints, target),
+                ", ".join(r.text for r in p.requirements),
+                "; ".join(dict.fromkeys(r.source for r in p.requirements))))
+    return packages, roots
+
+
+def _constraint_specs(constraints: Sequence[Requirement],
+                      target: Target) -> Dict[str, SpecifierSet]:
+    specs: Dict[str, SpecifierSet] = {}
+    for c in constraints:
+        if c.reason is None and _applies(c, target):
+            specs[c.name] = specs.get(c.name, SpecifierSet()) & c.specifier
+    return specs
 
 
 @dataclass(frozen=True)
@@ -113,31 +140,16 @@ def check(inputs: Inputs, target: Target, indexes,
     the projects no index has.  ``on_error(exc)`` is given each
     exception an index's fetch raised, once (the report says what it
     means; the command line shows its traceback under DEBUG=1)."""
-    requirements, constraints = inputs.requirements, inputs.constraints
-    pre, deps, formats = options.pre, options.deps, options.formats
-    entries = _gather(requirements, constraints, target)
-    roots = [Req(e.name, frozenset().union(*(r.extras
-                                             for r in e.requirements)),
-                 e.specifier, ", ".join(r.text for r in e.requirements),
-                 "; ".join(dict.fromkeys(r.source for r in e.requirements)))
-             for e in entries.values() if e.status is None]
-    limits = _constraint_specs(constraints, target)
+    packages, roots = _gather(inputs.requirements, inputs.constraints,
+                              target)
+    limits = _constraint_specs(inputs.constraints, target)
     # -j is per index: each project is asked of every index
     pool = Pool(max(1, options.workers) * max(1, len(indexes)))
-    fetcher = Fetcher(pool, indexes, target, pre, formats, deps, progress,
-                      on_error)
+    fetcher = Fetcher(pool, indexes, target, options.pre, options.formats,
+                      options.deps, progress, on_error)
     try:
-        outcome = resolve(
-            fetcher, roots, target, pre, formats, limits, deps,
-            lambda name, spec: choose(fetcher.known(name).offers, spec,
-                                      target, name, pre, formats).reason)
-        names = list(entries) + sorted(
-            n for n in set(outcome.picks) | set(outcome.settled)
-            | set(outcome.why) if n not in entries)
-        results = [_assess(entries.get(n) or _dependency(n, constraints,
-                                                         target),
-                           outcome, fetcher, target, pre, formats, indexes)
-                   for n in names]
+        results = _resolve(packages, roots, limits, inputs.constraints,
+                           fetcher)
         if options.deep:
             _deep(results, pool, indexes, target, options.cache_dir)
     except KeyboardInterrupt:
@@ -158,6 +170,25 @@ def check(inputs: Inputs, target: Target, indexes,
     return report
 
 
+def _resolve(packages: Dict[str, _Package], roots: List[Req],
+             limits: Dict[str, SpecifierSet],
+             constraints: Sequence[Requirement],
+             fetcher: Fetcher) -> List[_Package]:
+    """Resolve ``roots``; every package, the user's first (in their
+    order) then those dependencies brought in (by name), filled in."""
+    target, pre, formats = fetcher.target, fetcher.pre, fetcher.formats
+    outcome = resolve(
+        fetcher, roots, target, pre, formats, limits, fetcher.follow,
+        lambda name, spec: choose(fetcher.known(name).offers, spec,
+                                  target, name, pre, formats).reason)
+    names = list(packages) + sorted(
+        n for n in set(outcome.picks) | set(outcome.settled)
+        | set(outcome.why) if n not in packages)
+    return [_assess(packages.get(n) or _dependency(n, constraints, target),
+                    outcome, fetcher, limits.get(n, SpecifierSet()))
+            for n in names]
+
+
 def _popularity(report: Report, stats, downloads: bool) -> Report:
     """Names close to each project no index has, and (``downloads``)
     every package's downloads, from piwheels' statistics."""
@@ -173,98 +204,108 @@ def _popularity(report: Report, stats, downloads: bool) -> Report:
     return replace(report, packages=tuple(packages))
 
 
-def _deep(entries: List[_Entry], pool, indexes, target: Target,
+def _deep(packages: List[_Package], pool, indexes, target: Target,
           cache_dir: Optional[str]) -> None:
-    """Download and read the chosen wheel of every entry that has one,
+    """Download and read the chosen wheel of every package that has one,
     on ``pool``."""
     from .libs.deep import Machinery, safe_inspect
 
     by_url = {ix.url: ix for ix in indexes}
     machinery = None
     jobs = []
-    for e in entries:
-        f = e.selection.file if e.selection else None
-        if e.status is None and f is not None and f.is_wheel and \
+    for p in packages:
+        f = p.selection.file if p.selection else None
+        if p.status is None and f is not None and f.is_wheel and \
                 not all(t.platform == "any" for t in f.tags):
             index = by_url.get(f.index) or indexes[0]
             machinery = machinery or Machinery(target)
-            jobs.append((e, pool.submit(
+            jobs.append((p, pool.submit(
                 safe_inspect, index, f, target, cache_dir,
                 lambda names: apt.known(names, target.dpkg_arch),
                 machinery)))
-    for e, job in jobs:
-        e.deep, why, fatal = job.result()
+    for p, job in jobs:
+        p.deep, why, fatal = job.result()
         if fatal:  # pip would refuse the file too
-            e.status, e.reason = Status.ERROR, why
+            p.status, p.reason = Status.ERROR, why
         elif why:
-            e.warnings.append(why)
+            p.warnings.append(why)
 
 
 def _dependency(name: str, constraints: Sequence[Requirement],
-                target: Target) -> _Entry:
-    """The entry of a project only a dependency brought in."""
-    entry = _Entry(name)
-    _constrain(entry, constraints, target)
-    return entry
+                target: Target) -> _Package:
+    """The package of a project only a dependency brought in."""
+    package = _Package(name)
+    _constrain(package, constraints, target)
+    return package
 
 
-def _constraint_specs(constraints: Sequence[Requirement],
-                      target: Target) -> Dict[str, SpecifierSet]:
-    specs: Dict[str, SpecifierSet] = {}
-    for c in constraints:
-        if c.reason is None and _applies(c, target):
-            specs[c.name] = specs.get(c.name, SpecifierSet()) & c.specifier
-    return specs
-
-
-def _assess(entry: _Entry, outcome, fetcher, target: Target, pre: bool,
-            formats: Formats, indexes) -> _Entry:
-    """Fill ``entry`` from the resolution: its selection, status, what
-    brought it in, and warnings."""
-    name = entry.name
-    for req, parent in outcome.why.get(name, ()):
+def _assess(package: _Package, outcome, fetcher: Fetcher,
+            limit: SpecifierSet) -> _Package:
+    """Fill ``package`` from the resolution: its selection, status, what
+    brought it in, and warnings; ``limit`` is its constraints'
+    specifier."""
+    name = package.name
+    why = outcome.why.get(name, ())
+    for req, parent in why:
         if parent is not None:
-            entry.required_by.append((parent.name, str(parent.version)
-                                      if parent.version else "", req.text))
-    if entry.status is not None:
-        return entry
+            package.required_by.append((parent.name, str(parent.version)
+                                        if parent.version else "",
+                                        req.text))
+    if package.status is not None:
+        return package
     known = fetcher.known(name)
-    failed = ["{}: {}".format(indexes[i].label, why)
+    failed = ["{}: {}".format(fetcher.indexes[i].label, why)
               for i, why in sorted(known.failures.items())]
     for line in failed:
-        entry.warnings.append("could not read " + line +
-                              "; the choice is pip's among the others")
+        package.warnings.append("could not read " + line +
+                                "; the choice is pip's among the others")
     if not known.offers:
-        if failed:
-            entry.status = Status.ERROR
-            entry.reason = "; ".join(
-                why for _, why in sorted(known.failures.items())) \
-                if len(indexes) == 1 else "; ".join(failed)
-        else:
-            entry.status = Status.NOT_FOUND
-            entry.reason = "; ".join(
-                why for _, why in sorted(known.missing.items()))
-        return entry
-    if name in outcome.settled:
+        _unavailable(package, known, failed, len(fetcher.indexes))
+    elif name in outcome.settled:
         status, reason = outcome.settled[name]
-        entry.status, entry.reason = Status(status), reason
-        return entry
-    spec = entry.specifier  # the constraints are in it (_constrain)
-    for req, _ in outcome.why.get(name, ()):
-        spec &= req.specifier
+        package.status, package.reason = Status(status), reason
+    else:
+        spec = limit  # a root's own requirement is among ``why``
+        for req, _ in why:
+            spec &= req.specifier
+        _select(package, known, spec, outcome, fetcher)
+        if failed:
+            package.status = Status.ERROR
+            package.reason = "; ".join(failed)
+    return package
+
+
+def _unavailable(package: _Package, known, failed: List[str],
+                 indexes: int) -> None:
+    """The status of a package none of the ``indexes`` offers: an error
+    when one failed (``failed`` names it), else not found."""
+    if failed:
+        package.status = Status.ERROR
+        package.reason = "; ".join(
+            why for _, why in sorted(known.failures.items())) \
+            if indexes == 1 else "; ".join(failed)
+    else:
+        package.status = Status.NOT_FOUND
+        package.reason = "; ".join(
+            why for _, why in sorted(known.missing.items()))
+
+
+def _select(package: _Package, known, spec: SpecifierSet, outcome,
+            fetcher: Fetcher) -> None:
+    """The file pip would take for ``package`` within ``spec``: the
+    resolver's pick, described, or why there is none."""
+    name, target = package.name, fetcher.target
+    pre, formats = fetcher.pre, fetcher.formats
     pick = outcome.picks.get(name)
     if pick is None:
-        entry.selection = choose(known.offers, spec, target, name, pre,
-                                 formats)
+        package.selection = choose(known.offers, spec, target, name, pre,
+                                   formats)
     else:
-        entry.selection = describe(
+        package.selection = describe(
             pick.candidate, ranked(known.offers, spec, name, pre, formats)
             or [pick.candidate], known.offers, target)
-        entry.warnings.extend(outcome.notes.get((name, pick.version), ()))
-    if failed:
-        entry.status = Status.ERROR
-        entry.reason = "; ".join(failed)
-    return entry
+        package.warnings.extend(
+            outcome.notes.get((name, pick.version), ()))
 
 
 def notes(target: Target, indexes) -> Tuple[str, ...]:
@@ -276,10 +317,10 @@ def notes(target: Target, indexes) -> Tuple[str, ...]:
     return tuple(found)
 
 
-def _finish(entries: List[_Entry], target: Target, indexes) -> Report:
-    stage = apt.stage([e.selection.file if e.selection else None
-                       for e in entries], target)
-    results = [_result(e, stage) for e in entries]
+def _finish(packages: List[_Package], target: Target, indexes) -> Report:
+    stage = apt.stage([p.selection.file if p.selection else None
+                       for p in packages], target)
+    results = [_result(p, stage) for p in packages]
     install = list(stage.install) + [
         lib.package for p in results if p.deep is not None
         for lib in p.deep.libraries
@@ -292,7 +333,7 @@ def _finish(entries: List[_Entry], target: Target, indexes) -> Report:
         apt_install=tuple(install), apt_command=apt.install_command(install))
 
 
-def _result(e: _Entry, stage: "apt.Stage") -> PackageResult:
+def _result(e: _Package, stage: "apt.Stage") -> PackageResult:
     common = dict(
         requirement=", ".join(r.text for r in e.requirements) or e.name,
         name=e.name,
@@ -320,32 +361,12 @@ def _result(e: _Entry, stage: "apt.Stage") -> PackageResult:
     missing = any(d.installed is False for d in apt_deps)
     status = e.status or (Status.MISSING_APT if missing else Status.OK)
     if e.deep is not None:
-        status, more = _deep_verdict(e.deep, sel.file, status)
+        from .libs.deep import verdict
+
+        status, more = verdict(e.deep, sel.file, status)
         warnings.extend(more)
     return PackageResult(
         status=status, version=sel.version, file=sel.file,
         apt_dependencies=apt_deps, apt_note=apt_note,
         pip_dependencies=sel.file.pip_dependencies,
         warnings=tuple(warnings), reason=e.reason, deep=e.deep, **common)
-
-
-def _deep_verdict(deep: DistributionResult, f, status: Status):
-    """The status once the wheel's files are read, and what they say
-    that piwheels' apt list does not."""
-    warnings = []
-    outside = [lib for lib in deep.libraries if lib.path is None]
-    if f.apt_dependencies is not None:
-        listed = set(f.apt_dependencies)
-        for lib in outside:
-            if lib.package and lib.package not in listed:
-                warnings.append(
-                    "its compiled files need {} ({}{}), which piwheels' "
-                    "apt list does not name".format(
-                        lib.soname, lib.package,
-                        ", by Debian's naming" if lib.guessed else ""))
-    if deep.status is Status.WRONG_ARCH:
-        return Status.WRONG_ARCH, warnings
-    if deep.status in (Status.MISSING_APT, Status.MISSING_LIB) and \
-            status in (Status.OK, Status.MISSING_APT):
-        return deep.status, warnings
-    return status, warnings

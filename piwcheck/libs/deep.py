@@ -7,11 +7,11 @@ piwheels' list can be confirmed."""
 
 import os
 import tempfile
-from typing import Optional
+from typing import List, Optional, Tuple
 
 from ..errors import DataError, FetchError, InputError, PiwcheckError
 from ..model import File
-from ..results import DistributionResult
+from ..results import DistributionResult, Status
 from .installed import check_wheel, results
 from .loader import Loader
 from .machine import library_dirs, target_machine, this_machine
@@ -114,3 +114,27 @@ def safe_inspect(index, f: File, target, cache_dir, apt_known=None,
     except (PiwcheckError, OSError) as exc:
         return None, "--deep: {}".format(exc), \
             isinstance(exc, (DataError, InputError))
+
+
+def verdict(deep: DistributionResult, f: File, status: Status
+            ) -> Tuple[Status, List[str]]:
+    """(status, warnings) of the check's pick ``f`` (its ``status`` so
+    far) once its files are read (``deep``): the worse status, and what
+    the files say that piwheels' apt list does not."""
+    warnings = []
+    outside = [lib for lib in deep.libraries if lib.path is None]
+    if f.apt_dependencies is not None:
+        listed = set(f.apt_dependencies)
+        for lib in outside:
+            if lib.package and lib.package not in listed:
+                warnings.append(
+                    "its compiled files need {} ({}{}), which piwheels' "
+                    "apt list does not name".format(
+                        lib.soname, lib.package,
+                        ", by Debian's naming" if lib.guessed else ""))
+    if deep.status is Status.WRONG_ARCH:
+        return Status.WRONG_ARCH, warnings
+    if deep.status in (Status.MISSING_APT, Status.MISSING_LIB) and \
+            status in (Status.OK, Status.MISSING_APT):
+        return deep.status, warnings
+    return status, warnings
