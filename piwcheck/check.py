@@ -305,7 +305,7 @@ def _select(package: _Package, known, spec: SpecifierSet, outcome,
             pick.candidate, ranked(known.offers, spec, name, pre, formats)
             or [pick.candidate], known.offers, target)
         package.warnings.extend(
-            outcome.notes.get((name, pick.version), ()))
+            outcome.warnings.get((name, pick.version), ()))
 
 
 def notes(target: Target, indexes) -> Tuple[str, ...]:

@@ -391,7 +391,7 @@ def run(args, parser) -> int:
         parser.error("name at least one requirement, or a file with -r "
                      "(or use --installed)")
     if args.verbose:
-        for note in inputs.notes:
+        for note in inputs.ignored:
             print("piwcheck: " + clean(note), file=sys.stderr)
     for warning in inputs.warnings:
         print("piwcheck: warning: " + clean(warning), file=sys.stderr)

@@ -118,8 +118,8 @@ class Offer:
     candidates: Tuple[Candidate, ...]
     #: Every listed release: (version, yanked, some file fits its Python).
     versions: Tuple[Tuple[Version, bool, bool], ...]
-    #: piwheels' word on releases with no wheel for the target.
-    notes: Mapping[Version, str] = field(default_factory=dict)
+    #: piwheels' word on why a release has no wheel for the target.
+    no_wheel_reasons: Mapping[Version, str] = field(default_factory=dict)
     #: For each release, a wheel (of any tags) whose metadata the index
     #: serves: where a release's dependencies can be read.
     metadata_files: Mapping[Version, File] = field(default_factory=dict)
@@ -154,7 +154,7 @@ def offer(project: Project, target: Target, order: int = 0,
     version = target.python_full_version
     candidates = []
     versions = []
-    notes = {}
+    no_wheel_reasons = {}
     metadata_files = {}
     for r in project.releases:
         if r.parsed is None:
@@ -180,9 +180,10 @@ def offer(project: Project, target: Target, order: int = 0,
                                             r.version))
         versions.append((r.parsed, r.yanked, fits))
         if piwheels and not wheel:
-            notes[r.parsed] = why_no_wheel(r, target)
+            no_wheel_reasons[r.parsed] = why_no_wheel(r, target)
     return Offer(project.index, label or project.index, order,
-                 tuple(candidates), tuple(versions), notes, metadata_files)
+                 tuple(candidates), tuple(versions), no_wheel_reasons,
+                 metadata_files)
 
 
 def why_no_wheel(release: Release, target: Target) -> str:
@@ -289,9 +290,9 @@ def describe(best: Candidate, matching: Sequence[Candidate],
                          warnings=tuple(warnings))
     reason = "no wheel for this target in any index: pip would build " \
              "{} from {}".format(chosen.filename, _label(offers, chosen))
-    note = _note(offers, best.version)
-    if note:
-        reason += "; " + note
+    why = _no_wheel_reason(offers, best.version)
+    if why:
+        reason += "; " + why
     fallback = next((c for c in matching if c.file.is_wheel
                      and c.version < best.version), None)
     return Selection(
@@ -319,10 +320,11 @@ def _label(offers: Sequence[Offer], f: File) -> str:
     return f.index
 
 
-def _note(offers: Sequence[Offer], version: Version) -> Optional[str]:
+def _no_wheel_reason(offers: Sequence[Offer], version: Version
+                     ) -> Optional[str]:
     for o in offers:
-        if version in o.notes:
-            return o.notes[version]
+        if version in o.no_wheel_reasons:
+            return o.no_wheel_reasons[version]
     return None
 
 
@@ -347,8 +349,8 @@ def _why_none(offers: Sequence[Offer], spec: SpecifierSet, target: Target,
     else:
         text = "no file for this target: no compatible wheel and no sdist"
     newest = max(v[0] for v in matching)
-    note = _note(offers, newest)
-    return text + ("; " + note if note else "")
+    reason = _no_wheel_reason(offers, newest)
+    return text + ("; " + reason if reason else "")
 
 
 def select(projects, spec: SpecifierSet, target: Target, pre: bool = False,

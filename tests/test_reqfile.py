@@ -155,8 +155,8 @@ def test_file_level_options(tmp_path):
     assert p.options.formats == [("only-binary", "cryptography"),
                                  ("no-binary", ":all:")]
     assert p.options.prefer_binary and p.options.no_index
-    assert len(p.notes) == 3
-    assert p.notes[0].endswith(":3: --find-links /tmp/wheels ignored")
+    assert len(p.ignored) == 3
+    assert p.ignored[0].endswith(":3: --find-links /tmp/wheels ignored")
 
 
 def test_pre_option(tmp_path):
@@ -301,7 +301,7 @@ def test_inputs_join_as_pip_reads_one_after_another():
                    FileOptions(pre=True, index_url="https://b/",
                                extra_index_urls=["https://y/"],
                                formats=[("no-binary", "numpy")]),
-                   ["a note"], ["a warning"])
+                   ["an ignored option"], ["a warning"])
     joined = first.join(later)
     assert names(joined) == ["numpy", "scipy"]
     assert [c.text for c in joined.constraints] == ["numpy<2"]
@@ -309,4 +309,5 @@ def test_inputs_join_as_pip_reads_one_after_another():
         pre=True, index_url="https://b/",
         extra_index_urls=["https://x/", "https://y/"],
         formats=[("only-binary", ":all:"), ("no-binary", "numpy")])
-    assert (joined.notes, joined.warnings) == (["a note"], ["a warning"])
+    assert (joined.ignored, joined.warnings) == (["an ignored option"],
+                                                ["a warning"])

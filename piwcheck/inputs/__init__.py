@@ -49,8 +49,8 @@ class Inputs:
     requirements: List[Requirement] = field(default_factory=list)
     constraints: List[Requirement] = field(default_factory=list)
     options: FileOptions = field(default_factory=FileOptions)
-    #: Options noted but not acted on (shown with -v).
-    notes: List[str] = field(default_factory=list)
+    #: Options read but not acted on (shown with -v).
+    ignored: List[str] = field(default_factory=list)
     #: What pip 26 would refuse but older pips take.
     warnings: List[str] = field(default_factory=list)
 
@@ -59,5 +59,5 @@ class Inputs:
         return Inputs(self.requirements + later.requirements,
                       self.constraints + later.constraints,
                       self.options.join(later.options),
-                      self.notes + later.notes,
+                      self.ignored + later.ignored,
                       self.warnings + later.warnings)

@@ -273,7 +273,7 @@ class Reader:
         args, text = _split_options(line)
         opts = _options(text, where) if text else None
         for name in (opts.legacy if opts else ()):
-            self.inputs.notes.append("{}: {} ignored ({})".format(
+            self.inputs.ignored.append("{}: {} ignored ({})".format(
                 where, name, LEGACY[name]))
             self.inputs.warnings.append("{}: {}: {}".format(
                 where, name, LEGACY[name]))
@@ -305,7 +305,7 @@ class Reader:
         for dest, name in _NOTED:
             value = getattr(opts, dest)
             if value:
-                self.inputs.notes.append("{}: {}{} ignored".format(
+                self.inputs.ignored.append("{}: {}{} ignored".format(
                     where, name, "" if value is True else
                     " " + " ".join(value)))
 

@@ -124,8 +124,8 @@ def _looks_like_path(text: str) -> bool:
 
 def _repair_legacy(text: str) -> Tuple[str, Tuple[str, ...]]:
     """Rewrite specifiers that only pip's legacy parser took (``>=3.0.*``,
-    ``==1.0.0x``) the way it read them; the notes say what changed."""
-    notes = []
+    ``==1.0.0x``) the way it read them; the warnings say what changed."""
+    warnings = []
 
     def fix(match):
         op, version = match.groups()
@@ -140,12 +140,12 @@ def _repair_legacy(text: str) -> Tuple[str, Tuple[str, ...]]:
             new = "===" + version
         else:
             return match.group(0)
-        notes.append("legacy specifier {!r} read as {!r} (pip 24.1 and "
+        warnings.append("legacy specifier {!r} read as {!r} (pip 24.1 and "
                      "newer reject it)".format(op + version, new))
         return new
 
     head, sep, marker = text.partition(";")
-    return _CLAUSE_RE.sub(fix, head) + sep + marker, tuple(notes)
+    return _CLAUSE_RE.sub(fix, head) + sep + marker, tuple(warnings)
 
 
 def parse_line(text: str, source: str = "command line",
@@ -191,10 +191,10 @@ def parse_line(text: str, source: str = "command line",
         return _unsupported(text, location.strip(),
                             _marker(marker, source, text), source,
                             "a local path")
-    repaired, notes = _repair_legacy(text)
-    if notes:
+    repaired, warnings = _repair_legacy(text)
+    if warnings:
         try:
-            return _from_parsed(_pep508(repaired), text, source, notes)
+            return _from_parsed(_pep508(repaired), text, source, warnings)
         except InvalidRequirement:
             pass
     raise InputError("{}: invalid requirement {!r}: {}".format(
@@ -202,7 +202,7 @@ def parse_line(text: str, source: str = "command line",
 
 
 def _from_parsed(parsed: _Parsed, text: str, source: str,
-                 notes: Tuple[str, ...] = ()) -> Requirement:
+                 warnings: Tuple[str, ...] = ()) -> Requirement:
     try:
         name = canonical_name(parsed.name)
     except InputError as exc:
@@ -214,5 +214,5 @@ def _from_parsed(parsed: _Parsed, text: str, source: str,
     return Requirement(
         text=text, name=name, specifier=parsed.specifier,
         extras=frozenset(parsed.extras), marker=parsed.marker,
-        source=source, warnings=notes)
+        source=source, warnings=warnings)
 

@@ -42,7 +42,8 @@ class Outcome:
     why: Dict[str, List[Tuple[Req, Optional[Pick]]]]
     #: name -> (status value, reason) for names settled without a pick
     settled: Dict[str, Tuple[str, str]]
-    notes: Dict[Tuple[str, Optional[Version]], List[str]]
+    #: (name, version) -> warnings about the pick's metadata
+    warnings: Dict[Tuple[str, Optional[Version]], List[str]]
 
 
 def resolve(fetcher: Fetcher, roots: Sequence[Req], target: Target,
@@ -74,14 +75,14 @@ def resolve(fetcher: Fetcher, roots: Sequence[Req], target: Target,
                 settled[r.name] = ("error", "pip's resolver would need more "
                                    "than {} rounds for this tree".format(
                                        MAX_ROUNDS))
-            return Outcome({}, {}, settled, provider.notes)
+            return Outcome({}, {}, settled, provider.warnings)
         break
     else:
         raise InputError("the resolution did not settle")
-    return _outcome(result, settled, provider.notes)
+    return _outcome(result, settled, provider.warnings)
 
 
-def _outcome(result, settled, notes) -> Outcome:
+def _outcome(result, settled, warnings) -> Outcome:
     """The Outcome of resolvelib's ``result``."""
     picks: Dict[str, Pick] = {}
     why: Dict[str, List[Tuple[Req, Optional[Pick]]]] = {}
@@ -94,7 +95,7 @@ def _outcome(result, settled, notes) -> Outcome:
             if info.parent is not None and info.parent.name == name:
                 continue  # an extras candidate's pin of its base
             why.setdefault(name, []).append((info.requirement, info.parent))
-    return Outcome(picks, why, settled, notes)
+    return Outcome(picks, why, settled, warnings)
 
 
 def _settle(causes, settled, provider, why_none) -> None:

@@ -48,7 +48,7 @@ class _Provider:
         self.deps = deps
         self.settled = settled
         #: (name, version) -> warnings about its metadata
-        self.notes: Dict[Tuple[str, Optional[Version]], List[str]] = {}
+        self.warnings: Dict[Tuple[str, Optional[Version]], List[str]] = {}
 
     def identify(self, requirement_or_candidate):
         r = requirement_or_candidate
@@ -113,17 +113,17 @@ class _Provider:
                 "=={}".format(candidate.version)),
                 "{}=={}".format(candidate.name, candidate.version)))
         known = self.fetcher.known(candidate.name)
-        meta, notes = self.fetcher.metadata(candidate.name,
-                                            candidate.candidate,
-                                            known.offers)
+        meta, warnings = self.fetcher.metadata(candidate.name,
+                                               candidate.candidate,
+                                               known.offers)
         key = (candidate.name, candidate.version)
-        self.notes.setdefault(key, list(notes))
+        said = self.warnings.setdefault(key, list(warnings))
         if meta is None:
             return base
         reqs, warnings = dependencies(meta, self.target, candidate.extras)
         for w in warnings:
-            if w not in self.notes[key]:
-                self.notes[key].append(w)
+            if w not in said:
+                said.append(w)
         if candidate.extras:
             # an extras candidate adds what only its extras bring
             plain = {r.text for r in dependencies(meta, self.target,
