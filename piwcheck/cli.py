@@ -351,14 +351,14 @@ def _transport(args, parser):
         parser.error("--offline needs the cache: drop --no-cache")
     cache_dir = None if args.no_cache else (args.cache_dir or default_dir())
     try:
-        return Transport(timeout=args.timeout, pool=args.jobs,
+        return Transport(timeout=args.timeout, connections=args.jobs,
                          cache_dir=cache_dir, offline=args.offline)
     except CacheError as exc:
         if args.cache_dir or args.offline:
             raise
         print("piwcheck: warning: {}; going on without it".format(exc),
               file=sys.stderr)
-        return Transport(timeout=args.timeout, pool=args.jobs)
+        return Transport(timeout=args.timeout, connections=args.jobs)
 
 
 def run(args, parser) -> int:

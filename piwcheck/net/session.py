@@ -24,7 +24,8 @@ class HttpSession:
     cache (``cache``) and the model cache (``models``); both are None
     without one.  CacheError when the cache folder cannot be used."""
 
-    def __init__(self, pool: int = 16, cache_dir: Optional[str] = None,
+    def __init__(self, connections: int = 16,
+                 cache_dir: Optional[str] = None,
                  offline: bool = False):
         import requests
 
@@ -37,17 +38,17 @@ class HttpSession:
         if cache_dir and offline and not os.path.isdir(cache_dir):
             cache_dir = None  # --offline reads a cache; it makes none
         if cache_dir:
-            adapter = self._cached_adapter(cache_dir, pool)
+            adapter = self._cached_adapter(cache_dir, connections)
         else:
             adapter = watched(requests.adapters.HTTPAdapter)(
-                pool_connections=pool, pool_maxsize=pool)
+                pool_connections=connections, pool_maxsize=connections)
         self.adapter = adapter
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = "piwcheck"
         _remember_environment(self.session)
 
-    def _cached_adapter(self, cache_dir: str, pool: int):
+    def _cached_adapter(self, cache_dir: str, connections: int):
         """CacheControl's adapter over ``cache_dir`` (which it makes)."""
         from cachecontrol import CacheControlAdapter
 
@@ -62,7 +63,7 @@ class HttpSession:
         self.cache_dir = cache_dir
         return watched(CacheControlAdapter)(
             cache=self.cache, serializer=SafeSerializer(),
-            pool_connections=pool, pool_maxsize=pool)
+            pool_connections=connections, pool_maxsize=connections)
 
     def get(self, url: str, **kwargs):
         """requests' get, on this session."""

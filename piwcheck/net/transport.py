@@ -29,10 +29,13 @@ Parse = Callable[[bytes, str], Any]
 class Transport:
     """Fetches documents over one pooled HTTP session, with retries, a
     time budget per document, a size cap and, given a ``cache_dir``, a
-    persistent HTTP cache that also keeps each document's parsed model."""
+    persistent HTTP cache that also keeps each document's parsed model.
+    ``connections`` sizes its connection pools: how many connections it
+    keeps open to a site, and for how many sites (the command line's
+    --jobs)."""
 
-    def __init__(self, timeout: float = DEFAULT_TIMEOUT, pool: int = 16,
-                 max_bytes: int = MAX_BYTES,
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT,
+                 connections: int = 16, max_bytes: int = MAX_BYTES,
                  cache_dir: Optional[str] = None, offline: bool = False):
         import threading
 
@@ -41,7 +44,7 @@ class Transport:
         self.budget = 3 * timeout
         self.max_bytes = max_bytes
         self.offline = offline
-        self.http = HttpSession(pool, cache_dir, offline)
+        self.http = HttpSession(connections, cache_dir, offline)
         #: The parsed models (None: there is no cache).
         self.models = self.http.models
         #: Where the cache is (None: there is none).
