@@ -128,16 +128,16 @@ def main():
 def lookups(path):
     """A lookup as a run makes it (open the index, one name), and a
     'did you mean', in milliseconds."""
-    from piwcheck.stats import Index
+    from piwcheck.stats import DownloadsTable
 
     opened = []
     for _ in range(50):
         t = time.perf_counter()
-        index = Index(path)
+        index = DownloadsTable(path)
         index.get("numpy")
         opened.append(time.perf_counter() - t)
         index.close()
-    index = Index(path)
+    index = DownloadsTable(path)
     times = {}
     for name in ("nump", "rpigpio", "opencv", "cv2", "zzzzzzzzzzzz"):
         ts = []

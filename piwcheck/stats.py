@@ -197,8 +197,9 @@ def _remove(path: str) -> None:
         os.unlink(path)
 
 
-class Index:
-    """A built index, read-only; DataError when it is damaged."""
+class DownloadsTable:
+    """The downloads table built from the list (the statistics index,
+    as messages call it), read-only; DataError when it is damaged."""
 
     def __init__(self, path: str):
         import sqlite3
@@ -309,21 +310,21 @@ class Statistics:
         self.path = index_path(cache_dir, site) if cache_dir else None
         self.say = say
         self._tmp: Optional[tempfile.TemporaryDirectory] = None
-        self._index: Optional[Index] = None
+        self._index: Optional[DownloadsTable] = None
         self._fresh = False
         #: Why there are no statistics, once that is known.
         self.failed: Optional[str] = None
 
-    def cached(self) -> Optional[Index]:
+    def cached(self) -> Optional[DownloadsTable]:
         """The index built before, if any and whole; never fetches."""
         if self._index is None and self.path and os.path.exists(self.path):
             try:
-                self._index = Index(self.path)
+                self._index = DownloadsTable(self.path)
             except DataError:
                 return None
         return self._index
 
-    def fresh(self) -> Optional[Index]:
+    def fresh(self) -> Optional[DownloadsTable]:
         """The index of the list as the site has it now (once a run);
         None, with ``failed`` set, when it cannot be had."""
         if self._fresh or self.failed:
@@ -371,7 +372,7 @@ class Statistics:
                 old.close()
                 self._index = None
             build(src, path, got.get("etag", ""), got.get("modified", ""))
-            self._index = Index(path)
+            self._index = DownloadsTable(path)
         except (PiwcheckError, OSError) as exc:
             self.failed = "piwheels' download statistics: {}".format(exc)
             return self.cached()

@@ -15,7 +15,7 @@ from packaging.utils import canonicalize_name
 
 from piwcheck.cli import main
 from piwcheck.errors import DataError
-from piwcheck.stats import Index, build, rows
+from piwcheck.stats import DownloadsTable, build, rows
 
 PI = ["--pi", "bookworm-32"]
 
@@ -93,7 +93,7 @@ def _index(tmp_path, listing=LIST):
     src.write_text(json.dumps(listing))
     dest = tmp_path / "index.sqlite3"
     assert build(str(src), str(dest)) == len(listing)
-    return Index(str(dest))
+    return DownloadsTable(str(dest))
 
 
 @pytest.mark.parametrize("asked,first", [
@@ -139,7 +139,7 @@ def test_concurrent_builds_leave_one_whole_index(tmp_path):
     for t in threads:
         t.join()
     assert not errors
-    assert Index(dest).rows == 20000
+    assert DownloadsTable(dest).rows == 20000
     assert sorted(os.listdir(tmp_path)) == ["index.sqlite3",
                                             "packages.json"]
 
