@@ -352,20 +352,3 @@ def _why_none(offers: Sequence[Offer], spec: SpecifierSet, target: Target,
     reason = _no_wheel_reason(offers, newest)
     return text + ("; " + reason if reason else "")
 
-
-def select(projects, spec: SpecifierSet, target: Target, pre: bool = False,
-           formats: Formats = Formats(), name: str = "") -> Selection:
-    """``choose`` over whole projects (one per index, in pip's order)."""
-    from .names import canonical_name
-
-    if isinstance(projects, Project):
-        projects = [projects]
-    rank = target.tag_rank()
-    offers = []
-    for i, p in enumerate(projects):
-        piwheels = "piwheels" in p.index or any(
-            f.builder_abi for r in p.releases for f in r.files)
-        offers.append(offer(p, target, i, "piwheels" if piwheels
-                            else p.index, rank, piwheels))
-    return choose(offers, spec, target,
-                  name or canonical_name(projects[0].name), pre, formats)

@@ -51,15 +51,6 @@ def _canonical(name: str) -> str:
     return canonicalize_name(name)
 
 
-def rows(f) -> Iterator[Tuple[str, int, int]]:
-    """(name, last 30 days, all time) of each row of the list in the text
-    file ``f``; a row with more fields keeps its first three.  DataError
-    when it is not such a list, or is cut short."""
-    for block in blocks(f):
-        for name, recent, total in block:
-            yield name, int(recent), int(total)
-
-
 def blocks(f) -> Iterator[List[Tuple[str, Any, Any]]]:
     """The rows of the list in ``f``, a block at a time, canonical names;
     the counts are digit strings in the usual rows (sqlite's INTEGER

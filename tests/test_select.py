@@ -7,8 +7,26 @@ from packaging.specifiers import SpecifierSet
 
 from helpers import both, load, load_pypi, pi
 from piwcheck.facts import builder_release
-from piwcheck.select import Formats, python_ok, select
+from piwcheck.model import Project
+from piwcheck.names import canonical_name
+from piwcheck.select import Formats, choose, offer, python_ok
 from piwcheck.target import described_target
+
+
+def select(projects, spec, target, pre=False, formats=Formats(), name=""):
+    """``choose`` over whole projects (one per index, in pip's order); an
+    index is piwheels' when its URL or its files say so."""
+    if isinstance(projects, Project):
+        projects = [projects]
+    rank = target.tag_rank()
+    offers = []
+    for i, p in enumerate(projects):
+        piwheels = "piwheels" in p.index or any(
+            f.builder_abi for r in p.releases for f in r.files)
+        offers.append(offer(p, target, i, "piwheels" if piwheels
+                            else p.index, rank, piwheels))
+    return choose(offers, spec, target,
+                  name or canonical_name(projects[0].name), pre, formats)
 
 
 def sel(project, spec="", target=None, pre=False):

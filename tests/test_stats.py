@@ -15,7 +15,7 @@ from packaging.utils import canonicalize_name
 
 from piwcheck.cli import main
 from piwcheck.errors import DataError
-from piwcheck.stats import DownloadsTable, build, rows
+from piwcheck.stats import DownloadsTable, blocks, build
 
 PI = ["--pi", "bookworm-32"]
 
@@ -41,7 +41,11 @@ def opts(server):
 
 
 def parse(text):
-    return list(rows(io.StringIO(text)))
+    """(name, last 30 days, all time) of each row of the list ``text``;
+    a row with more fields keeps its first three."""
+    return [(name, int(recent), int(total))
+            for block in blocks(io.StringIO(text))
+            for name, recent, total in block]
 
 
 def test_rows_as_piwheels_writes_them_and_with_more_fields():
