@@ -25,16 +25,18 @@ class CacheError(InputError):
 
 
 class FetchError(PiwcheckError):
-    """piwheels could not be reached, or answered nonsense."""
+    """An index (or another site) could not be reached, or answered
+    nonsense."""
 
     exit_code = EXIT_UNREACHABLE
 
 
 class DataError(FetchError):
-    """A document from piwheels that does not have the documented shape."""
+    """A document (an index's, a site's, a cached one) that does not have
+    the documented shape."""
 
 
 class NotFound(PiwcheckError):
-    """The project is not on piwheels."""
+    """The project is not on the index asked."""
 
     exit_code = EXIT_ACTION

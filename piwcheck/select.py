@@ -144,11 +144,12 @@ class Selection:
 
 def offer(project: Project, target: Target, order: int = 0,
           label: str = "", rank: Optional[Dict] = None,
-          piwheels: bool = False) -> Offer:
+          has_apt_data: bool = False) -> Offer:
     """The files of ``project`` the target can install, as pip's link
     evaluator keeps them: wheels whose tags it supports and sdists, each
-    within its Requires-Python; from ``piwheels``, also its word on the
-    releases that have no wheel for the target."""
+    within its Requires-Python; from an index that ``has_apt_data``
+    (piwheels), also its word on the releases that have no wheel for
+    the target."""
     rank = target.tag_rank() if rank is None else rank
     worst = len(target.tags)
     version = target.python_full_version
@@ -179,7 +180,7 @@ def offer(project: Project, target: Target, order: int = 0,
                 candidates.append(Candidate(f, r.parsed, worst, (), order,
                                             r.version))
         versions.append((r.parsed, r.yanked, fits))
-        if piwheels and not wheel:
+        if has_apt_data and not wheel:
             no_wheel_reasons[r.parsed] = why_no_wheel(r, target)
     return Offer(project.index, label or project.index, order,
                  tuple(candidates), tuple(versions), no_wheel_reasons,
