@@ -16,6 +16,10 @@ from .facts import DEFAULT_PIWHEELS_URL
 
 PYPI = "https://pypi.org/simple"
 
+#: pip's file for the whole machine (read after XDG_CONFIG_DIRS' ones);
+#: tests point it at a file of their own.
+SITE_FILE = "/etc/pip.conf"
+
 _TRUE = ("y", "yes", "t", "true", "on", "1")
 _FALSE = ("n", "no", "f", "false", "off", "0")
 
@@ -103,7 +107,7 @@ def config_files(env: Mapping[str, str], isolated: bool,
         return []
     dirs = (env.get("XDG_CONFIG_DIRS") or "/etc/xdg").split(os.pathsep)
     files = [os.path.join(d, "pip", "pip.conf") for d in dirs if d]
-    files.append("/etc/pip.conf")
+    files.append(SITE_FILE)
     if not isolated and not (env_file and os.path.exists(env_file)):
         home = env.get("HOME") or os.path.expanduser("~")
         files.append(os.path.join(home, ".pip", "pip.conf"))

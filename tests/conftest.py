@@ -23,7 +23,8 @@ from pypiserver import PypiServer  # noqa: E402
 def _isolated(monkeypatch, tmp_path_factory):
     """Reach the 127.0.0.1 test server directly even where a proxy is set
     (pybuild sets http_proxy to a dead port during builds), and keep the
-    cache out of the user's home."""
+    cache out of the user's home; and never read this machine's pip
+    configuration."""
     for name in ("no_proxy", "NO_PROXY"):
         monkeypatch.setenv(name, "127.0.0.1,localhost")
     # this machine's own pip configuration is not the target's
@@ -31,6 +32,15 @@ def _isolated(monkeypatch, tmp_path_factory):
         if name.startswith("PIP_") or name == "VIRTUAL_ENV":
             monkeypatch.delenv(name)
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    # nor its machine-wide files (Raspberry Pi OS's /etc/pip.conf names
+    # piwheels), its users' or its venv's: a test that names a
+    # PIP_CONFIG_FILE reads that file and nothing of this machine
+    mine = tmp_path_factory.mktemp("pip-config")
+    monkeypatch.setattr("piwcheck.pipconf.SITE_FILE",
+                        str(mine / "etc-pip.conf"))
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(mine / "xdg"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(mine / "config"))
+    monkeypatch.setenv("VIRTUAL_ENV", str(mine / "venv"))
     # a test that forgets --piwheels-url must not reach piwheels.org:
     # the discard port of this machine refuses it at once
     monkeypatch.setenv("PIWCHECK_PIWHEELS_URL", "http://127.0.0.1:9")

@@ -75,23 +75,45 @@ def _conf(path, text):
     return str(path)
 
 
-def test_raspberry_pi_os_pip_conf(tmp_path):
+#: Raspberry Pi OS's /etc/pip.conf.
+PI_OS_CONF = "[global]\nextra-index-url=https://www.piwheels.org/simple\n"
+
+
+def _env(tmp_path, **more):
+    """A variables mapping naming no file of this machine (the conftest
+    points pipconf.SITE_FILE, /etc/pip.conf, at a file of the test's)."""
+    return dict({"HOME": str(tmp_path / "home"),
+                 "XDG_CONFIG_DIRS": str(tmp_path / "xdg"),
+                 "XDG_CONFIG_HOME": str(tmp_path / "config")}, **more)
+
+
+def _site_file(tmp_path, monkeypatch, text):
+    """The machine-wide file (/etc/pip.conf) holds ``text``."""
     etc = tmp_path / "etc"
     etc.mkdir()
-    env = {"XDG_CONFIG_DIRS": str(tmp_path / "xdg"), "HOME": str(tmp_path),
-           "PIP_CONFIG_FILE": _conf(
-               tmp_path / "pip.conf",
-               "[global]\nextra-index-url=https://www.piwheels.org/simple\n")}
-    opts = read(env)
+    monkeypatch.setattr("piwcheck.pipconf.SITE_FILE",
+                        _conf(etc / "pip.conf", text))
+
+
+def test_raspberry_pi_os_pip_conf(tmp_path, monkeypatch):
+    _site_file(tmp_path, monkeypatch, PI_OS_CONF)
+    opts = read(_env(tmp_path))
     assert opts.index_urls == [PYPI, "https://www.piwheels.org/simple"]
+    assert opts.sources == (str(tmp_path / "etc" / "pip.conf"),)
+
+
+def test_no_file_of_this_machine_is_read(tmp_path):
+    """The suite runs on Raspberry Pi OS too: its /etc/pip.conf is not
+    among the files a test reads."""
+    assert "/etc/pip.conf" not in config_files(_env(tmp_path), False, None)
+    assert read(_env(tmp_path)).index_urls == [PYPI]
 
 
 def test_install_section_beats_global_and_env_beats_files(tmp_path):
     conf = _conf(tmp_path / "pip.conf", "[install]\nindex-url = https://a/\n"
                  "[global]\nindex-url = https://b/\nprefer_binary = yes\n"
                  "only-binary = :all:\n")
-    env = {"PIP_CONFIG_FILE": conf, "HOME": str(tmp_path),
-           "XDG_CONFIG_DIRS": str(tmp_path / "none")}
+    env = _env(tmp_path, PIP_CONFIG_FILE=conf)
     opts = read(env)
     assert opts.index_url == "https://a/" and opts.prefer_binary
     assert opts.only_binary == {":all:"}
@@ -102,14 +124,18 @@ def test_install_section_beats_global_and_env_beats_files(tmp_path):
     assert opts.no_binary == {"numpy"} and opts.only_binary == {":all:"}
 
 
-def test_isolated_ignores_user_files_and_variables(tmp_path):
-    user = tmp_path / ".config" / "pip"
+def test_isolated_ignores_user_files_and_variables(tmp_path, monkeypatch):
+    user = tmp_path / "home" / ".config" / "pip"
     user.mkdir(parents=True)
     _conf(user / "pip.conf", "[global]\nindex-url = https://user/\n")
-    env = {"HOME": str(tmp_path), "XDG_CONFIG_DIRS": str(tmp_path / "n"),
-           "PIP_EXTRA_INDEX_URL": "https://env/"}
-    assert read(env).index_urls[:2] == ["https://user", "https://env"]
+    env = _env(tmp_path, PIP_EXTRA_INDEX_URL="https://env/")
+    del env["XDG_CONFIG_HOME"]  # ~/.config, then
+    assert read(env).index_urls == ["https://user", "https://env"]
     assert read(env, isolated=True).index_urls == [PYPI]
+    # as pip's --isolated, the machine-wide file is still read
+    _site_file(tmp_path, monkeypatch, PI_OS_CONF)
+    assert read(env, isolated=True).index_urls == [
+        PYPI, "https://www.piwheels.org/simple"]
 
 
 def test_devnull_reads_no_file(tmp_path):
@@ -118,14 +144,13 @@ def test_devnull_reads_no_file(tmp_path):
 
 def test_venv_pip_conf_is_read(tmp_path):
     _conf(tmp_path / "pip.conf", "[global]\nno-index = true\n")
-    env = {"HOME": str(tmp_path / "h"), "XDG_CONFIG_DIRS": str(tmp_path)}
-    assert read(env, prefix=str(tmp_path)).index_urls == []
+    assert read(_env(tmp_path), prefix=str(tmp_path)).index_urls == []
 
 
 def test_bad_boolean_is_an_input_error(tmp_path):
     conf = _conf(tmp_path / "pip.conf", "[global]\npre = maybe\n")
     with pytest.raises(InputError, match="pre"):
-        read({"PIP_CONFIG_FILE": conf, "HOME": str(tmp_path)})
+        read(_env(tmp_path, PIP_CONFIG_FILE=conf))
 
 
 def test_local_target_uses_pips_configuration(server, pypi, capsys,
