@@ -437,9 +437,16 @@ def test_tls_errors_are_one_readable_line(tmp_path, capsys, monkeypatch):
 def test_ctrl_c_stops_within_a_second(tmp_path):
     """#13.2: SIGINT to a real process checking a 64-line file against a
     server that answers after 5 s: 'interrupted', exit 130, within a
-    second, not after the queue drains."""
+    second, not after the queue drains.  The child gets SIGINT's default
+    disposition, unblocked, whatever this process has (a suite run with
+    SIGINT ignored, by nohup or `cmd &` in a script, would pass it on:
+    Python then installs no KeyboardInterrupt handler)."""
     import signal
     import sys
+
+    def sigint_default():
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
 
     from piwserver import PiwheelsServer
     server = PiwheelsServer(delay=5.0).start()
@@ -452,7 +459,8 @@ def test_ctrl_c_stops_within_a_second(tmp_path):
             [sys.executable, "-m", "piwcheck", "--no-cache", "-j", "4",
              "--abi", "cp311", "--platform", "linux_armv7l"] +
             piw(server.url) + ["-r", str(req)], cwd=root, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            preexec_fn=sigint_default)
         deadline = time.monotonic() + 20
         while server.count() < 4 and time.monotonic() < deadline:
             time.sleep(0.05)  # until it is waiting on answers
