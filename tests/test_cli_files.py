@@ -308,16 +308,19 @@ def test_progress_on_a_terminal_as_a_user_sees_it(server, tmp_path):
         n + "\n" for n in ("numpy", "RPi.GPIO", "cffi", "pycparser",
                            "gpiozero", "colorzero", "pillow", "scipy")))
     session = "piwcheck-test-{}".format(os.getpid())
+    # a tmux server of its own, with this test's environment, not the
+    # user's server or ~/.tmux.conf
+    tmux = ["tmux", "-L", session, "-f", os.devnull]
     command = " ".join([sys.executable, "-m", "piwcheck", "--no-cache",
                         "-j", "1"] + PI + server.only + ["-r", req]) + \
         "; echo EXIT=$?; sleep 30"
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "200",
+    subprocess.run(tmux + ["new-session", "-d", "-s", session, "-x", "200",
                     "-y", "80", "cd {} && {}".format(ROOT, command)],
                    check=True, env=dict(os.environ, TERM="xterm"))
     try:
         def screen():
             return subprocess.run(
-                ["tmux", "capture-pane", "-p", "-t", session],
+                tmux + ["capture-pane", "-p", "-t", session],
                 capture_output=True, text=True).stdout
         seen = ""
         started = time.monotonic()
@@ -334,4 +337,4 @@ def test_progress_on_a_terminal_as_a_user_sees_it(server, tmp_path):
         assert "checking " not in seen  # the progress line was cleared
         assert "8 packages: 8 ok" in seen
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session])
+        subprocess.run(tmux + ["kill-server"])
