@@ -100,13 +100,15 @@ def fresh_server():
     server.stop()
 
 
-#: Packages in the crafted dpkg database: (name, arch, status).
+#: Packages in the crafted dpkg database: (name, arch, status); arch
+#: None is this machine's (dpkg's native architecture: the suite runs on
+#: armhf too).
 DPKG_PACKAGES = [
-    ("libgfortran5", "amd64", "install ok installed"),
-    ("libopenblas0-pthread", "amd64", "deinstall ok config-files"),
-    ("libffi8", "amd64", "install ok installed"),
-    ("libc6", "amd64", "install ok installed"),
-    ("libgood1", "amd64", "install ok unpacked"),
+    ("libgfortran5", None, "install ok installed"),
+    ("libopenblas0-pthread", None, "deinstall ok config-files"),
+    ("libffi8", None, "install ok installed"),
+    ("libc6", None, "install ok installed"),
+    ("libgood1", None, "install ok unpacked"),
     ("libok2", "armhf", "install ok installed"),
     ("tzdata", "all", "install ok installed"),
 ]
@@ -116,6 +118,7 @@ def write_status(path, packages):
     """A dpkg ``status`` file for ``packages``."""
     stanzas = []
     for name, arch, status in packages:
+        arch = arch or native_arch()
         stanzas.append(textwrap.dedent("""\
             Package: {}
             Status: {}
