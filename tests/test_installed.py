@@ -8,10 +8,12 @@ import json
 import os
 import shutil
 import subprocess
+import sysconfig
 import zipfile
 
 import pytest
 
+from conftest import native_arch
 from piwcheck.cli import main
 from piwcheck.libs.elf import read
 from piwcheck.libs.installed import check_installed
@@ -114,17 +116,19 @@ def test_an_installed_environment(tmp_path, site, capsys, apt_config,
     package."""
     mod, bundled = fancy_module(tmp_path)
     ok = compile_so(tmp_path, tmp_path / "ok.so")
-    dist(site, "fancy", "1.0", {"fancy/_core.cpython-311-x86_64-linux-gnu.so":
-                                mod, "fancy.libs/libbundled.so.1": bundled})
+    triplet = sysconfig.get_config_var("MULTIARCH") or "x86_64-linux-gnu"
+    dist(site, "fancy", "1.0", {"fancy/_core.cpython-311-{}.so".format(
+        triplet): mod, "fancy.libs/libbundled.so.1": bundled})
     dist(site, "plain", "2.0", {"plain/_c.so": ok})
     python = tmp_path / "python"
     python.write_text("#!/bin/sh\nprintf '%s\\n' '{}'\n".format(
         json.dumps([str(site)])))
     python.chmod(0o755)
     info = os.path.join(os.environ["DPKG_ADMINDIR"], "info")
-    libc = os.path.realpath("/lib/x86_64-linux-gnu/libc.so.6")
-    with open(os.path.join(info, "libc6:amd64.list"), "w") as f:
-        f.write("/lib/x86_64-linux-gnu/libc.so.6\n{}\n".format(libc))
+    libc = "/lib/{}/libc.so.6".format(triplet)  # this machine's, owned
+    with open(os.path.join(info, "libc6:{}.list".format(native_arch())),
+              "w") as f:
+        f.write("{}\n{}\n".format(libc, os.path.realpath(libc)))
     code = main(["--installed", "--python", str(python), "--json"])
     doc = json.loads(capsys.readouterr().out)
     dists = {d["name"]: d for d in doc["distributions"]}
