@@ -1,0 +1,265 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The argument parser, built from one small ``_add_*`` function per
+group of options (also the source of the man page and the bash
+completion: debian/gendocs.py).  Parsing only: which options combine is
+settings.py's business."""
+
+import argparse
+import os
+
+from .. import DEFAULT_TIMEOUT
+from ..facts import DEFAULT_PIWHEELS_URL
+
+DESCRIPTION = """\
+Check, before pip install, which file pip would install from PyPI and
+piwheels.org for this Raspberry Pi's Python, and which apt packages it
+needs that are not installed."""
+
+EPILOG = """\
+exit status:
+  0  ready: every package has a wheel and its apt packages are installed
+  1  action needed: missing apt packages, no usable wheel, or not found
+  2  usage or input error, or requirements that conflict
+  3  an index unreachable, or it answered nonsense
+
+environment:
+  PIWCHECK_PIWHEELS_URL  default for --piwheels-url
+  PIP_CONFIG_FILE, PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_NO_INDEX,
+  PIP_PRE, PIP_ONLY_BINARY, PIP_NO_BINARY, PIP_PREFER_BINARY
+                      pip's own settings, read as pip reads them
+  XDG_CACHE_HOME      where the cache goes (see --cache-dir)
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE
+                      proxies and CA certificates, as requests reads them
+  DPKG_ADMINDIR       the dpkg database to read (as dpkg-query does)
+  DEBUG=1             show a traceback instead of a one-line error
+
+files:
+  ~/.cache/piwcheck   the HTTP cache and parsed documents (see --cache-dir)
+
+examples:
+  piwcheck numpy  check numpy for this machine and its Python
+  piwcheck 'pillow>=10' gpiozero  check requirements as pip takes them
+  piwcheck -r requirements.txt  check a requirements file and what it needs
+  piwcheck --pi bookworm-32 numpy  check for a 32-bit Bookworm Pi from a PC
+  piwcheck -q -r requirements.txt  print only the apt command and the problems
+  piwcheck --json -o report.json numpy  write the JSON document to a file
+"""
+
+
+def version() -> str:
+    """piwcheck's version, from the installed package's metadata."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("piwcheck")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+#: The --timeout range: long enough to connect on a slow link, short of
+#: what urllib3 can turn into a deadline.
+TIMEOUT_RANGE = (0.05, 3600.0)
+
+
+def _timeout(text: str) -> float:
+    """--timeout: finite seconds within TIMEOUT_RANGE."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("{!r} is not a number of seconds"
+                                         .format(text))
+    low, high = TIMEOUT_RANGE
+    if not math.isfinite(value) or not low <= value <= high:
+        raise argparse.ArgumentTypeError(
+            "{!r}: give seconds from {:g} to {:g}".format(text, low, high))
+    return value
+
+
+class _VersionAction(argparse.Action):
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0,
+                         help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print("piwcheck " + version())
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also the source of the man page).  The
+    order of the calls is --help's order."""
+    parser = argparse.ArgumentParser(
+        prog="piwcheck", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_what(parser)
+    _add_target(parser)
+    _add_indexes(parser)
+    _add_network(parser)
+    _add_cache(parser)
+    _add_output(parser)
+    parser.add_argument("-V", "--version", action=_VersionAction)
+    return parser
+
+
+def _add_what(parser) -> None:
+    """What to check: requirements, files, how far, or what is
+    installed."""
+    parser.add_argument(
+        "requirements", nargs="*", metavar="REQUIREMENT",
+        help="a requirement as pip takes it, e.g. numpy or 'pillow>=10'")
+    parser.add_argument(
+        "-r", "--requirement", metavar="FILE", action="append", default=[],
+        dest="files",
+        help="check the requirements in FILE (pip's format; - reads "
+             "stdin); repeatable")
+    parser.add_argument(
+        "-c", "--constraint", metavar="FILE", action="append", default=[],
+        dest="constraint_files",
+        help="narrow versions with the constraints in FILE; repeatable")
+    parser.add_argument(
+        "--no-deps", action="store_true",
+        help="do not follow the dependencies pip would install")
+    parser.add_argument(
+        "--deep", action="store_true",
+        help="download each wheel pip would install (checked against the "
+             "index's sha256, kept in the cache) and read its compiled "
+             "files: the libraries they need, and the apt packages that "
+             "provide them, for wheels piwheels has no apt list for")
+    parser.add_argument(
+        "--installed", action="store_true",
+        help="check what is installed instead (for this python3, or "
+             "--python's): the libraries its compiled files need, which "
+             "are missing, and whether they can run on this machine; "
+             "wheel files given as REQUIREMENT are checked the same way")
+
+
+def _add_target(parser) -> None:
+    """The Python and machine to check for."""
+    target = parser.add_argument_group(
+        "target", "default: this machine and the running python3")
+    target.add_argument(
+        "--abi", metavar="ABI",
+        help="check for another Python ABI, e.g. cp311 (Bookworm) or cp39")
+    target.add_argument(
+        "--platform", metavar="PLATFORM", action="append", default=[],
+        help="check for another platform, e.g. linux_armv7l or "
+             "linux_armv6l (Pi Zero/1); repeatable, in pip's order")
+    target.add_argument(
+        "--python-version", metavar="X.Y[.Z]",
+        help="check for another Python version, as pip's option")
+    target.add_argument(
+        "--pi", metavar="RELEASE-KIND",
+        help="check for a Raspberry Pi: bookworm-32, bookworm-64, "
+             "trixie-armv6 ... (its ABI, Python and platforms)")
+    target.add_argument(
+        "--pip-version", metavar="X",
+        help="rank tags as this pip version would (default: the target's "
+             "pip, else its release's)")
+    target.add_argument(
+        "--python", metavar="PATH",
+        help="check for another interpreter on this machine, e.g. a "
+             "venv's bin/python")
+
+
+def _add_indexes(parser) -> None:
+    """The indexes and pip's options that choose among their files."""
+    index = parser.add_argument_group(
+        "indexes", "default: those the target's pip uses (its pip.conf and "
+        "PIP_* variables); for a described target, Raspberry Pi OS's: "
+        "PyPI and piwheels")
+    index.add_argument(
+        "-i", "--index-url", metavar="URL",
+        help="the base index, as pip's option")
+    index.add_argument(
+        "--extra-index-url", metavar="URL", action="append", default=[],
+        help="another index, as pip's option; repeatable")
+    index.add_argument(
+        "--isolated", action="store_true",
+        help="ignore pip's user configuration and PIP_* variables, as pip")
+    index.add_argument(
+        "--piwheels-url", metavar="URL",
+        default=os.environ.get("PIWCHECK_PIWHEELS_URL")
+        or DEFAULT_PIWHEELS_URL,
+        help="the piwheels site (default: %(default)s): an index at its "
+             "/simple is read through its JSON API, with apt data")
+    index.add_argument(
+        "--pre", action="store_true",
+        help="consider pre-releases, as pip install --pre")
+    index.add_argument(
+        "--only-binary", metavar="NAMES", action="append", default=[],
+        help="wheels only for these names (:all:, :none:), as pip")
+    index.add_argument(
+        "--no-binary", metavar="NAMES", action="append", default=[],
+        help="sdists only for these names (:all:, :none:), as pip")
+    index.add_argument(
+        "--prefer-binary", action="store_true",
+        help="prefer an older wheel to a newer sdist, as pip")
+
+
+def _add_network(parser) -> None:
+    """How long to wait, how much at once."""
+    parser.add_argument(
+        "--timeout", metavar="SECONDS", type=_timeout,
+        default=DEFAULT_TIMEOUT,
+        help="seconds to wait to connect and between bytes; each document "
+             "gets three times this in all (default: %(default)g)")
+    parser.add_argument(
+        "-j", "--jobs", metavar="N", type=int, default=16,
+        help="fetch up to N documents at once (default: %(default)s)")
+
+
+def _add_cache(parser) -> None:
+    """The HTTP cache."""
+    cache = parser.add_argument_group(
+        "cache", "answers are kept in an HTTP cache and revalidated, so a "
+        "repeat run transfers little")
+    cache.add_argument(
+        "--cache-dir", metavar="DIR",
+        help="where to keep the cache (default: $XDG_CACHE_HOME/piwcheck "
+             "or ~/.cache/piwcheck)")
+    cache.add_argument(
+        "--no-cache", "--no-cache-dir", action="store_true",
+        dest="no_cache",
+        help="neither read nor write the cache")
+    cache.add_argument(
+        "--offline", action="store_true",
+        help="answer from the cache only; packages it has nothing for are "
+             "errors")
+
+
+def _add_output(parser) -> None:
+    """What to print, and where.  Each output format of report.FORMATS
+    other than the default has its option here (--json, --summary,
+    --tree), named as the format."""
+    parser.add_argument(
+        "--json", action="store_true",
+        help="print one JSON document on stdout instead of the report")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true",
+        help="print only the apt command, and errors")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="show more: URLs, hashes, pip dependencies, platforms")
+    parser.add_argument(
+        "--summary", action="store_true",
+        help="print only the packages that need action, the counts and "
+             "the apt command")
+    parser.add_argument(
+        "--stats", action="store_true",
+        help="print piwheels' download statistics for the named projects "
+             "(fetching its list when needed) instead of checking them")
+    parser.add_argument(
+        "--tree", action="store_true",
+        help="show each package asked for with the dependencies it brings "
+             "in below it, and their statuses")
+    parser.add_argument(
+        "-o", "--output", metavar="FILE",
+        help="write the report (or the JSON) to FILE instead of stdout")
+    parser.add_argument(
+        "--color", "--colour", choices=("auto", "always", "never"),
+        default="auto", dest="color",
+        help="colour the statuses: auto (on a terminal, unless NO_COLOR "
+             "is set), always or never (default: %(default)s)")
