@@ -89,8 +89,10 @@ def _indexes(opts, args, transport):
 
 
 def _progress(args):
-    """A progress line on stderr, for a terminal only."""
-    if args.json or args.quiet or not sys.stderr.isatty():
+    """A progress line on stderr, for a terminal only (and a format that
+    goes with one)."""
+    if not _format(args).progress or args.quiet or \
+            not sys.stderr.isatty():
         return None, lambda: None
 
     def show(done, known):
@@ -202,7 +204,8 @@ def run(args, parser) -> int:
                             opts.prefer_binary, opts.all_releases,
                             opts.only_final),
             deep=args.deep, cache_dir=transport.cache_dir,
-            downloads=args.verbose or args.json), progress=show, stats=stats,
+            downloads=args.verbose or fmt.downloads), progress=show,
+            stats=stats,
             on_error=(lambda e: print_exception(type(e), e, e.__traceback__))
             if os.environ.get("DEBUG") else None)
     finally:

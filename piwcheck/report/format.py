@@ -35,6 +35,11 @@ class Format:
     #: Whether the text head (the target, the indexes) may be printed
     #: before the check runs, as the start of this format's output.
     early_head = False
+    #: Whether a progress line may go to stderr (on a terminal) while
+    #: the check runs.
+    progress = True
+    #: Whether the check's report shows download counts without -v.
+    downloads = False
 
     def check(self, report: Report, opts: Options) -> str:
         """A check's report (piwcheck REQUIREMENT...)."""

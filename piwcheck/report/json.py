@@ -145,6 +145,9 @@ def render_stats_json(names: Sequence[str], found: Dict[str, Downloads],
 class JsonFormat(Format):
     """--json: a document for every kind of report."""
 
+    progress = False
+    downloads = True
+
     def check(self, report: Report, opts: Options) -> str:
         return render_json(report, opts.version())
 
