@@ -82,10 +82,12 @@ def _pip_options(args, parsed):
 
 def _indexes(opts, args, transport):
     """A reader for each index pip would ask, in its order."""
-    from ..indexes import make_indexes, normalise_site_url
+    from ..indexes import Sources, make_indexes, normalise_site_url
 
-    return make_indexes(opts.index_urls, normalise_site_url(
-        args.piwheels_url, "--piwheels-url"), transport, opts.no_index)
+    return make_indexes(Sources(
+        tuple(("index-url", url) for url in opts.index_urls),
+        normalise_site_url(args.piwheels_url, "--piwheels-url"),
+        opts.no_index), transport)
 
 
 def _progress(args):
@@ -300,11 +302,12 @@ def _run_stats(args, parser) -> int:
 def _piwheels_of_pip(args, parser):
     """The reader of the index with apt data (piwheels) this pip
     installs from, else None."""
-    from ..indexes import apt_data_index, normalise_site_url
+    from ..indexes import Sources, apt_data_index, normalise_site_url
 
     site = normalise_site_url(args.piwheels_url, "--piwheels-url")
     urls = _pip_config(args).index_urls + list(args.extra_index_url)
-    return apt_data_index(urls, site, lambda: _transport(args, parser))
+    return apt_data_index(Sources(tuple(("index-url", url) for url in urls),
+                                  site), lambda: _transport(args, parser))
 
 
 def _format(args):

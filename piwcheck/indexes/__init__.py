@@ -2,27 +2,44 @@
 """The indexes pip reads, behind one interface that says what each can
 do (its capabilities), never what it is: each reader turns an index's
 answer for a project into the index-neutral model.  ``make_indexes``
-builds the readers of pip's index URLs; each kind of index is one module
+builds the readers of the places pip looks (:class:`Sources`, which the
+command line's settings put together); each kind of index is one module
 here and one line in ``KINDS``."""
 
 import re
+from dataclasses import dataclass
 from importlib import import_module
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from ..errors import InputError
 from ..model import File, Project
 
 #: Every kind of index, most particular first, as (module, class): the
-#: first whose ``claims`` accepts an index URL reads it.
+#: first of the option's kinds whose ``claims`` accepts a URL reads it.
 KINDS = (
     (".piwheels", "PiwheelsIndex"),
     (".simple", "SimpleIndex"),
 )
 
 
+@dataclass(frozen=True)
+class Sources:
+    """Where pip looks for files, in its order, as the settings say."""
+
+    #: (pip's option, URL) pairs: ("index-url", ...) for each index URL.
+    locations: Tuple[Tuple[str, str], ...]
+    #: The piwheels site of this run (--piwheels-url, normalised).
+    piwheels_site: str
+    #: pip's configuration says --no-index.
+    no_index: bool = False
+
+
 class Index:
     """One index, by what it can do.  Only ``fetch`` is required; every
     other capability defaults to "cannot"."""
+
+    #: The pip option whose locations this kind reads.
+    option = "index-url"
 
     #: Its files carry build data: the apt packages each wheel needs,
     #: and its word on why a release has no wheel for a target.
@@ -106,39 +123,41 @@ def kinds() -> List[type]:
             for module, name in KINDS]
 
 
-def _kind_of(url: str, piwheels_site: str) -> Optional[type]:
-    """The kind that reads ``url``, or None (pip's index is not one
-    piwcheck can read)."""
-    return next((k for k in kinds() if k.claims(url, piwheels_site)),
-                None)
+def _kind_of(option: str, url: str, piwheels_site: str) -> Optional[type]:
+    """The kind that reads ``url`` (given as pip's ``option``), or None
+    (it is not one piwcheck can read)."""
+    return next((k for k in kinds() if k.option == option
+                 and k.claims(url, piwheels_site)), None)
 
 
-def make_indexes(urls: Sequence[str], piwheels_site: str, transport,
-                 no_index: bool = False) -> Tuple[List[Index], List[str]]:
-    """(a reader for each index pip would ask, in its order; the URLs
+def make_indexes(sources: Sources,
+                 transport) -> Tuple[List[Index], List[str]]:
+    """(a reader for each place pip would look, in its order; the URLs
     none reads).  InputError when there is no reader at all."""
     indexes, skipped = [], []
-    for url in urls:
-        kind = _kind_of(url, piwheels_site)
+    site = sources.piwheels_site
+    for option, url in sources.locations:
+        kind = _kind_of(option, url, site)
         if kind is None:
             skipped.append(url)
         else:
-            indexes.append(kind.from_url(url, piwheels_site, transport))
+            indexes.append(kind.from_url(url, site, transport))
     if not indexes:
         raise InputError("no index to check: {}".format(
-            "pip's configuration says --no-index" if no_index else
+            "pip's configuration says --no-index" if sources.no_index else
             "piwcheck reads only http(s) indexes, not " + ", ".join(skipped)))
     return indexes, skipped
 
 
-def apt_data_index(urls: Sequence[str], piwheels_site: str,
+def apt_data_index(sources: Sources,
                    make_transport: Callable[[], Any]) -> Optional[Index]:
-    """The reader of the first of ``urls`` whose index has apt data, or
-    None; ``make_transport()`` is called only when there is one."""
-    for url in urls:
-        kind = _kind_of(url, piwheels_site)
+    """The reader of the first of ``sources`` whose index has apt data,
+    or None; ``make_transport()`` is called only when there is one."""
+    site = sources.piwheels_site
+    for option, url in sources.locations:
+        kind = _kind_of(option, url, site)
         if kind is not None and kind.has_apt_data:
-            return kind.from_url(url, piwheels_site, make_transport())
+            return kind.from_url(url, site, make_transport())
     return None
 
 
