@@ -1,0 +1,232 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The three things piwcheck does, each a short call into the library
+and one write of the report: check requirements (check.check), what is
+installed or wheel files (libs.environment), piwheels' download
+statistics (stats).  Everything heavy is imported when a mode runs."""
+
+import sys
+
+from .parser import version
+from .settings import CHECK, INSTALLED, STATS, Settings, UsageError
+
+
+def run(s: Settings) -> int:
+    """Run the mode ``s`` asks for; its exit code."""
+    return {CHECK: check_mode, INSTALLED: installed_mode,
+            STATS: stats_mode}[s.mode](s)
+
+
+def check_mode(s: Settings) -> int:
+    """Check the requirements; print the report; the exit code."""
+    from ..check import CheckOptions, check
+    from ..report import Options, clean, problem_lines
+    from ..report.output import write
+    from ..select import Formats
+    from .settings import pip_options
+
+    transport = _transport(s)
+    inputs = _inputs(s, transport)
+    opts = pip_options(s, inputs.options)
+    indexes = _indexes(s, opts, transport)
+    tgt = s.target()
+    fmt = s.report_format
+    if s.early_head:
+        _print_head(s, tgt, indexes)
+    show, clear = _progress(s)
+    sites = [ix.statistics_site for ix in indexes if ix.statistics_site]
+    stats = _statistics(s, transport, sites[0]) if sites else None
+    try:
+        report = check(inputs, tgt, indexes, CheckOptions(
+            pre=opts.pre, deps=s.deps, workers=s.jobs,
+            formats=Formats(opts.only_binary, opts.no_binary,
+                            opts.prefer_binary, opts.all_releases,
+                            opts.only_final),
+            deep=s.deep, cache_dir=transport.cache_dir,
+            downloads=s.verbose or fmt.downloads), progress=show,
+            stats=stats, on_error=_debug_traceback())
+    finally:
+        if show:
+            clear()
+        if stats is not None:
+            _close_statistics(s, stats)
+    for line in problem_lines(report, s.quiet):
+        print("piwcheck: " + clean(line), file=sys.stderr)
+    out = fmt.check(report, Options(s.verbose, s.quiet, s.coloured,
+                                    head=not s.early_head, version=version))
+    write(out, s.output)
+    return report.exit_code
+
+
+def _debug_traceback():
+    """Under DEBUG=1, what prints each failed fetch's traceback (the
+    check goes on; the report says what failed), else None."""
+    import os
+
+    if not os.environ.get("DEBUG"):
+        return None
+    from traceback import print_exception
+
+    return lambda e: print_exception(type(e), e, e.__traceback__)
+
+
+def _inputs(s: Settings, transport):
+    """The Inputs to check: the command line's requirements, then what
+    the -r and -c files say; their notes (-v) and warnings said."""
+    from ..inputs import Inputs, parse_line
+    from ..inputs.reqfile import Reader
+    from ..report import clean
+
+    def fetch(url: str) -> bytes:
+        return transport.fetch(url, lambda body, ctype: body, "text/plain")
+    reader = Reader(fetch)
+    for path in s.files:
+        reader.read(path)
+    for path in s.constraint_files:
+        reader.read(path, constraint=True)
+    inputs = Inputs([parse_line(text) for text in s.requirements]).join(
+        reader.inputs)
+    if not inputs.requirements:
+        raise UsageError("name at least one requirement, or a file with "
+                         "-r (or use --installed)")
+    if s.verbose:
+        for note in inputs.ignored:
+            print("piwcheck: " + clean(note), file=sys.stderr)
+    for warning in inputs.warnings:
+        print("piwcheck: warning: " + clean(warning), file=sys.stderr)
+    return inputs
+
+
+def _indexes(s: Settings, opts, transport):
+    """A reader for each index pip would ask, in its order; a warning
+    for each it would ask that piwcheck cannot read."""
+    from ..indexes import make_indexes
+    from ..report import clean
+    from .settings import sources
+
+    indexes, skipped = make_indexes(sources(s, opts), transport)
+    for url in skipped:
+        print("piwcheck: warning: index {} is not read (only http and "
+              "https indexes are)".format(clean(url)), file=sys.stderr)
+    return indexes
+
+
+def _print_head(s: Settings, tgt, indexes) -> None:
+    """The report's head lines (the target, the indexes) now, before
+    the check: a long file takes a while."""
+    from ..check import notes
+    from ..report import render_head
+
+    sys.stdout.write(render_head(tgt, [(ix.label, ix.url)
+                                       for ix in indexes],
+                                 notes(tgt, indexes), s.verbose))
+    sys.stdout.flush()
+
+
+def _progress(s: Settings):
+    """A progress line on stderr, for a terminal only."""
+    if not s.report_format.progress or s.quiet or not sys.stderr.isatty():
+        return None, lambda: None
+
+    def show(done, known):
+        if known > 1:
+            sys.stderr.write("\rchecking {}/{}".format(done, known))
+            sys.stderr.flush()
+
+    def clear():
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+    return show, clear
+
+
+def _transport(s: Settings):
+    """The transport of this run; without the cache (and a warning)
+    when the default cache cannot be used."""
+    from ..errors import CacheError
+    from ..net import Transport
+
+    cache_dir = s.cache()
+    try:
+        return Transport(timeout=s.timeout, connections=s.jobs,
+                         cache_dir=cache_dir, offline=s.offline)
+    except CacheError as exc:
+        if s.cache_dir or s.offline:
+            raise
+        print("piwcheck: warning: {}; going on without it".format(exc),
+              file=sys.stderr)
+        return Transport(timeout=s.timeout, connections=s.jobs)
+
+
+def installed_mode(s: Settings) -> int:
+    """--installed, or wheel files: what their compiled files need."""
+    from .. import target
+    from ..libs.environment import check_environment
+    from ..report import Options
+    from ..report.output import write
+
+    # the machine's facts (dpkg's architecture, the release); --python
+    # only says where the packages are
+    tgt = s.target() if s.wheels else target.local_target()
+    report = check_environment(tgt, list(s.wheels), s.python,
+                               lambda: _piwheels_of_pip(s))
+    out = s.report_format.installed(report, Options(
+        s.verbose, color=s.coloured, version=version))
+    write(out, s.output)
+    return report.exit_code
+
+
+def _piwheels_of_pip(s: Settings):
+    """The reader of the index with apt data (piwheels) this pip
+    installs from, else None."""
+    from ..indexes import apt_data_index
+    from .settings import installed_sources
+
+    return apt_data_index(installed_sources(s), lambda: _transport(s))
+
+
+def stats_mode(s: Settings) -> int:
+    """--stats NAME...: each name's downloads, or the names it may have
+    meant; 1 when one is not known."""
+    from ..errors import FetchError
+    from ..names import canonical_name
+    from ..report import Options, clean
+    from ..report.output import write
+
+    names = list(dict.fromkeys(canonical_name(n) for n in s.requirements))
+    transport = _transport(s)
+    stats = _statistics(s, transport, s.piwheels_site)
+    try:
+        if stats.fresh() is None:
+            raise FetchError(stats.failed or "no statistics")
+        found = stats.downloads(names)
+        suggestions = {n: stats.suggest(n) for n in names if n not in found}
+        if stats.failed:
+            print("piwcheck: warning: " + clean(stats.failed),
+                  file=sys.stderr)
+    finally:
+        stats.close()
+    out = s.report_format.stats(names, found, suggestions,
+                                Options(version=version))
+    write(out, s.output)
+    return 0 if len(found) == len(names) else 1
+
+
+def _statistics(s: Settings, transport, site: str):
+    """The download statistics ``site`` publishes, for this run
+    (nothing is fetched yet)."""
+    from ..stats import Statistics
+
+    def say(text: str) -> None:
+        from ..report import clean
+        if not s.quiet:
+            print("piwcheck: " + clean(text), file=sys.stderr)
+    return Statistics(transport.download, transport.offline, site,
+                      transport.cache_dir, say)
+
+
+def _close_statistics(s: Settings, stats) -> None:
+    """The statistics' warning (unless -q); their cache closed."""
+    from ..report import clean
+
+    if stats.failed and not s.quiet:
+        print("piwcheck: warning: " + clean(stats.failed), file=sys.stderr)
+    stats.close()

@@ -1,0 +1,279 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The parsed command line as one frozen :class:`Settings`: which
+options combine (every rule in this module), which mode runs, which
+output format; and pip's options, layered in one function
+(:func:`pip_options`).
+
+Two rules are applied when what they guard is made, as they always
+were: --python with a described target (:meth:`Settings.target`, after
+the requirements are read) and --offline with --no-cache
+(:meth:`Settings.cache`: --installed makes a transport only when it
+asks piwheels).  The piwheels site is normalised once, when first
+needed (:attr:`Settings.piwheels_site`)."""
+
+import os
+import sys
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Optional, Sequence, Tuple
+
+#: The modes: check requirements, what is installed (or wheel files),
+#: piwheels' download statistics.
+CHECK, INSTALLED, STATS = "check", "installed", "stats"
+
+
+class UsageError(Exception):
+    """Options that do not combine: reported as argparse reports its
+    own errors (the usage line, the message, exit status 2)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the command line asks for, checked."""
+
+    mode: str
+    #: The command line's REQUIREMENTs, -r and -c files (in order).
+    requirements: Tuple[str, ...]
+    files: Tuple[str, ...]
+    constraint_files: Tuple[str, ...]
+    #: The wheel files among the REQUIREMENTs (the installed mode).
+    wheels: Tuple[str, ...]
+    deps: bool
+    deep: bool
+    # the target
+    abi: Optional[str]
+    platforms: Tuple[str, ...]
+    python_version: Optional[str]
+    pi: Optional[str]
+    pip_version: Optional[str]
+    python: Optional[str]
+    # the command line's layer of pip's options
+    index_url: Optional[str]
+    extra_index_urls: Tuple[str, ...]
+    isolated: bool
+    pre: bool
+    only_binary: Tuple[str, ...]
+    no_binary: Tuple[str, ...]
+    prefer_binary: bool
+    #: --piwheels-url as given (see piwheels_site).
+    piwheels_url: str
+    # the network and the cache
+    timeout: float
+    jobs: int
+    cache_dir: Optional[str]
+    no_cache: bool
+    offline: bool
+    # the output
+    format: str
+    quiet: bool
+    verbose: bool
+    output: Optional[str]
+    color: str
+
+    @classmethod
+    def from_args(cls, args) -> "Settings":
+        """The settings of argparse's ``args``; UsageError when options
+        do not combine."""
+        _check_output(args)
+        wheels = tuple(r for r in args.requirements
+                       if r.endswith(".whl") and os.path.isfile(r))
+        mode = _mode(args, wheels)
+        return cls(
+            mode=mode, requirements=tuple(args.requirements),
+            files=tuple(args.files),
+            constraint_files=tuple(args.constraint_files), wheels=wheels,
+            deps=not args.no_deps, deep=args.deep, abi=args.abi,
+            platforms=tuple(args.platform),
+            python_version=args.python_version, pi=args.pi,
+            pip_version=args.pip_version, python=args.python,
+            index_url=args.index_url,
+            extra_index_urls=tuple(args.extra_index_url),
+            isolated=args.isolated, pre=args.pre,
+            only_binary=tuple(args.only_binary),
+            no_binary=tuple(args.no_binary),
+            prefer_binary=args.prefer_binary,
+            piwheels_url=args.piwheels_url, timeout=args.timeout,
+            jobs=args.jobs, cache_dir=args.cache_dir,
+            no_cache=args.no_cache, offline=args.offline,
+            format=_format_name(args), quiet=args.quiet,
+            verbose=args.verbose, output=args.output, color=args.color)
+
+    @property
+    def described(self) -> bool:
+        """The target is described (--abi, --platform, --pi,
+        --python-version), not an interpreter here."""
+        return bool(self.abi or self.platforms or self.pi
+                    or self.python_version)
+
+    @cached_property
+    def piwheels_site(self) -> str:
+        """--piwheels-url as a site URL; InputError when it is not one."""
+        from ..indexes import normalise_site_url
+
+        return normalise_site_url(self.piwheels_url, "--piwheels-url")
+
+    def target(self):
+        """The target to check for: --python's interpreter, a described
+        one, else this machine and Python."""
+        from .. import target
+
+        if self.python and self.described:
+            raise UsageError("--python cannot be combined with --abi, "
+                             "--platform, --pi or --python-version")
+        if self.python:
+            return target.interpreter_target(self.python, self.pip_version)
+        if self.described:
+            return target.described_target(
+                self.abi, list(self.platforms),
+                python_version=self.python_version,
+                pip_version=self.pip_version, pi=self.pi)
+        return target.local_target(self.pip_version)
+
+    def cache(self) -> Optional[str]:
+        """The cache directory for a transport (None: --no-cache)."""
+        if self.offline and self.no_cache:
+            raise UsageError("--offline needs the cache: drop --no-cache")
+        if self.no_cache:
+            return None
+        from ..net import default_dir
+
+        return self.cache_dir or default_dir()
+
+    @property
+    def report_format(self):
+        """The output format (of the report registry) asked for."""
+        from ..report import FORMATS
+
+        return FORMATS[self.format]
+
+    @property
+    def early_head(self) -> bool:
+        """Whether the head lines go to stdout before the check runs (a
+        long file takes a while)."""
+        return self.report_format.early_head and not (self.quiet or
+                                                      self.output)
+
+    @property
+    def coloured(self) -> bool:
+        """Whether the text report is coloured."""
+        if self.color != "auto":
+            return self.color == "always"
+        return not self.output and sys.stdout.isatty() and \
+            not os.environ.get("NO_COLOR")
+
+
+def _check_output(args) -> None:
+    """The rules every mode shares: the output options and --jobs."""
+    from ..report import DEFAULT, FORMATS
+
+    if args.quiet and args.verbose:
+        raise UsageError("-q/--quiet and -v/--verbose contradict each "
+                         "other")
+    options = sorted(name for name in FORMATS if name != DEFAULT)
+    if sum(bool(getattr(args, name)) for name in options) + \
+            bool(args.quiet) > 1:
+        raise UsageError("choose one of {} and -q/--quiet".format(
+            ", ".join("--" + name for name in options)))
+    if args.tree and args.no_deps:
+        raise UsageError("--tree shows dependencies; --no-deps leaves "
+                         "them out")
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+
+
+def _mode(args, wheels: Sequence[str]) -> str:
+    """The mode ``args`` ask for, and its rules."""
+    if args.stats:
+        if not args.requirements or args.files or args.installed:
+            raise UsageError("--stats takes project names, and nothing "
+                             "else to check")
+        return STATS
+    if not (args.installed or wheels):
+        return CHECK
+    if bool(args.abi or args.platform or args.pi or args.python_version):
+        raise UsageError("--installed and wheel files are checked for "
+                         "this machine: drop --abi, --platform, --pi and "
+                         "--python-version")
+    if wheels and (args.installed or len(wheels) != len(args.requirements)
+                   or args.files):
+        raise UsageError("check wheel files on their own, without "
+                         "--installed, -r or other requirements")
+    return INSTALLED
+
+
+def _format_name(args) -> str:
+    """The format whose option is set (--json, --summary, --tree), else
+    the default."""
+    from ..report import DEFAULT, FORMATS
+
+    return next((name for name in FORMATS if getattr(args, name, False)),
+                DEFAULT)
+
+
+def pip_config(s: Settings):
+    """This machine's pip configuration, as the pip of the active venv
+    (or of this Python) reads it."""
+    from .. import pipconf
+
+    prefix = os.environ.get("VIRTUAL_ENV") or sys.prefix
+    return pipconf.read(isolated=s.isolated, prefix=prefix)
+
+
+def pip_options(s: Settings, files):
+    """The options the target's pip would install with, layered as pip
+    layers them: its configuration (Raspberry Pi OS's for a described
+    target), then the command line, then the requirements files'
+    options (``files``: an inputs.FileOptions)."""
+    from .. import pipconf
+    from ..errors import InputError
+
+    for url in (s.index_url or "http://x",) + s.extra_index_urls:
+        if not url.startswith(("http://", "https://")):
+            raise InputError("--index-url/--extra-index-url {!r}: expected "
+                             "an http:// or https:// URL".format(url))
+    site = s.piwheels_site
+    if s.described:
+        opts = pipconf.raspberry_pi_os(site)
+    else:
+        opts = pip_config(s)
+    if s.index_url:
+        opts = replace(opts, index_url=s.index_url)
+    if s.extra_index_urls:  # added to the configured ones, as in pip
+        opts = replace(opts, extra_index_urls=opts.extra_index_urls +
+                       s.extra_index_urls)
+    for option, values in (("only-binary", s.only_binary),
+                           ("no-binary", s.no_binary)):
+        for value in values:
+            opts = opts.with_format(option, value)
+    if files.no_index:
+        opts = replace(opts, no_index=True)
+    if files.index_url:
+        opts = replace(opts, index_url=files.index_url,
+                       extra_index_urls=())
+    if files.extra_index_urls:
+        opts = replace(opts, extra_index_urls=opts.extra_index_urls +
+                       tuple(files.extra_index_urls))
+    for option, value in files.formats:
+        opts = opts.with_format(option, value)
+    return replace(opts, pre=opts.pre or s.pre or files.pre,
+                   prefer_binary=opts.prefer_binary or s.prefer_binary
+                   or files.prefer_binary)
+
+
+def sources(s: Settings, opts):
+    """Where pip looks for files, for indexes.make_indexes: the index
+    URLs of ``opts`` (pip_options' result), in pip's order."""
+    from ..indexes import Sources
+
+    return Sources(tuple(("index-url", url) for url in opts.index_urls),
+                   s.piwheels_site, opts.no_index)
+
+
+def installed_sources(s: Settings):
+    """Where this machine's pip installs from, for --installed: its
+    configuration's indexes and --extra-index-url's."""
+    from ..indexes import Sources
+
+    site = s.piwheels_site
+    urls = pip_config(s).index_urls + list(s.extra_index_urls)
+    return Sources(tuple(("index-url", url) for url in urls), site)
