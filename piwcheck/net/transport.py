@@ -104,6 +104,12 @@ class Transport:
                     self._may_try(url)
         return self._with_retries(url, deadline, once)
 
+    def body(self, url: str, accept: str = "text/plain") -> bytes:
+        """The bytes of the document at ``url`` (a requirements file):
+        through the HTTP cache, never the model cache, which keeps one
+        model per URL (a project's, were it asked for as a file)."""
+        return self.fetch(url, _raw, accept)
+
     def download(self, url: str, out, max_bytes: int, seconds: float,
                  headers: Optional[Dict[str, str]] = None,
                  started: Optional[Callable[[Any], None]] = None
@@ -291,7 +297,7 @@ class Transport:
                ) -> Any:
         """The model of ``body``: parsed before, or parsed now (and
         kept); None when ``unless()`` names this body."""
-        if self.models is None:
+        if self.models is None or parse is _raw:
             return parse(body, ctype)
         key = self.models.body_key(body)
         if unless is not None and unless() == key:
@@ -301,6 +307,11 @@ class Transport:
             model = parse(body, ctype)
             self.models.set(url, key, model)
         return model
+
+
+def _raw(body: bytes, ctype: str) -> bytes:
+    """The body itself: no model, none kept."""
+    return body
 
 
 def _headers(accept: str, fresh: bool, streamed: bool,
