@@ -13,6 +13,7 @@ from packaging.utils import canonicalize_name
 
 from .errors import InputError
 from .facts import DEFAULT_PIWHEELS_URL
+from .inputs.files import FileProblem, read_file
 
 PYPI = "https://pypi.org/simple"
 
@@ -136,10 +137,12 @@ def read(env: Optional[Mapping[str, str]] = None, isolated: bool = False,
     for path in config_files(env, isolated, prefix):
         parser = configparser.RawConfigParser()
         try:
-            with open(path, encoding="utf-8") as f:
-                parser.read_file(f)
+            # only a regular file, and not an endless one (/dev/zero)
+            parser.read_string(read_file(path).decode("utf-8"), path)
         except FileNotFoundError:
             continue
+        except FileProblem as exc:
+            raise InputError("pip configuration {}: {}".format(path, exc))
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError("pip configuration {}: cannot read it: "
                              "{}".format(path, getattr(exc, "strerror", None)
