@@ -141,7 +141,16 @@ def test_pre_in_file(server, capsys, tmp_path):
     assert pkgs(doc)["numpy"]["version"] == "2.2.0rc1"
 
 
-def test_unsupported_do_not_fail(server, capsys, tmp_path):
+def _project(tmp_path, monkeypatch, name):
+    """A local project ``./name``: pip reads a path from the current
+    directory, and refuses one that is not a project."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).mkdir()
+    (tmp_path / name / "setup.py").write_text("")
+
+
+def test_unsupported_do_not_fail(server, capsys, tmp_path, monkeypatch):
+    _project(tmp_path, monkeypatch, "local")
     req = write(tmp_path, "req.txt",
                 "-e git+https://github.com/x/y.git#egg=y\n./local\nRPi.GPIO\n")
     code, doc, err = run_json(capsys, *PI, *server.only,
@@ -152,7 +161,9 @@ def test_unsupported_do_not_fail(server, capsys, tmp_path):
     assert doc["summary"]["unsupported"] == 2
 
 
-def test_text_report_summary_and_origin(server, capsys, tmp_path):
+def test_text_report_summary_and_origin(server, capsys, tmp_path,
+                                        monkeypatch):
+    _project(tmp_path, monkeypatch, "x")
     req = write(tmp_path, "req.txt", "cryptography\npillow; sys_platform == "
                 "'win32'\n-e ./x\n")
     code = main(PI + [*server.only, "-r", req, "nosuch"])

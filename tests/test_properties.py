@@ -167,3 +167,43 @@ def test_arbitrary_model_entries_are_misses(data):
             with open(models._path(url), "wb") as f:
                 f.write(entry)
             assert models.get(url, key) is None
+
+
+ODD_LINES = st.sampled_from([
+    "numpy===foo", "numpy==1.0.0x", "foo>=1.0.*", "-e ''", "-e .",
+    "-e git+https://x/y.git", "git+https://x/y#egg=a[b]", "foo \\ ",
+    "~/foo", "foo/bar==1", "./a", "-r a.txt", "-r b.txt", "-c b.txt",
+    "-r -", "-r /dev/zero", "-r .", "--hash=sha256:x foo",
+    "foo --hash=sha256:x ==1", "numpy --install-option=x", "foo -e ./a",
+    "# coding: rot13", "# coding: latin-1", "# coding: utf-16",
+    "# coding: nope", " " * 3000 + "#", "x" + " " * 3000 + "y",
+    "file://host/x", "-e file://./a", "${HOME}/x"])
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(st.lists(ODD_LINES | st.text(max_size=6), max_size=8),
+                min_size=2, max_size=2),
+       st.sampled_from(["utf-8", "latin-1", "utf-16", "utf-8-sig"]))
+def test_odd_nested_documents(files, encoding):
+    """Two files that may include each other (and themselves, stdin, a
+    device), in an encoding: the reader gives Inputs or one line of
+    InputError, quickly, and the verdict for any pip is one line too."""
+    import time
+
+    with tempfile.TemporaryDirectory() as folder:
+        for name, lines in zip(("a.txt", "b.txt"), files):
+            with open(os.path.join(folder, name), "wb") as f:
+                f.write("\n".join(lines).encode(encoding, "replace"))
+        start = time.monotonic()
+        cwd = os.getcwd()
+        os.chdir(folder)
+        try:
+            inputs = Reader().read(os.path.join(folder, "a.txt"))
+            for pip in ("23.0.1", "25.0", None):
+                verdict = inputs.refused_by(pip)
+                assert verdict is None or "\n" not in verdict
+        except InputError as exc:
+            assert "\n" not in str(exc)
+        finally:
+            os.chdir(cwd)
+        assert time.monotonic() - start < 5

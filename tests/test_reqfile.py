@@ -168,7 +168,12 @@ def test_unknown_option_is_an_error(tmp_path):
         read(tmp_path, "--frobnicate\n")
 
 
-def test_unsupported_forms(tmp_path):
+def test_unsupported_forms(tmp_path, monkeypatch):
+    # pip reads a local path from the current directory, and takes only
+    # a project there
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "local-dir").mkdir()
+    (tmp_path / "local-dir" / "setup.py").write_text("")
     p = read(tmp_path, "\n".join([
         "-e git+https://github.com/x/Adafruit_Blinka.git#egg=Adafruit_Blinka",
         "-e ./local-dir/",
@@ -190,7 +195,7 @@ def test_unsupported_forms(tmp_path):
     assert "an editable install" in p.requirements[0].reason
     assert "a VCS requirement" in p.requirements[2].reason
     assert "a direct URL" in p.requirements[6].reason
-    assert "a local path" in p.requirements[7].reason
+    assert "a local file" in p.requirements[7].reason
 
 
 def test_extras_and_names(tmp_path):
@@ -311,3 +316,128 @@ def test_inputs_join_as_pip_reads_one_after_another():
         formats=[("only-binary", ":all:"), ("no-binary", "numpy")])
     assert (joined.ignored, joined.warnings) == (["an ignored option"],
                                                 ["a warning"])
+
+
+# -- #20: never a crash, and the target's pip's verdict --
+
+class _Target:
+    def __init__(self, pip_version=None, os_codename=None):
+        self.pip_version, self.os_codename = pip_version, os_codename
+
+
+@pytest.mark.parametrize("line,since", [
+    ("adapt-parser==1.0.0x", "24.1"), ("matplotlib>=3.0.*", "24.1"),
+    ("numpy --install-option=--x", "23.1"),
+    ("numpy --global-option=x", "25.3"), ("--global-option=x", "25.3"),
+    ("git+https://github.com/x/y.git#egg=foo[bar]", "26.0"),
+    ("numpy -e ./nonexistent", "25.0"),
+])
+def test_lines_only_older_pips_take(tmp_path, line, since):
+    """Bookworm's pip 23.0.1 takes them (with a warning); the first pip
+    that refuses one gives a one-line error naming the line."""
+    p = read(tmp_path, "gpiozero\n" + line + "\n")
+    for taker in (_Target("23.0.1"), _Target(None, "bookworm")):
+        p.check_pip(taker)
+    for refuser in (_Target(since), _Target("26.3"), _Target()):
+        with pytest.raises(InputError) as info:
+            p.check_pip(refuser)
+        message = str(info.value)
+        assert message.startswith(str(tmp_path / "requirements.txt") + ":2: ")
+        assert "\n" not in message
+    legacy = [r for r in p.requirements if r.legacy]
+    assert bool(legacy) == (since == "24.1")
+
+
+def test_hashes_are_carried(tmp_path):
+    p = read(tmp_path, "numpy==1.0 --hash=sha256:aa \\\n --hash sha512:bb\n"
+                       "scipy\n")
+    assert p.requirements[0].hashes == (("sha256", "aa"), ("sha512", "bb"))
+    assert p.requirements[1].hashes == ()
+
+
+@pytest.mark.parametrize("codec", ["rot13", "zlib", "base64", "hex",
+                                   "no-such-codec"])
+def test_only_text_codecs(tmp_path, codec):
+    with pytest.raises(InputError, match=r"req.txt:2: .*{}".format(codec)):
+        read(tmp_path, "# first\n# coding: {}\nnumpy\n".format(codec),
+             name="req.txt")
+
+
+def test_a_text_codec_that_fails_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match=r"req.txt:\d: not punycode text"):
+        read(tmp_path, b"# coding: punycode\nnumpy\xff\n",
+             name="req.txt", mode="wb")
+
+
+def test_deep_nesting_without_recursion(tmp_path):
+    for i in range(1500):
+        (tmp_path / "n{}.txt".format(i)).write_text("-r n{}.txt\n".format(
+            i + 1))
+    (tmp_path / "n1500.txt").write_text("numpy\n")
+    p = Reader().read(str(tmp_path / "n0.txt"))
+    assert names(p) == ["numpy"]
+
+
+def test_a_cycle_is_one_line(tmp_path):
+    (tmp_path / "a.txt").write_text("numpy\n-r b.txt\n")
+    (tmp_path / "b.txt").write_text("-r a.txt\n")
+    with pytest.raises(InputError, match=r"^include cycle: .*a.txt -> "
+                                         r".*b.txt -> .*a.txt$"):
+        Reader().read(str(tmp_path / "a.txt"))
+
+
+def test_long_runs_of_spaces_are_fast(tmp_path):
+    import time
+    start = time.monotonic()
+    p = read(tmp_path, "numpy" + " " * 200000 + "# c\n" + " " * 200000 +
+             "x\\\n")
+    assert names(p) == ["numpy", "x"]
+    assert time.monotonic() - start < 5
+
+
+def test_only_regular_files(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(str(fifo))
+    for path in (str(fifo), "/dev/zero"):
+        with pytest.raises(InputError, match="not a regular file"):
+            Reader().read(path)
+        (tmp_path / "r.txt").write_text("-r {}\n".format(path))
+        with pytest.raises(InputError, match=r"r.txt:1: .*not a regular"):
+            Reader().read(str(tmp_path / "r.txt"))
+
+
+def test_size_cap(tmp_path, monkeypatch):
+    from piwcheck.inputs import files
+    monkeypatch.setattr(files, "MAX_BYTES", 100)
+    (tmp_path / "big.txt").write_text("numpy\n" * 100)
+    with pytest.raises(InputError, match=r"big.txt: larger than 10 MB"):
+        Reader().read(str(tmp_path / "big.txt"))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(
+        io.BytesIO(b"numpy\n" * 100)))
+    with pytest.raises(InputError, match=r"<stdin>: larger than"):
+        Reader().read("-")
+
+
+@pytest.mark.parametrize("stdin", [None, io.StringIO("numpy\n")])
+def test_stdin_closed_or_textual(monkeypatch, stdin):
+    monkeypatch.setattr(sys, "stdin", stdin)
+    if stdin is None:
+        with pytest.raises(InputError, match="^<stdin>: standard input is "
+                                             "closed$"):
+            Reader().read("-")
+    else:
+        assert names(Reader().read("-")) == ["numpy"]
+    closed = io.TextIOWrapper(io.BytesIO(b""))
+    closed.close()
+    monkeypatch.setattr(sys, "stdin", closed)
+    with pytest.raises(InputError, match="^<stdin>: cannot read it"):
+        Reader().read("-")
+
+
+def test_pip_conf_only_a_regular_file(tmp_path):
+    from piwcheck import pipconf
+    for path in ("/dev/zero", str(tmp_path)):
+        with pytest.raises(InputError, match="pip configuration {}: "
+                           .format(path)):
+            pipconf.read({"PIP_CONFIG_FILE": path, "HOME": str(tmp_path)},
+                         isolated=True)

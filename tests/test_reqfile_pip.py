@@ -67,7 +67,61 @@ CASES = {
     "known-feature": "--use-feature=fast-deps\nnumpy\n",
     "compatible-star": "numpy~=1.0.*\n",
     "config-settings-bad": "numpy --config-settings=novalue\n",
+    # options older pips took (#20)
+    "install-option": "numpy --install-option=--prefix=/x\n",
+    "global-option": "numpy --global-option=build_ext\n",
+    "install-option-alone": "--install-option=--x\nnumpy\n",
+    "global-option-alone": "--global-option=x\nnumpy\n",
+    # editables pip refuses: no name, an archive, not a project, not local
+    "editable-vcs-no-name": "-e git+https://github.com/x/y.git\n",
+    "editable-hg-no-name": "-e hg+https://x.invalid/y\n",
+    "editable-archive-url": "-e https://x.invalid/foo-1.0.tar.gz\n",
+    "editable-archive-path": "-e ./a.tar.gz\n",
+    "editable-missing-dir": "-e ./nonexistent\n",
+    "editable-empty": "-e ''\n",
+    "editable-egg-in-path": "-e ./a#egg=a\n",
+    "editable-remote-file": "-e file://./a\n",
+    "editable-ok": "-e ./a[extra]\n-e file:./b\n",
+    "editable-vcs-named": "-e git+https://github.com/x/y.git#egg=y\n",
+    "editable-named-url": "-e y @ git+https://github.com/x/y.git\n",
+    # #egg= with extras: pip 26 refuses it
+    "egg-extras-vcs": "git+https://github.com/x/y.git#egg=foo[bar]\n",
+    "egg-extras-editable": "-e git+https://github.com/x/y.git#egg=foo[bar]\n",
+    "egg-extras-url": "https://x.invalid/foo-1.0.tar.gz#egg=foo[bar]\n",
+    # legacy specifiers and versions: pip 24.1 and newer refuse them
+    "legacy-star": "foo>=1.0.*\n",
+    "legacy-star-lt": "foo<1.0.*\n",
+    "legacy-version": "adapt-parser==1.0.0x\n",
+    "legacy-not-equal": "foo!=1.0.0x\n",
+    "legacy-double-star": "foo==1.0.*.*\n",
+    "legacy-word": "foo==dev\n",
+    "arbitrary-equality": "foo===foo\n",
+    # paths: pip reads them from the current directory
+    "backslash-space": "foo \\ \nbar\n",
+    "slash-in-name": "foo/bar==1.0\n",
+    "tilde": "~/foo\n",
+    "absolute-file": "/etc/passwd\n",
+    "missing-dir": "./nonexistent\n",
+    "project-dir": "./a\n./b[x]\n",
+    "not-a-project": ".\n",
+    "backslash-name": "foo\\bar\n",
+    "version-then-url": "foo==1.0 @ https://x.invalid/f.whl\n",
+    "missing-archive": "./dist/nope-1.0.tar.gz\n",
+    # what follows a requirement's options is dropped, as pip drops it
+    "hash-before-spec": "foo --hash=sha256:abc ==1.0\n",
+    "hash-then-word": "foo --hash=sha256:abc bar\n",
+    "options-then-word": "--pre foo\n",
+    "hashes": "foo==1.0 --hash=sha256:abc --hash sha256:def\n",
+    # a requirement before -e: pip 25 and newer read it as the editable
+    "args-then-editable": "foo -e ./a\n",
 }
+
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path, monkeypatch):
+    """pip reads a local path from the current directory: the cases'
+    projects are there, for piwcheck as for pip."""
+    monkeypatch.chdir(tmp_path)
+
 
 #: Files the cases include.
 INCLUDED = {"inc.txt": "colorzero\n", "other.txt": "gpiozero\n"}
@@ -89,16 +143,25 @@ def _ours(path):
     reader = Reader()
     try:
         parsed = reader.read(path)
+        parsed.check_pip(_NEWEST)  # the judge is pip 26
     except InputError as exc:
         return {"error": str(exc)}, None
     def name(r):
         # pip names a local sdist or a directory only once it is built
         path = r.text.split(";")[0].split("[")[0].strip()
-        local = r.reason is not None and (r.editable or not
-                                          path.endswith(".whl"))
+        named = " @ " in r.text or "+" in path.split(":")[0]  # VCS
+        local = r.reason is not None and not (r.editable and named) and (
+            r.editable or not path.endswith(".whl"))
         return "(local)" if local else r.name
     return [[name(r), r.editable, False] for r in parsed.requirements] + [
         [name(r), r.editable, True] for r in parsed.constraints], parsed
+
+
+class _NEWEST:
+    """A target whose pip is the newest."""
+
+    pip_version = None
+    os_codename = None
 
 
 def _pips(path):

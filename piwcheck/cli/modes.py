@@ -29,6 +29,7 @@ def check_mode(s: Settings) -> int:
     opts = pip_options(s, inputs.options)
     indexes = _indexes(s, opts, transport)
     tgt = s.target()
+    inputs.check_pip(tgt)  # what only older pips take
     fmt = s.report_format
     if s.early_head:
         _print_head(s, tgt, indexes)
@@ -76,9 +77,7 @@ def _inputs(s: Settings, transport):
     from ..inputs.reqfile import Reader
     from ..report import clean
 
-    def fetch(url: str) -> bytes:
-        return transport.fetch(url, lambda body, ctype: body, "text/plain")
-    reader = Reader(fetch)
+    reader = Reader(transport.body)
     for path in s.files:
         reader.read(path)
     for path in s.constraint_files:

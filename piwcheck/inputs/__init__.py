@@ -8,7 +8,8 @@ requirement itself is parsed in ``requirement``."""
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
-from .requirement import Requirement, parse_line
+from ..errors import InputError
+from .requirement import Requirement, first_refusal, parse_line
 
 __all__ = ["FileOptions", "Inputs", "Requirement", "parse_line"]
 
@@ -53,6 +54,9 @@ class Inputs:
     ignored: List[str] = field(default_factory=list)
     #: What pip 26 would refuse but older pips take.
     warnings: List[str] = field(default_factory=list)
+    #: Lines newer pips refuse that are no requirement (an option older
+    #: pips took): (first pip version that refuses it, "file:line: why").
+    refusals: List[Tuple[str, str]] = field(default_factory=list)
 
     def join(self, later: "Inputs") -> "Inputs":
         """These inputs, then ``later``'s."""
@@ -60,4 +64,27 @@ class Inputs:
                       self.constraints + later.constraints,
                       self.options.join(later.options),
                       self.ignored + later.ignored,
-                      self.warnings + later.warnings)
+                      self.warnings + later.warnings,
+                      self.refusals + later.refusals)
+
+    def refused_by(self, pip_version: Optional[str]) -> Optional[str]:
+        """The first line ``pip_version`` (None: the newest pip) refuses
+        though older pips took it, as its one-line input error (the
+        caller raises InputError: exit 2); None when that pip takes
+        them all."""
+        refused = list(self.refusals)
+        for req in self.requirements + self.constraints:
+            refused.extend(req.refused)
+        return first_refusal(refused, pip_version)
+
+    def check_pip(self, target) -> None:
+        """InputError (exit 2) with the first line the ``target``'s pip
+        refuses, as that pip stops at it: its pip_version, else its
+        Debian release's pip, else the newest pip."""
+        from ..facts import DEBIAN
+
+        pip_version = target.pip_version or DEBIAN.get(
+            target.os_codename or "", (None,) * 4)[3]
+        refused = self.refused_by(pip_version)
+        if refused:
+            raise InputError(refused)

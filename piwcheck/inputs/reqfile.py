@@ -9,14 +9,19 @@ import re
 import shlex
 import sys
 from functools import lru_cache
-from typing import List, Tuple
+from dataclasses import replace
+from typing import Iterator, List, Optional, Tuple
 
 from ..errors import InputError
 from . import Inputs
+from .files import MAX_BYTES, MAX_TEXT, FileProblem, read_file, read_stream
 from .requirement import Requirement, parse_line
 
-# As pip: a comment starts a line or follows whitespace.
-_COMMENT_RE = re.compile(r"(^|\s+)#.*$")
+# As pip: a comment starts a line or follows whitespace.  (pip removes
+# r"(^|\s+)#.*$", which is quadratic on a run of spaces: _strip_comment
+# does the same in linear time.)
+_COMMENT_RE = re.compile(r"(^|\s+)#")
+_HASH_RE = re.compile(r"(?<!\S)#")
 # As pip: only ${NAME} with upper-case letters, digits and '_'.
 _ENV_RE = re.compile(r"\$\{([A-Z0-9_]+)\}")
 
@@ -31,6 +36,10 @@ LEGACY = {
     "--install-option": "pip 26 refuses it; Bookworm's pip 23.0.1 takes it",
     "--global-option": "pip 26 refuses it; Bookworm's pip 23.0.1 takes it",
 }
+#: The first pip that refuses each of LEGACY.
+LEGACY_REFUSED = {"--install-option": "23.1", "--global-option": "25.3"}
+#: The first pip that reads ``req -e path`` as the editable ``req``.
+EDITABLE_ARGS_REFUSED = "25.0"
 
 _BOMS = ((codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF32_LE, "utf-32"),
          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_BE, "utf-16"),
@@ -41,22 +50,31 @@ _BOMS = ((codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF32_LE, "utf-32"),
 _CODING_RE = re.compile(br"coding[:=]\s*([-\w.]+)")
 
 
-def _decode(data: bytes, name: str) -> str:
+def _coding(data: bytes, name: str) -> Tuple[str, int]:
+    """(encoding, line number of its declaration) as pip finds them: a
+    BOM, else a PEP 263 line among the first two; only a text codec."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            break
-    else:
-        encoding = "utf-8"
-        for line in data.split(b"\n")[:2]:
-            match = _CODING_RE.search(line) if line[:1] == b"#" else None
-            if match:
-                encoding = match.group(1).decode("ascii")
-                try:
-                    codecs.lookup(encoding)
-                except LookupError:
-                    raise InputError("{}: unknown encoding {!r} in its "
-                                     "coding line".format(name, encoding))
-                break
+            return encoding, 1
+    for number, line in enumerate(data.split(b"\n", 2)[:2], start=1):
+        match = _CODING_RE.search(line) if line[:1] == b"#" else None
+        if match:
+            encoding = match.group(1).decode("ascii")
+            try:
+                info = codecs.lookup(encoding)
+            except LookupError:
+                raise InputError("{}:{}: unknown encoding {!r} in its "
+                                 "coding line".format(name, number, encoding))
+            if not getattr(info, "_is_text_encoding", True):
+                raise InputError("{}:{}: {!r} in its coding line is not a "
+                                 "text encoding".format(name, number,
+                                                        encoding))
+            return encoding, number
+    return "utf-8", 1
+
+
+def _decode(data: bytes, name: str) -> str:
+    encoding, number = _coding(data, name)
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -64,22 +82,54 @@ def _decode(data: bytes, name: str) -> str:
         raise InputError("{}:{}: not {} text (byte {:#04x})".format(
             name, line, encoding.replace("-sig", ""),
             data[exc.start]))
+    except (UnicodeError, ValueError) as exc:  # codecs such as idna
+        raise InputError("{}:{}: not {} text: {}".format(
+            name, number, encoding, str(exc).splitlines()[0] if str(exc)
+            else type(exc).__name__))
+
+
+def _stdin() -> str:
+    stream = sys.stdin
+    if stream is None:
+        raise InputError("<stdin>: standard input is closed")
+    try:
+        binary = getattr(stream, "buffer", None)
+        if binary is None:
+            text = stream.read(MAX_BYTES + 1)
+            if len(text) > MAX_BYTES:
+                raise FileProblem("larger than " + MAX_TEXT)
+            return text
+        return _decode(read_stream(binary), "<stdin>")
+    except FileProblem as exc:
+        raise InputError("<stdin>: {}".format(exc))
+    except (OSError, ValueError) as exc:  # closed, or not readable
+        raise InputError("<stdin>: cannot read it: {}".format(
+            getattr(exc, "strerror", None) or exc))
 
 
 def _read(path: str, origin: str = "") -> str:
     if path == "-":
-        data = sys.stdin.buffer.read()
-        return _decode(data, "<stdin>")
+        return _stdin()
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        data = read_file(path)
     except IsADirectoryError:
         raise InputError("{}{}: is a directory, not a requirements "
                          "file".format(origin, path))
-    except OSError as exc:
+    except FileProblem as exc:
+        raise InputError("{}{}: {}{}".format(
+            origin, path, exc, " (piwcheck reads a pipe as -r -)"
+            if "regular" in str(exc) else ""))
+    except (OSError, ValueError) as exc:
         raise InputError("{}{}: cannot read it: {}".format(
-            origin, path, exc.strerror or exc))
+            origin, path, getattr(exc, "strerror", None) or exc))
     return _decode(data, path)
+
+
+def _strip_comment(line: str) -> str:
+    """``line`` without its comment, as pip's substitution of
+    _COMMENT_RE + ".*$" (then stripped), in linear time."""
+    match = _HASH_RE.search(line)
+    return line[:match.start()] if match else line
 
 
 def logical_lines(text: str) -> List[Tuple[int, str]]:
@@ -106,7 +156,7 @@ def logical_lines(text: str) -> List[Tuple[int, str]]:
         out.append((first, "".join(pending)))
     result = []
     for number, line in out:
-        line = _COMMENT_RE.sub("", line).strip()
+        line = _strip_comment(line).strip()
         if line:
             # as pip: an unset or empty variable is left as written
             line = _ENV_RE.sub(
@@ -153,6 +203,7 @@ def _hash(option, opt, value, parser):
     if algo not in HASH_ALGORITHMS:
         parser.error("allowed hash algorithms for {} are {}".format(
             opt, ", ".join(HASH_ALGORITHMS)))
+    parser.values.hashes.append((algo, digest))
 
 
 def _config(option, opt, value, parser):
@@ -209,13 +260,12 @@ def _options(text: str, where: str) -> optparse.Values:
     values = parser.get_default_values()
     values.ordered = []
     values.legacy = []
+    values.hashes = []
     try:
         values, rest = parser.parse_args(tokens, values)
     except _ParseError as exc:
         raise InputError("{}: {}".format(where, exc))
-    if rest and not values.editables:
-        raise InputError("{}: unexpected {!r} among options".format(
-            where, rest[0]))
+    values.rest = rest  # pip ignores what is not an option's value
     return values
 
 
@@ -239,7 +289,32 @@ class Reader:
     def read(self, path: str, constraint: bool = False,
              origin: str = "") -> Inputs:
         """Add ``path`` (``-`` for stdin) and what it includes; ``origin``
-        names the line that included it."""
+        names the line that included it.  Nested files are read with a
+        stack of their own, not Python's: any depth, never a
+        RecursionError."""
+        depth = len(self._chain)
+        stack: List[Tuple[Iterator[Tuple[int, str]], str, str, bool]] = []
+        try:
+            stack.append(self._open(path, constraint, origin))
+            while stack:
+                lines, display, base, nested = stack[-1]
+                item = next(lines, None)
+                if item is None:
+                    stack.pop()
+                    self._chain.pop()
+                    continue
+                where = "{}:{}".format(display, item[0])
+                include = self._line(item[1], where, base, nested)
+                if include is not None:
+                    stack.append(self._open(*include))
+        finally:
+            del self._chain[depth:]
+        return self.inputs
+
+    def _open(self, path: str, constraint: bool, origin: str
+              ) -> Tuple[Iterator[Tuple[int, str]], str, str, bool]:
+        """(its logical lines, its name, the base of its includes,
+        constraint) of a file to read next; its key joins the chain."""
         if "\x00" in path:
             raise InputError("{}{!r}: not a valid file name".format(
                 origin, path))
@@ -253,23 +328,19 @@ class Reader:
             names = [n for _, n in self._chain] + [display]
             raise InputError("include cycle: " + " -> ".join(names))
         text = self._fetch(path, origin) if url else _read(path, origin)
+        base = os.getcwd() if path == "-" else path if url else \
+            os.path.dirname(path)
+        lines = iter(logical_lines(text))
         self._chain.append((key, display))
-        try:
-            base = os.getcwd() if path == "-" else path if url else \
-                os.path.dirname(path)
-            for number, line in logical_lines(text):
-                self._line(line, "{}:{}".format(display, number), base,
-                           constraint)
-        finally:
-            self._chain.pop()
-        return self.inputs
+        return lines, display, base, constraint
 
-    def _line(self, line: str, where: str, base: str,
-              constraint: bool) -> None:
+    def _line(self, line: str, where: str, base: str, constraint: bool
+              ) -> Optional[Tuple[str, bool, str]]:
         """One logical line, as pip's handle_line: a requirement (or -e)
         line takes only its per-requirement options; a -r/-c line is an
-        include (the first one) and nothing else; only a line of options
-        alone sets file-level options."""
+        include (the first one) and nothing else, returned as (path,
+        constraint, origin); only a line of options alone sets file-level
+        options."""
         args, text = _split_options(line)
         opts = _options(text, where) if text else None
         for name in (opts.legacy if opts else ()):
@@ -277,18 +348,46 @@ class Reader:
                 where, name, LEGACY[name]))
             self.inputs.warnings.append("{}: {}: {}".format(
                 where, name, LEGACY[name]))
+            self.inputs.refusals.append((LEGACY_REFUSED[name], "{}: no such "
+                                         "option: {} (pip {} and newer "
+                                         "refuse it)".format(
+                                             where, name,
+                                             LEGACY_REFUSED[name])))
+        if opts and opts.rest and not (args or opts.editables):
+            self.inputs.warnings.append("{}: {!r} after the options is "
+                                        "ignored, as pip ignores it".format(
+                                            where, " ".join(opts.rest)))
         if args:
-            self._add(parse_line(args, where), constraint, where)
+            req = parse_line(args, where)
+            if opts and opts.editables:
+                req = self._editable_args(req, args, where)
+            if opts and opts.hashes:
+                req = replace(req, hashes=tuple(opts.hashes))
+            self._add(req, constraint, where)
         elif opts and opts.editables:
             self._add(parse_line(opts.editables[0], where, editable=True),
                       constraint, where)
         elif opts and (opts.requirements or opts.constraints):
             if opts.requirements:
-                self._include(opts.requirements[0], where, base, False)
-            else:
-                self._include(opts.constraints[0], where, base, True)
+                return self._include(opts.requirements[0], where, base,
+                                     False)
+            return self._include(opts.constraints[0], where, base, True)
         elif opts:
             self._options_line(opts, where)
+        return None
+
+    @staticmethod
+    def _editable_args(req: Requirement, args: str,
+                       where: str) -> Requirement:
+        """``req -e path``: pip 25 and newer take ``req`` as the editable
+        (and refuse what is not one); older pips ``req`` alone."""
+        try:
+            parse_line(args, where, editable=True)
+        except InputError as exc:
+            return replace(req, refused=req.refused + (
+                (EDITABLE_ARGS_REFUSED, "{} (pip {} and newer read it as "
+                 "-e {})".format(exc, EDITABLE_ARGS_REFUSED, args)),))
+        return req
 
     def _options_line(self, opts: optparse.Values, where: str) -> None:
         options = self.inputs.options
@@ -334,7 +433,7 @@ class Reader:
         return _decode(data, url)
 
     def _include(self, value: str, where: str, base: str,
-                 nested_constraint: bool) -> None:
+                 nested_constraint: bool) -> Tuple[str, bool, str]:
         from urllib.parse import urljoin
 
         if re.match(r"^https?://", base, re.I):
@@ -348,5 +447,4 @@ class Reader:
         else:
             path = value if os.path.isabs(value) else os.path.normpath(
                 os.path.join(base, value))
-        self.read(path, constraint=nested_constraint,
-                  origin=where + ": ")
+        return path, nested_constraint, where + ": "
