@@ -333,6 +333,25 @@ def _finish(packages: List[_Package], target: Target, indexes) -> Report:
         apt_install=tuple(install), apt_command=apt.install_command(install))
 
 
+def _hash_refusal(e: _Package, file, warnings: List[str]) -> Optional[str]:
+    """Why pip refuses ``file`` for the user's --hash values (it takes
+    only a file with one of them); None when it takes it, or when the
+    index gives no sha256 to compare (then a warning says so)."""
+    hashes = [h for r in e.requirements for h in r.hashes]
+    if not hashes or file is None:
+        return None
+    wanted = {d.lower() for a, d in hashes if a == "sha256"}
+    if not file.sha256 or not wanted:
+        warnings.append("--hash not checked: the index gives no sha256 of "
+                        "{}".format(file.filename) if wanted else
+                        "--hash not checked: only a sha256 is compared")
+        return None
+    if file.sha256.lower() in wanted:
+        return None
+    return ("{}'s sha256 {} is none of the --hash values: pip refuses "
+            "it".format(file.filename, file.sha256))
+
+
 def _result(e: _Package, stage: "apt.Stage") -> PackageResult:
     common = dict(
         requirement=", ".join(r.text for r in e.requirements) or e.name,
@@ -348,6 +367,11 @@ def _result(e: _Package, stage: "apt.Stage") -> PackageResult:
         return PackageResult(status=e.status, reason=e.reason,
                              warnings=tuple(e.warnings), **common)
     warnings = list(sel.warnings) + e.warnings
+    refused = _hash_refusal(e, sel.file, warnings)
+    if refused:
+        return PackageResult(status=Status.ERROR, version=sel.version,
+                             file=sel.file, reason=refused,
+                             warnings=tuple(warnings), **common)
     if sel.file is None or not sel.file.is_wheel:
         return PackageResult(
             status=e.status or (Status.NO_WHEEL if sel.file

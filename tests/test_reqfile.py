@@ -441,3 +441,17 @@ def test_pip_conf_only_a_regular_file(tmp_path):
                            .format(path)):
             pipconf.read({"PIP_CONFIG_FILE": path, "HOME": str(tmp_path)},
                          isolated=True)
+
+
+def test_a_hash_mismatch_is_that_package_error(server, capsys, tmp_path):
+    """pip takes only a file with one of the line's --hash values."""
+    from helpers import run_pi
+    good = "d27b1b717c1b2f92b0c6657f2b16749b176f5025f27f869d32dfd9d4305e8fd4"
+    for value, status in ((good, "ok"), ("00", "error")):
+        (tmp_path / "r.txt").write_text(
+            "gpiozero --hash=sha256:{}\n".format(value))
+        code, packages, err = run_pi(capsys, server, "--no-deps", "-r",
+                                     str(tmp_path / "r.txt"))
+        assert [p["status"] for p in packages] == [status]
+        if status == "error":
+            assert "is none of the --hash values" in packages[0]["reason"]
