@@ -52,7 +52,21 @@ def _contains(spec: str, version: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _names_prerelease(spec: str) -> bool:
-    return bool(SpecifierSet(spec).prereleases)
+    """Whether ``spec`` names a pre-release, so pip takes them.  A clause
+    whose version is not PEP 440's (``===foo``, or a legacy version a
+    Bookworm pip reads as ``===1.0.0x``) names none; packaging 22 to 25
+    raise InvalidVersion on it."""
+    try:
+        return bool(SpecifierSet(spec).prereleases)
+    except ValueError:
+        pass
+    named = False
+    for clause in SpecifierSet(spec):
+        try:
+            named = named or bool(clause.prereleases)
+        except ValueError:
+            continue
+    return named
 
 
 @dataclass(frozen=True)

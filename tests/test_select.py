@@ -282,3 +282,23 @@ def test_empty_project():
                                       ("cp312", "cp312")])
 def test_builder_release(abi, name):
     assert builder_release(abi) == name
+
+
+@pytest.mark.parametrize("spec", ["===foo", "===1.0.0x", ">=1.0,===foo"])
+def test_a_version_that_is_not_pep_440_matches_nothing(spec):
+    """pip takes ``===foo`` (arbitrary equality) and finds no file; a
+    Bookworm pip reads ``==1.0.0x`` as ``===1.0.0x``.  packaging 22 to 25
+    raise InvalidVersion on such a clause when asked about pre-releases."""
+    got = sel("numpy", spec)
+    assert got.file is None and got.version is None
+
+
+def test_legacy_and_arbitrary_versions_through_the_command_line(
+        capsys, server, pypi, both):
+    from helpers import run_json
+
+    for args in (["numpy===foo"], ["--pi", "bookworm-32", "numpy==1.0.0x"]):
+        code, doc, err = run_json(capsys, "--no-cache", *args, *both)
+        (pkg,) = doc["packages"]
+        assert (code, pkg["status"]) == (1, "no-match"), (args, err)
+        assert "Traceback" not in err
