@@ -15,9 +15,13 @@ from packaging import tags
 from .errors import InputError
 from .facts import (BUILDER_RELEASES, DEBIAN, LINUX_FIRST_PIP, PI_MACHINES,
                     PIWHEELS_PLATFORMS, machine_arch)
+from .probe import shown
 
-_ABI_RE = re.compile(r"^cp(3)(\d+)[a-z]*$")
-_NAME_RE = re.compile(r"^[a-z0-9_.]+$")
+#: A CPython 3 ABI: its minor version has at most two digits.
+_ABI_RE = re.compile(r"cp(3)(\d{1,2})[a-z]{0,4}")
+#: A platform tag, of at most 100 characters; and how many may be given.
+_NAME_RE = re.compile(r"[a-z0-9_.]{1,100}")
+MAX_PLATFORMS = 200
 
 
 @dataclass(frozen=True)
@@ -170,55 +174,33 @@ def _local_pip() -> Optional[str]:
         return None
 
 
-_CHILD = r"""
-import json, sys
-sys.path.append(sys.argv[1])
-from packaging import markers, tags
-try:
-    from importlib.metadata import version
-    pip = version("pip")
-except Exception:
-    pip = None
-print(json.dumps({"tags": [str(t) for t in tags.sys_tags()],
-                  "env": markers.default_environment(), "pip": pip}))
-"""
-
-
 def interpreter_target(python: str,
                        pip_version: Optional[str] = None) -> Target:
     """This machine, as the interpreter at ``python`` (e.g. a venv's) sees
-    it.  ``packaging`` is lent to it when it has none of its own."""
-    import packaging
+    it.  ``packaging`` is lent to it when it has none of its own.  It has
+    probe.SECONDS to answer, in at most probe.BYTES."""
+    from .probe import ask, named_path
 
-    lend = os.path.dirname(os.path.dirname(packaging.__file__))
+    data = ask(python)
+    named = named_path(python)
     try:
-        proc = subprocess.run(
-            [python, "-I", "-c", _CHILD, lend], capture_output=True,
-            text=True, timeout=120)
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise InputError("--python {}: cannot run it: {}".format(
-            python, getattr(exc, "strerror", None) or exc))
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or [""])[-1].strip()
-        if not last or any(piece.strip() and piece.strip() in last
-                           for piece in _CHILD.splitlines()):
-            last = ""  # not Python: it echoed the probe back
-        raise InputError("--python {}: not a Python interpreter piwcheck "
-                         "can ask (it exited {}{})".format(
-                             python, proc.returncode,
-                             ": " + last[:200] if last else ""))
-    try:
-        data = json.loads(proc.stdout)
         tag_list = tuple(_parse_tag(t) for t in data["tags"])
         env = {str(k): str(v) for k, v in data["env"].items()}
         version, full = env["python_version"], env["python_full_version"]
         found = data.get("pip")
     except (ValueError, KeyError, TypeError, AttributeError, StopIteration):
         raise InputError(
-            "--python {}: it did not describe itself".format(python))
+            "--python {}: it did not describe itself".format(named))
+    if not re.fullmatch(r"\d{1,3}\.\d{1,3}", version) or len(full) > 100:
+        raise InputError("--python {}: it did not describe itself (Python "
+                         "version {})".format(named, shown(version)))
+    if not tag_list:
+        raise InputError("--python {}: it names no platform tags it can "
+                         "install wheels for".format(named))
+    if not isinstance(found, str) or len(found) > 100:
+        found = None
     os_id, codename, arch = _local_os()
-    pip_version = _pip_of(codename, pip_version or (
-        found if isinstance(found, str) else None))
+    pip_version = _pip_of(codename, pip_version or found)
     return Target(
         abi=_abi_of(tag_list), python_version=version,
         python_full_version=full,
@@ -246,16 +228,34 @@ def pi_platforms(release: str, machine: str,
 
 def parse_pi(text: str) -> Tuple[str, str]:
     """(release, machine) of --pi's RELEASE-BITS, e.g. bookworm-32."""
-    release, _, bits = text.lower().partition("-")
-    if release not in DEBIAN or bits not in PI_MACHINES:
+    release, _, bits = text[:100].lower().partition("-")
+    if len(text) > 100 or release not in DEBIAN or bits not in PI_MACHINES:
         raise InputError(
-            "--pi {!r}: expected RELEASE-KIND with RELEASE one of {} and "
+            "--pi {}: expected RELEASE-KIND with RELEASE one of {} and "
             "KIND one of {} (e.g. bookworm-32, trixie-64)".format(
-                text, ", ".join(DEBIAN), ", ".join(PI_MACHINES)))
+                shown(text), ", ".join(DEBIAN), ", ".join(PI_MACHINES)))
     return release, PI_MACHINES[bits]
 
 
-_PYVER_RE = re.compile(r"^3\.?(\d+)(?:\.(\d+))?$")
+#: --python-version: 3.Y or 3.Y.Z, Y of at most two digits, Z four.
+_PYVER_RE = re.compile(r"3\.?(\d{1,2})(?:\.(\d{1,4}))?")
+
+
+def _pi_assumed(pi: str, release: str, platforms: Sequence[str],
+                given: Sequence[str]) -> List[str]:
+    """The assumed: lines for --pi: the Pi's platforms, unless
+    --platform gave others, and what the options given replaced."""
+    lines = []
+    if "--platform" not in given:
+        shown = platforms if len(platforms) <= 3 else \
+            [platforms[0], "...", platforms[-2], platforms[-1]]
+        lines.append("the {} platforms of a {} Pi: {}".format(
+            len(platforms), pi, ", ".join(shown)))
+    if given:
+        lines.append("Debian {} as on a {} Pi, with {} as given in place "
+                     "of its own".format(release.capitalize(), pi,
+                                         " and ".join(given)))
+    return lines
 
 
 def described_target(abi: Optional[str], platforms: Sequence[str],
@@ -266,31 +266,37 @@ def described_target(abi: Optional[str], platforms: Sequence[str],
     """Another machine, named as in ``pip download`` (``abi``,
     ``platforms``, ``python_version``) or by ``pi`` (RELEASE-KIND); a
     Debian release's ABI gets that release's Python patch version, as
-    on the Pi.  What is not given comes from ``base``."""
+    on the Pi.  ``abi``, ``platforms`` and ``python_version`` given with
+    ``pi`` replace the Pi's own.  What is not given comes from ``base``."""
     assumed: List[str] = []
     release = None
+    given = [name for name, value in (
+        ("--abi", abi), ("--python-version", python_version),
+        ("--platform", platforms)) if value]
     if pi:
         release, machine = parse_pi(pi)
-        abi = abi or DEBIAN[release][0]
+        if abi is None and python_version is None:
+            abi = DEBIAN[release][0]
         if not platforms:
             platforms = pi_platforms(release, machine, pip_version)
     py = full = None
     if python_version is not None:
-        match = _PYVER_RE.match(python_version.strip())
+        match = _PYVER_RE.fullmatch(python_version.strip())
         if not match:
-            raise InputError("--python-version {!r}: expected X.Y or X.Y.Z "
-                             "such as 3.11 or 3.11.2".format(python_version))
+            raise InputError("--python-version {}: expected X.Y or X.Y.Z "
+                             "such as 3.11 or 3.11.2".format(
+                                 shown(python_version)))
         py = (3, int(match.group(1)))
         if match.group(2) is not None:
             full = "3.{}.{}".format(py[1], match.group(2))
     if base is None and ((abi is None and py is None) or not platforms):
         base = local_target()
     if abi is not None:
-        match = _ABI_RE.match(abi)
+        match = _ABI_RE.fullmatch(abi)
         if not match:
             raise InputError(
-                "--abi {!r}: expected a CPython ABI such as cp311 or "
-                "cp37m".format(abi))
+                "--abi {}: expected a CPython ABI such as cp311 or "
+                "cp37m".format(shown(abi)))
         py = py or (int(match.group(1)), int(match.group(2)))
     elif py is not None:
         abi = "cp3{}".format(py[1])
@@ -298,11 +304,14 @@ def described_target(abi: Optional[str], platforms: Sequence[str],
         abi = base.abi
         py = tuple(int(x) for x in base.python_version.split(".")[:2])
     for plat in platforms:
-        if not _NAME_RE.match(plat):
+        if not _NAME_RE.fullmatch(plat):
             raise InputError(
-                "--platform {!r}: expected a platform tag such as "
-                "linux_armv7l".format(plat))
+                "--platform {}: expected a platform tag such as "
+                "linux_armv7l".format(shown(plat)))
     platforms = list(dict.fromkeys(platforms)) or base.platforms
+    if len(platforms) > MAX_PLATFORMS:
+        raise InputError("--platform: {:,} platforms; at most {} are "
+                         "checked for".format(len(platforms), MAX_PLATFORMS))
     interp = "cp{}{}".format(*py)
     tag_list = tuple(tags.cpython_tags(py, [abi], platforms)) + tuple(
         tags.compatible_tags(py, interp, platforms))
@@ -339,10 +348,7 @@ def described_target(abi: Optional[str], platforms: Sequence[str],
         "os_name": "posix",
     })
     if pi:
-        shown = platforms if len(platforms) <= 3 else \
-            [platforms[0], "...", platforms[-2], platforms[-1]]
-        assumed.append("the {} platforms of a {} Pi: {}".format(
-            len(platforms), pi, ", ".join(shown)))
+        assumed.extend(_pi_assumed(pi, release, platforms, given))
     return Target(
         abi=abi, python_version=version, python_full_version=full,
         tags=tag_list, marker_env=env, local=False,

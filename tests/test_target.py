@@ -120,3 +120,122 @@ def test_interpreter_target_garbage(tmp_path):
                                        ("linux_armv6l", "armv6l")])
 def test_machine_arch(plat, arch):
     assert machine_arch(plat) == arch
+
+
+# issue 20: never a traceback; bounded time and memory
+
+
+def _script(tmp_path, body):
+    path = tmp_path / "python"
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_interpreter_that_never_answers(tmp_path, monkeypatch):
+    """It has probe.SECONDS, not two minutes; what it started ends too."""
+    import time
+
+    from piwcheck import probe
+
+    monkeypatch.setattr(probe, "SECONDS", 1.0)
+    bad = _script(tmp_path, "sleep 60 &\nexec sleep 60\n")
+    began = time.monotonic()
+    with pytest.raises(InputError, match="^--python {}: .*did not answer "
+                                         "within 1 s".format(bad)):
+        interpreter_target(bad)
+    assert time.monotonic() - began < 5
+
+
+def test_interpreter_that_prints_without_end(tmp_path):
+    bad = _script(tmp_path, "exec yes garbage\n")
+    with pytest.raises(InputError, match="printed more than 4,000,000"):
+        interpreter_target(bad)
+
+
+@pytest.mark.parametrize("said", [
+    '{"tags": [], "env": {"python_version": "3.11", '
+    '"python_full_version": "3.11.2"}}',
+    '{"tags": ["cp311-cp311-linux_armv7l"], "env": {"python_version": '
+    '"garbage", "python_full_version": "3.11.2"}}',
+    '[1, 2]', '"tags"', '{}', '{"tags": 5, "env": {}}'])
+def test_interpreter_that_describes_itself_wrongly(tmp_path, said):
+    bad = _script(tmp_path, "cat <<'END'\n{}\nEND\n".format(said))
+    with pytest.raises(InputError, match="^--python {}: (it did not "
+                                         "describe itself|it names no "
+                                         "platform tags)".format(bad)):
+        interpreter_target(bad)
+
+
+def test_interpreter_that_answers_in_deep_json(tmp_path):
+    bad = _script(tmp_path, "{} -c 'print(\"[\" * 100000)'\n".format(
+        sys.executable))
+    with pytest.raises(InputError, match="did not describe itself"):
+        interpreter_target(bad)
+
+
+@pytest.mark.parametrize("version", ["3.1000000", "3.100", "3.11.123456",
+                                     "4.0", "3.x", "3.11\n.2"])
+def test_python_version_out_of_range(version):
+    with pytest.raises(InputError, match="^--python-version"):
+        described_target(None, ["linux_armv7l"], python_version=version)
+
+
+@pytest.mark.parametrize("abi", ["cp399999999999999999999", "cp3100",
+                                 "cp311\n", "cp311abcdefgh"])
+def test_abi_out_of_range(abi):
+    with pytest.raises(InputError, match="^--abi"):
+        described_target(abi, ["linux_armv7l"])
+
+
+def test_highest_python_version_is_quick():
+    t = described_target(None, ["linux_armv7l"], python_version="3.99.9999")
+    assert t.abi == "cp399" and str(t.tags[0]) == "cp399-cp399-linux_armv7l"
+
+
+def test_platform_bounds():
+    with pytest.raises(InputError, match=r"^--platform 'a{60}'\.\.\. "
+                                         r"\(1,000,000 characters\)"):
+        described_target("cp311", ["a" * 1000000])
+    with pytest.raises(InputError, match="^--platform 'linux_armv7l\\\\n'"):
+        described_target("cp311", ["linux_armv7l\n"])
+    with pytest.raises(InputError, match="201 platforms; at most 200"):
+        described_target("cp311", ["p{}".format(i) for i in range(201)])
+    # repeats are one platform
+    t = described_target("cp311", ["linux_armv7l"] * 100000)
+    assert t.platforms == ["linux_armv7l", "any"]
+
+
+@pytest.mark.parametrize("pi", ["x" * 100000, "bookworm-32\n",
+                                "bookworm-32" + " " * 200])
+def test_pi_bounds(pi):
+    with pytest.raises(InputError) as err:
+        described_target(None, [], pi=pi)
+    assert str(err.value).startswith("--pi ") and len(str(err.value)) < 300
+
+
+def test_pi_with_options_that_replace_its_own():
+    """--pi gives the defaults; --abi, --python-version and --platform
+    replace its ABI, Python and platforms, and assumed: says so."""
+    t = described_target(None, ["linux_armv6l"], pi="bookworm-32")
+    assert t.platforms == ["linux_armv6l", "any"] and t.abi == "cp311"
+    assert t.os_codename == "bookworm"
+    assert t.assumed == (
+        "Python 3.11.2 as on Debian Bookworm",
+        "Debian Bookworm as on a bookworm-32 Pi, with --platform as given "
+        "in place of its own")
+    t = described_target(None, [], pi="bookworm-32", python_version="3.9")
+    assert t.abi == "cp39" and str(t.tags[0]) == \
+        "cp39-cp39-manylinux_2_36_armv7l"
+    assert t.assumed[1:] == (
+        "Debian Bookworm as on a bookworm-32 Pi, with --python-version as "
+        "given in place of its own",)
+    t = described_target("cp39", ["linux_armv7l"], pi="trixie-64")
+    assert t.platforms == ["linux_armv7l", "any"] and t.abi == "cp39"
+    assert t.assumed == (
+        "Debian Trixie as on a trixie-64 Pi, with --abi and --platform as "
+        "given in place of its own",)
+    # the Pi alone: as before
+    assert described_target(None, [], pi="trixie-armv6").assumed == (
+        "Python 3.13.5 as on Debian Trixie",
+        "the 1 platforms of a trixie-armv6 Pi: linux_armv6l")
