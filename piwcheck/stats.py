@@ -6,6 +6,7 @@ given (net's Transport.download) only when needed and revalidated
 after, read as a stream into an sqlite index in the cache, and asked by
 name, or for the names close to one piwheels does not know."""
 
+import itertools
 import json
 import os
 import re
@@ -28,7 +29,10 @@ _ROW = re.compile(r'\["([^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*)",'
                   r'(\d+),(\d+)\],')
 #: What a run holds only when a name in it is not canonical (or escaped).
 _ODD = re.compile(r'[A-Z_.\\\x80-\U0010ffff]|--|"-|-"')
-_NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_NAME_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+#: The longest name "did you mean" is worked out for (the longest on
+#: piwheels is about 80 characters).
+MAX_SUGGEST = 100
 
 #: Import names whose distribution has another name, for "did you mean".
 IMPORT_NAMES = {
@@ -44,7 +48,7 @@ IMPORT_NAMES = {
 
 def _canonical(name: str) -> str:
     """PEP 503's name, without its cost for names that already are."""
-    if _NAME_RE.match(name):
+    if _NAME_RE.fullmatch(name):
         return name
     from packaging.utils import canonicalize_name
 
@@ -234,18 +238,22 @@ class DownloadsTable:
         """Up to ``limit`` known names close to ``name`` (canonical):
         one edit away, with or without separators, a known import name's
         distribution, a 'py'/'python' form, or starting with it; the
-        most downloaded first."""
-        wanted = set(_edits(name))
+        most downloaded first.  None for a name over MAX_SUGGEST
+        characters."""
+        if len(name) > MAX_SUGGEST:
+            return []
+        wanted = _edits(name)
         for n in (name, name.replace("-", "")):
-            wanted |= {"py" + n, "py-" + n, "python-" + n, n + "-python",
-                       "python" + n, n + "-py"}
+            wanted = itertools.chain(wanted, (
+                "py" + n, "py-" + n, "python-" + n, n + "-python",
+                "python" + n, n + "-py"))
         if name in IMPORT_NAMES:
-            wanted.add(IMPORT_NAMES[name])
-        wanted.discard(name)
+            wanted = itertools.chain(wanted, (IMPORT_NAMES[name],))
         found = {}
-        names = sorted(wanted)
-        for i in range(0, len(names), 900):  # SQLite's variable limit
-            chunk = names[i:i + 900]
+        while True:  # SQLite's variable limit: 900 names at a time
+            chunk = sorted(set(itertools.islice(wanted, 900)))
+            if not chunk:
+                break
             for row in self._query(
                     "SELECT name, last_30_days, all_time FROM downloads "
                     "WHERE name IN ({})".format(",".join("?" * len(chunk))),
@@ -266,15 +274,21 @@ class DownloadsTable:
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789-"
 
 
-def _edits(word: str) -> List[str]:
-    """Every string one deletion, transposition, replacement or
-    insertion away from ``word``."""
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    out = [a + b[1:] for a, b in splits if b]
-    out += [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
-    out += [a + c + b[1:] for a, b in splits if b for c in _ALPHABET]
-    out += [a + c + b for a, b in splits for c in _ALPHABET]
-    return [w for w in out if w and _NAME_RE.match(w)]
+def _edits(word: str) -> Iterator[str]:
+    """Every name one deletion, transposition, replacement or insertion
+    away from ``word``, one at a time (a few may come twice)."""
+    for i in range(len(word) + 1):
+        a, b = word[:i], word[i:]
+        out: List[str] = []
+        if b:
+            out.append(a + b[1:])
+            out.extend(a + c + b[1:] for c in _ALPHABET)
+        if len(b) > 1:
+            out.append(a + b[1] + b[0] + b[2:])
+        out.extend(a + c + b for c in _ALPHABET)
+        for w in out:
+            if w and _NAME_RE.fullmatch(w):
+                yield w
 
 
 def index_path(cache_dir: str, site: str) -> str:
@@ -397,6 +411,21 @@ class Statistics:
                 self.failed = str(exc)
                 self._drop()
         return []
+
+    def suggest_unknown(self, name: str) -> List[Downloads]:
+        """Names close to ``name`` when the statistics at hand (built
+        before, or this run; nothing is fetched for this) do not know
+        ``name`` itself: for a project the indexes could not be asked
+        about, as under --offline when it is not in the cache."""
+        index = self._index or self.cached()
+        if index is None:
+            return []
+        try:
+            return [] if index.get(name) is not None else \
+                index.suggest(name)
+        except DataError as exc:
+            self.failed = str(exc)
+            return []
 
     def _drop(self) -> None:
         """Forget a damaged index, so that ``fresh`` builds it again."""

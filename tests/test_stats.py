@@ -271,3 +271,75 @@ def test_stats_output_goes_to_the_file(stats_server, capsys, tmp_path):
     assert out == "" and err.splitlines() == [
         "piwcheck: error: --output {}: cannot write it: No such file or "
         "directory".format(bad)]
+
+
+# issue 20: never a traceback; bounded time and memory
+
+
+def test_a_very_long_name_has_no_suggestions(tmp_path):
+    """'did you mean' of an 8,000-letter name built every edit of it at
+    once (a MemoryError); past MAX_SUGGEST characters there are none."""
+    import tracemalloc
+
+    from piwcheck.stats import MAX_SUGGEST, _edits
+
+    index = _index(tmp_path)
+    assert index.suggest("n" * 8000) == []
+    assert index.suggest("numpy" + "y" * (MAX_SUGGEST - 4)) == []
+    long = "numpy-" + "x" * (MAX_SUGGEST - 6)
+    assert [d.name for d in index.suggest(long)] == []
+    tracemalloc.start()
+    try:
+        edits = _edits("a" * 5000)   # made one at a time, not all at once
+        for _ in range(100000):
+            next(edits)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * 1000 * 1000
+
+
+def test_edits_are_names_and_suggestions_unchanged(tmp_path):
+    from piwcheck.stats import _edits
+
+    edits = set(_edits("ab"))
+    assert {"a", "b", "ba", "xb", "abc", "a-b"} <= edits
+    assert "ab" in edits and "-ab" not in edits and "" not in edits
+    assert all("\n" not in e for e in edits)
+
+
+def test_a_trailing_newline_is_not_a_canonical_name():
+    from piwcheck.stats import _NAME_RE, _canonical
+
+    assert _NAME_RE.fullmatch("numpy") and not _NAME_RE.fullmatch("numpy\n")
+    for name in ("numpy", "Num_py\n"):
+        assert _canonical(name) == canonicalize_name(name)
+
+
+def test_suggestions_offline_from_the_cached_index(stats_server, capsys,
+                                                   tmp_path):
+    """--offline asks the statistics built before: names close to one
+    they do not know; none for one they know (only not in the cache)."""
+    from piwcheck.stats import Statistics
+
+    cache = str(tmp_path / "c")
+    main(opts(stats_server) + ["--cache-dir", cache, "--stats", "numpy"])
+    capsys.readouterr()
+    stats_server.reset_log()
+
+    def no_download(*args):  # pragma: no cover - the failure shown
+        raise AssertionError("fetched under --offline")
+    stats = Statistics(no_download, True, stats_server.url, cache)
+    try:
+        assert [d.name for d in stats.suggest_unknown("nump")] == [
+            "numpy", "numpy-stl"]
+        assert stats.suggest_unknown("numpy") == []
+        assert [d.name for d in stats.suggest("nump")] == [
+            "numpy", "numpy-stl"]
+        assert stats.failed is None
+    finally:
+        stats.close()
+    assert stats_server.count("packages.json") == 0
+    nothing = Statistics(no_download, True, stats_server.url,
+                         str(tmp_path / "empty"))
+    assert nothing.suggest_unknown("nump") == []
