@@ -107,7 +107,8 @@ def main():
         print("the same again, the list unchanged (a 304): best {:.2f} s"
               .format(min(again)))
         code = ("import sys, time; sys.path.insert(0, {!r}); "
-                "from piwcheck.stats import build; t = time.perf_counter(); "
+                "from piwcheck.stats.listing import build; "
+                "t = time.perf_counter(); "
                 "build({!r}, {!r}); print(time.perf_counter() - t)")
         alone = [child([sys.executable, "-c", code.format(
             ROOT, src, os.path.join(folder, "alone.sqlite3"))], env)
@@ -128,7 +129,7 @@ def main():
 def lookups(path):
     """A lookup as a run makes it (open the index, one name), and a
     'did you mean', in milliseconds."""
-    from piwcheck.stats import DownloadsTable
+    from piwcheck.stats.table import DownloadsTable
 
     opened = []
     for _ in range(50):
@@ -163,7 +164,8 @@ def emulated(root, src):
         shutil.copy(src, inside)
         seen = "/" + os.path.relpath(inside, root)
         code = ("import sys, time; sys.path.insert(0, {0!r}); "
-                "from piwcheck.stats import build; t = time.perf_counter(); "
+                "from piwcheck.stats.listing import build; "
+                "t = time.perf_counter(); "
                 "build({0!r} + '/packages.json', {0!r} + '/i.sqlite3'); "
                 "print(time.perf_counter() - t)").format(seen)
         out = subprocess.run(["chroot", root, "python3", "-c", code],

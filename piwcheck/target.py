@@ -2,8 +2,6 @@
 """What we check for: this machine's Python and OS, another interpreter,
 or a target described by ``--abi``/``--platform``."""
 
-import json
-import os
 import re
 import shutil
 import subprocess

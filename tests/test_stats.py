@@ -15,7 +15,8 @@ from packaging.utils import canonicalize_name
 
 from piwcheck.cli import main
 from piwcheck.errors import DataError
-from piwcheck.stats import DownloadsTable, blocks, build
+from piwcheck.stats.listing import blocks, build
+from piwcheck.stats.table import DownloadsTable
 
 PI = ["--pi", "bookworm-32"]
 
@@ -281,7 +282,7 @@ def test_a_very_long_name_has_no_suggestions(tmp_path):
     once (a MemoryError); past MAX_SUGGEST characters there are none."""
     import tracemalloc
 
-    from piwcheck.stats import MAX_SUGGEST, _edits
+    from piwcheck.stats.table import MAX_SUGGEST, _edits
 
     index = _index(tmp_path)
     assert index.suggest("n" * 8000) == []
@@ -300,7 +301,7 @@ def test_a_very_long_name_has_no_suggestions(tmp_path):
 
 
 def test_edits_are_names_and_suggestions_unchanged(tmp_path):
-    from piwcheck.stats import _edits
+    from piwcheck.stats.table import _edits
 
     edits = set(_edits("ab"))
     assert {"a", "b", "ba", "xb", "abc", "a-b"} <= edits
@@ -309,7 +310,7 @@ def test_edits_are_names_and_suggestions_unchanged(tmp_path):
 
 
 def test_a_trailing_newline_is_not_a_canonical_name():
-    from piwcheck.stats import _NAME_RE, _canonical
+    from piwcheck.stats.listing import _NAME_RE, _canonical
 
     assert _NAME_RE.fullmatch("numpy") and not _NAME_RE.fullmatch("numpy\n")
     for name in ("numpy", "Num_py\n"):
