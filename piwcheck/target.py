@@ -256,6 +256,81 @@ def _pi_assumed(pi: str, release: str, platforms: Sequence[str],
     return lines
 
 
+def _python_version(text: str):
+    """--python-version: ((3, minor), the full version or None)."""
+    match = _PYVER_RE.fullmatch(text.strip())
+    if not match:
+        raise InputError("--python-version {}: expected X.Y or X.Y.Z "
+                         "such as 3.11 or 3.11.2".format(shown(text)))
+    py = (3, int(match.group(1)))
+    if match.group(2) is None:
+        return py, None
+    return py, "3.{}.{}".format(py[1], match.group(2))
+
+
+def _abi_python(abi: str) -> Tuple[int, int]:
+    """--abi: the Python version it names."""
+    match = _ABI_RE.fullmatch(abi)
+    if not match:
+        raise InputError("--abi {}: expected a CPython ABI such as cp311 "
+                         "or cp37m".format(shown(abi)))
+    return int(match.group(1)), int(match.group(2))
+
+
+def _platforms(platforms: Sequence[str], base: Optional[Target]
+               ) -> List[str]:
+    """--platform's tags, checked, in order, once each (else
+    ``base``'s)."""
+    for plat in platforms:
+        if not _NAME_RE.fullmatch(plat):
+            raise InputError(
+                "--platform {}: expected a platform tag such as "
+                "linux_armv7l".format(shown(plat)))
+    platforms = list(dict.fromkeys(platforms)) or base.platforms
+    if len(platforms) > MAX_PLATFORMS:
+        raise InputError("--platform: {:,} platforms; at most {} are "
+                         "checked for".format(len(platforms), MAX_PLATFORMS))
+    return platforms
+
+
+def _full_version(version: str, abi: str, release: Optional[str],
+                  base: Optional[Target], assumed: List[str]) -> str:
+    """The patch version: a Debian release's when it has this Python,
+    else ``base``'s for its ABI, else none."""
+    if release and DEBIAN[release][1].startswith(version + "."):
+        full = DEBIAN[release][1]
+        assumed.append("Python {} as on Debian {}".format(
+            full, release.capitalize()))
+        return full
+    if base is not None and abi == base.abi:
+        return base.python_full_version
+    return version
+
+
+def _described_env(base: Optional[Target], version: str, full: str,
+                   platform: str) -> Dict[str, str]:
+    """The marker environment of a described Linux CPython."""
+    if base is None:
+        from packaging.markers import default_environment
+        env = default_environment()
+    else:
+        env = dict(base.marker_env)
+    env.update({
+        "python_version": version,
+        "python_full_version": full,
+        "implementation_version": full,
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+        "platform_machine": machine_arch(platform),
+        "platform_release": "",
+        "platform_version": "",
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "os_name": "posix",
+    })
+    return env
+
+
 def described_target(abi: Optional[str], platforms: Sequence[str],
                      base: Optional[Target] = None,
                      python_version: Optional[str] = None,
@@ -279,37 +354,18 @@ def described_target(abi: Optional[str], platforms: Sequence[str],
             platforms = pi_platforms(release, machine, pip_version)
     py = full = None
     if python_version is not None:
-        match = _PYVER_RE.fullmatch(python_version.strip())
-        if not match:
-            raise InputError("--python-version {}: expected X.Y or X.Y.Z "
-                             "such as 3.11 or 3.11.2".format(
-                                 shown(python_version)))
-        py = (3, int(match.group(1)))
-        if match.group(2) is not None:
-            full = "3.{}.{}".format(py[1], match.group(2))
+        py, full = _python_version(python_version)
     if base is None and ((abi is None and py is None) or not platforms):
         base = local_target()
     if abi is not None:
-        match = _ABI_RE.fullmatch(abi)
-        if not match:
-            raise InputError(
-                "--abi {}: expected a CPython ABI such as cp311 or "
-                "cp37m".format(shown(abi)))
-        py = py or (int(match.group(1)), int(match.group(2)))
+        named = _abi_python(abi)
+        py = py or named
     elif py is not None:
         abi = "cp3{}".format(py[1])
     else:
         abi = base.abi
         py = tuple(int(x) for x in base.python_version.split(".")[:2])
-    for plat in platforms:
-        if not _NAME_RE.fullmatch(plat):
-            raise InputError(
-                "--platform {}: expected a platform tag such as "
-                "linux_armv7l".format(shown(plat)))
-    platforms = list(dict.fromkeys(platforms)) or base.platforms
-    if len(platforms) > MAX_PLATFORMS:
-        raise InputError("--platform: {:,} platforms; at most {} are "
-                         "checked for".format(len(platforms), MAX_PLATFORMS))
+    platforms = _platforms(platforms, base)
     interp = "cp{}{}".format(*py)
     tag_list = tuple(tags.cpython_tags(py, [abi], platforms)) + tuple(
         tags.compatible_tags(py, interp, platforms))
@@ -319,32 +375,8 @@ def described_target(abi: Optional[str], platforms: Sequence[str],
                         if d[0] == abi and d[1].startswith(version + ".")),
                        None)
     if full is None:
-        if release and DEBIAN[release][1].startswith(version + "."):
-            full = DEBIAN[release][1]
-            assumed.append("Python {} as on Debian {}".format(
-                full, release.capitalize()))
-        elif base is not None and abi == base.abi:
-            full = base.python_full_version
-        else:
-            full = version
-    if base is None:
-        from packaging.markers import default_environment
-        env = default_environment()
-    else:
-        env = dict(base.marker_env)
-    env.update({
-        "python_version": version,
-        "python_full_version": full,
-        "implementation_version": full,
-        "implementation_name": "cpython",
-        "platform_python_implementation": "CPython",
-        "platform_machine": machine_arch(platforms[0]),
-        "platform_release": "",
-        "platform_version": "",
-        "sys_platform": "linux",
-        "platform_system": "Linux",
-        "os_name": "posix",
-    })
+        full = _full_version(version, abi, release, base, assumed)
+    env = _described_env(base, version, full, platforms[0])
     if pi:
         assumed.extend(_pi_assumed(pi, release, platforms, given))
     return Target(
