@@ -3,8 +3,9 @@
 describes them, validated where they enter.  (What a check finds is in
 results.py.)"""
 
+import re
 from dataclasses import dataclass, fields
-from typing import FrozenSet, Optional, Tuple
+from typing import Any, FrozenSet, Optional, Tuple
 
 from packaging.tags import Tag
 from packaging.version import Version
@@ -41,6 +42,27 @@ class File:
     @property
     def is_wheel(self) -> bool:
         return self.filename.endswith(".whl")
+
+
+_SHA256_RE = re.compile(r"[0-9a-fA-F]{64}")
+
+#: Most files one release may list, and one document in all; pip has
+#: no limit, but a real project has a few thousand at most.
+MAX_RELEASE_FILES = 10000
+MAX_FILES = 100000
+
+
+def is_sha256(value: Any) -> bool:
+    """Whether ``value`` is a sha256 as an index must give it: 64 hex
+    digits, nothing else (it names a file in the cache of --deep)."""
+    return isinstance(value, str) and bool(_SHA256_RE.fullmatch(value))
+
+
+def is_http_url(value: Any) -> bool:
+    """Whether ``value`` is an http(s) URL, the only kind of file URL
+    taken from an index."""
+    return isinstance(value, str) and \
+        value[:8].lower().startswith(("http://", "https://"))
 
 
 _FILE_FIELDS = tuple(f.name for f in fields(File) if f.name != "tags")

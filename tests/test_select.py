@@ -259,7 +259,7 @@ def test_other_platform_reason():
     from piwcheck.indexes.piwheels import parse_project
     doc = {"releases": {"1.0": {"files": {
         "x-1.0-cp311-cp311-linux_armv6l.whl": {
-            "file_url": "u", "filehash": "h", "filesize": 1,
+            "file_url": "https://x/u", "filehash": "0" * 64, "filesize": 1,
             "builder_abi": "cp311", "file_abi_tag": "cp311",
             "platform": "linux_armv6l", "apt_dependencies": []}}}}}
     s = select(parse_project(doc, "x"), SpecifierSet(), pi())

@@ -4,10 +4,12 @@ index piwheels serves at ``<site>/simple``, with its build and apt data."""
 
 from typing import Any, Optional
 
-from ..errors import DataError
+from ..errors import DataError, PiwcheckError
 from ..facts import DEFAULT_PIWHEELS_URL
-from ..model import File, Project, Release
-from ..names import parse_version, wheel_tags
+from ..model import (MAX_FILES, MAX_RELEASE_FILES, File, Project, Release,
+                     is_http_url, is_sha256)
+from ..names import (MAX_VERSION, canonical_name, file_belongs,
+                     parse_version, wheel_tags)
 from . import decode_json, normalise_site_url
 from .http import HttpIndex
 
@@ -44,7 +46,9 @@ def _is_str_list(value: Any) -> bool:
 
 
 def _parse_file(filename: str, data: Any, where: str, yanked: bool,
-                index: str) -> File:
+                index: str) -> Optional[File]:
+    """The File of an entry; None for one pip could not fetch (not at
+    an http(s) URL); DataError when the entry is not one."""
     # The fast path checks types directly; _explain_file finds the fault.
     try:
         pip = data.get("pip_dependencies")
@@ -64,7 +68,7 @@ def _parse_file(filename: str, data: Any, where: str, yanked: bool,
             pip_dependencies=None if pip is None else tuple(pip),
             tags=wheel_tags(filename),
         )
-        ok = (type(f.url) is str and type(f.sha256) is str
+        ok = (type(f.url) is str and is_sha256(f.sha256)
               and type(f.size) is int and type(f.builder_abi) is str
               and type(f.file_abi_tag) is str and type(f.platform) is str
               and (rp is None or type(rp) is str)
@@ -74,7 +78,7 @@ def _parse_file(filename: str, data: Any, where: str, yanked: bool,
         ok = False
     if not ok:
         _explain_file(filename, data, where)
-    return f
+    return f if is_http_url(f.url) else None
 
 
 def _explain_file(filename: str, data: Any, where: str) -> None:
@@ -89,16 +93,29 @@ def _explain_file(filename: str, data: Any, where: str) -> None:
     _get(data, "requires_python", str, where, None)
     _str_list(data, "apt_dependencies", where)
     _str_list(data, "pip_dependencies", where, True)
+    if not is_sha256(data["filehash"]):
+        raise DataError("{}: field 'filehash' is not a sha256 (64 hex "
+                        "digits)".format(where))
     raise DataError("{}: not a valid file entry".format(where))
 
 
-def _parse_release(version: str, data: Any, index: str) -> Release:
+def _parse_release(version: str, data: Any, project: str,
+                   index: str) -> Release:
+    """A release; its files that are not ``project``'s files of this
+    version (a wheel or an sdist by name) are skipped, as pip skips
+    them."""
     where = "release {}".format(version)
     if not isinstance(data, dict):
         raise DataError("{}: not an object".format(where))
     files = _get(data, "files", dict, where)
+    if len(files) > MAX_RELEASE_FILES:
+        raise DataError("{}: more than {} files".format(
+            where, MAX_RELEASE_FILES))
     parsed = parse_version(version)
     yanked = bool(_get(data, "yanked", bool, where, False))
+    parsed_files = (_parse_file(name, f, where, yanked, index)
+                    for name, f in sorted(files.items())
+                    if file_belongs(name, project, version, parsed))
     return Release(
         version=version,
         parsed=parsed,
@@ -106,24 +123,43 @@ def _parse_release(version: str, data: Any, index: str) -> Release:
         prerelease=bool(_get(data, "prerelease", bool, where, False)),
         yanked=yanked,
         skip_reason=_get(data, "skip_reason", str, where, None) or "",
-        files=tuple(_parse_file(name, f, where, yanked, index)
-                    for name, f in sorted(files.items())),
+        files=tuple(f for f in parsed_files if f is not None),
     )
 
 
 def parse_project(doc: Any, name: str, index: str = "") -> Project:
-    """Validate a decoded project document; DataError when it is not one."""
+    """Validate a decoded project document; DataError when it is not one.
+    Releases whose version is too long to be one are skipped; the
+    document's own name for the project is taken only when it is
+    ``name``'s."""
     if not isinstance(doc, dict):
         raise DataError("not a project document ({} at the top)".format(
             type(doc).__name__))
     releases = _get(doc, "releases", dict, "document")
+    if sum(len(r.get("files") or ()) for r in releases.values()
+           if isinstance(r, dict) and isinstance(r.get("files"), dict)) \
+            > MAX_FILES:
+        raise DataError("document: more than {} files".format(MAX_FILES))
+    project = canonical_name(name)
+    shown = _get(doc, "package", str, "document", None)
+    if shown is None or len(shown) > 255 or \
+            _canonical_or_none(shown) != project:
+        shown = name
     return Project(
-        name=_get(doc, "package", str, "document", None) or name,
+        name=shown,
         summary=_get(doc, "summary", str, "document", None) or "",
-        releases=tuple(_parse_release(v, r, index)
-                       for v, r in releases.items()),
+        releases=tuple(_parse_release(v, r, project, index)
+                       for v, r in releases.items()
+                       if len(v) <= MAX_VERSION),
         index=index,
     )
+
+
+def _canonical_or_none(name: str) -> Optional[str]:
+    try:
+        return canonical_name(name)
+    except PiwcheckError:
+        return None
 
 
 class PiwheelsIndex(HttpIndex):

@@ -9,7 +9,8 @@ from urllib.parse import urljoin, urlsplit
 
 from ..errors import DataError
 from ..metadata import Metadata, parse_core, parse_release_json
-from ..model import File, Project, Release
+from ..model import (MAX_FILES, MAX_RELEASE_FILES, File, Project, Release,
+                     is_http_url, is_sha256)
 from ..names import file_version, wheel_tags
 from . import decode_json
 from .http import HttpIndex
@@ -104,9 +105,21 @@ def _join(base: str, href: str) -> str:
     return urljoin(base, href)
 
 
+def _sha256(value: Any, where: str) -> Optional[str]:
+    """An index's sha256 of a file: None where it gives none; DataError
+    when it is not 64 hex digits (it names a file in --deep's cache)."""
+    if value is None or value == "":
+        return None
+    if not is_sha256(value):
+        raise DataError("{}: its sha256 is not 64 hex digits".format(where))
+    return value
+
+
 def _json_rows(doc: Any, url: str) -> List[Dict[str, Any]]:
     if not isinstance(doc, dict) or not isinstance(doc.get("files"), list):
         raise DataError("{}: not a PEP 691 project page".format(url))
+    if len(doc["files"]) > MAX_FILES:
+        raise DataError("{}: more than {} files".format(url, MAX_FILES))
     rows = []
     for i, f in enumerate(doc["files"]):
         where = "{}: file {}".format(url, i)
@@ -120,7 +133,7 @@ def _json_rows(doc: Any, url: str) -> List[Dict[str, Any]]:
         rows.append({
             "filename": f["filename"],
             "url": _join(url, f["url"]),
-            "sha256": sha if isinstance(sha, str) else None,
+            "sha256": _sha256(sha, where),
             "size": size if type(size) is int else None,
             "requires_python": rp if isinstance(rp, str) and rp else None,
             # PEP 592: a string (the reason) or true
@@ -163,6 +176,10 @@ class _Links(HTMLParser):
 
 
 def _html_rows(text: str, url: str) -> List[Dict[str, Any]]:
+    # Counted before parsing: more links than files allowed is refused
+    # before a dict is made for each ("<a" overcounts, never under).
+    if text.count("<a") + text.count("<A") > MAX_FILES:
+        raise DataError("{}: more than {} links".format(url, MAX_FILES))
     parser = _Links()
     parser.feed(text)
     if not parser.links and parser.version is None:
@@ -179,7 +196,8 @@ def _html_rows(text: str, url: str) -> List[Dict[str, Any]]:
         filename = path.rsplit("/", 1)[-1].split("?")[0]
         sha = None
         if fragment.startswith("sha256="):
-            sha = fragment[len("sha256="):]
+            sha = _sha256(fragment[len("sha256="):],
+                          "{}: link {}".format(url, filename[:100]))
         rp = link.get("data-requires-python")
         meta = link.get("data-core-metadata",
                         link.get("data-dist-info-metadata"))
@@ -202,7 +220,7 @@ def project_from_rows(name: str, rows: List[Dict[str, Any]],
     by_version: Dict[Any, List[File]] = {}
     for row in rows:
         version = file_version(row["filename"], canon)
-        if version is None:
+        if version is None or not is_http_url(row["url"]):
             continue
         by_version.setdefault(version, []).append(File(
             filename=row["filename"], url=row["url"], sha256=row["sha256"],
@@ -212,6 +230,10 @@ def project_from_rows(name: str, rows: List[Dict[str, Any]],
             pip_dependencies=None, tags=wheel_tags(row["filename"]),
             has_metadata=bool(row.get("metadata"))
             and row["filename"].endswith(".whl")))
+    for version, files in by_version.items():
+        if len(files) > MAX_RELEASE_FILES:
+            raise DataError("{}: release {} has more than {} files".format(
+                index, version, MAX_RELEASE_FILES))
     releases = tuple(
         Release(version=str(v), parsed=v, released="",
                 prerelease=v.is_prerelease,
