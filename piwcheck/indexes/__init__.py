@@ -176,14 +176,13 @@ def normalise_site_url(url: str, option: str = "--index-url") -> str:
 
 def decode_json(body: bytes, ctype: str, url: str) -> Any:
     """A JSON answer, decoded; DataError saying what it is instead."""
-    import json
-
     from ..errors import DataError
+    from .jsonbounds import loads
 
-    if not body.strip():
+    if not body or body.isspace():  # (strip() would copy it)
         raise DataError("{}: empty answer".format(url))
     try:
-        return json.loads(body.decode("utf-8"))
+        return loads(body, url)
     except (UnicodeDecodeError, ValueError):
         hint = " (got {}: a captive portal or proxy?)".format(
             ctype.split(";")[0]) if "html" in ctype else ""
