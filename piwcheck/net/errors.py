@@ -10,6 +10,13 @@ from typing import Optional
 from ..errors import DataError, FetchError, NotFound
 
 
+#: A header's number: ASCII digits only, and not too many.
+_DIGITS = re.compile(r"[0-9]{1,18}\Z")
+#: Longest wait a Retry-After is taken to ask for (a day): longer ones
+#: are as good as never, and every wait is within a document's budget.
+MAX_WAIT = 86400.0
+
+
 class Retry(Exception):
     """A failure worth another try; ``after`` is what the server asked
     for; ``unreachable`` marks failures that say the site is down."""
@@ -28,17 +35,17 @@ def retry_after(value: Optional[str]) -> Optional[float]:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if _DIGITS.match(value):  # ASCII only: "²".isdigit() is true
+        return min(float(value), MAX_WAIT)
     import email.utils
 
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if when is None:
+            return None
+        return min(max(0.0, when.timestamp() - time.time()), MAX_WAIT)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def check_length(resp) -> None:
@@ -46,7 +53,7 @@ def check_length(resp) -> None:
     does not check this itself)."""
     expected = resp.headers.get("Content-Length", "")
     tell = getattr(resp.raw, "tell", None)
-    if not expected.isdigit() or tell is None:
+    if not _DIGITS.match(expected) or tell is None:
         return
     got = tell()
     if isinstance(got, int) and got < int(expected):
@@ -68,7 +75,8 @@ def check_status(resp, url: str) -> None:
 
 
 def translate(exc: Exception, url: str, timeout: float) -> Exception:
-    """The FetchError, DataError or Retry a requests error means."""
+    """The FetchError, DataError or Retry a requests error (or an
+    OSError of this machine) means."""
     import requests.exceptions as rex
 
     if isinstance(exc, rex.ConnectTimeout):
@@ -94,13 +102,47 @@ def translate(exc: Exception, url: str, timeout: float) -> Exception:
     if isinstance(exc, rex.ChunkedEncodingError):
         return Retry("{}: the answer was cut short ({})".format(
             url, short(exc)))
-    if isinstance(exc, (rex.ConnectionError, OSError)):
+    if isinstance(exc, rex.ConnectionError):
         reason = short(exc)
         if "reset" in reason.lower() or "aborted" in reason.lower():
             return Retry("{}: the connection was reset".format(url))
-        return Retry("cannot reach {}: {}".format(url, reason),
-                     unreachable=True, reason=reason)
-    return FetchError("{}: {}".format(url, short(exc)))
+        if connection_failed(exc):
+            return Retry("cannot reach {}: {}".format(url, reason),
+                         unreachable=True, reason=reason)
+        return Retry("{}: {}".format(url, reason))
+    if isinstance(exc, rex.RequestException):
+        # what the server answered cannot be followed (a redirect to
+        # file:, a bad URL or header): this document's failure only
+        return FetchError("{}: {}".format(url, short(exc)))
+    if isinstance(exc, OSError):  # this machine's, not the site's
+        return FetchError("{}: {}".format(url, exc.strerror or short(exc)))
+    return FetchError("{}: {}".format(url, describe(exc)))
+
+
+def connection_failed(exc: BaseException) -> bool:
+    """Whether ``exc`` (a requests ConnectionError) says that no
+    connection could be made: refused, no route, no such host.  Only
+    such failures take a site to be down."""
+    import socket
+
+    from urllib3.exceptions import NewConnectionError
+
+    todo, seen = [exc], set()
+    while todo:
+        err = todo.pop()
+        if id(err) in seen or len(seen) > 50:
+            continue
+        seen.add(id(err))
+        if isinstance(err, (NewConnectionError, ConnectionRefusedError,
+                            socket.gaierror)):
+            return True
+        todo.extend(a for a in getattr(err, "args", ())
+                    if isinstance(a, BaseException))
+        for more in (getattr(err, "reason", None), err.__cause__,
+                     err.__context__):
+            if isinstance(more, BaseException):
+                todo.append(more)
+    return False
 
 
 def secs(seconds: float) -> str:
@@ -129,3 +171,16 @@ def short(exc: BaseException) -> str:
     if match:
         return match.group(1).strip()
     return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def describe(exc: BaseException) -> str:
+    """An unforeseen exception in one short line: its type and the first
+    line of what it says."""
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    text = str(exc).strip()
+    first = text.splitlines()[0][:200] if text else ""
+    return "{}: {}".format(type(exc).__name__, first) if first \
+        else type(exc).__name__

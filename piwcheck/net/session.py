@@ -10,6 +10,7 @@ from typing import Any, Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
 from ..errors import CacheError, FetchError
+from .body import ACCEPT_ENCODING
 from .watchdog import watched
 
 
@@ -46,6 +47,8 @@ class HttpSession:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = "piwcheck"
+        # only what body.py undoes itself, within its bounds
+        self.session.headers["Accept-Encoding"] = ACCEPT_ENCODING
         _remember_environment(self.session)
 
     def _cached_adapter(self, cache_dir: str, connections: int):

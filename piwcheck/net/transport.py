@@ -8,8 +8,10 @@ import time
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from .. import DEFAULT_TIMEOUT
-from ..errors import DataError, FetchError
-from .errors import Retry, check_length, check_status, secs, translate
+from ..errors import DataError, FetchError, PiwcheckError
+from .body import stream as body_stream
+from .errors import (Retry, check_length, check_status, describe, secs,
+                     translate)
 from .session import HttpSession, site
 from .watchdog import Watchdog
 
@@ -218,6 +220,14 @@ class Transport:
             if isinstance(exc, Retry):
                 raise
             raise translate(exc, url, self.timeout)
+        except PiwcheckError:
+            raise
+        except Exception as exc:  # requests, urllib3 or CacheControl on
+            # what a server sent (a redirect to "http://[::1", a header
+            # they cannot read): this document's failure, not the run's
+            if self._stop.is_set():
+                raise FetchError("interrupted")
+            raise FetchError("{}: {}".format(url, describe(exc))) from exc
         finally:
             with self._lock:
                 self._dogs.discard(dog)
@@ -278,17 +288,14 @@ class Transport:
             raise FetchError(str(exc))
 
     def _read(self, resp, deadline: float) -> bytes:
-        """The body, within the size cap and the deadline."""
-        chunks = []
-        size = 0
-        for chunk in resp.iter_content(65536):
-            size += len(chunk)
-            if size > self.max_bytes:
-                raise FetchError("{}: the answer is larger than {} MB"
-                                 .format(resp.url, self.max_bytes // 1000000))
-            if time.monotonic() > deadline:
-                raise self._late(resp.url)
-            chunks.append(chunk)
+        """The body, within the size cap (decoded, and as sent) and the
+        deadline."""
+        def too_large() -> Exception:
+            return FetchError("{}: the answer is larger than {} MB".format(
+                resp.url, self.max_bytes // 1000000))
+        chunks = list(body_stream(resp, resp.url, self.max_bytes,
+                                  deadline, too_large,
+                                  lambda: self._late(resp.url)))
         check_length(resp)
         return b"".join(chunks)
 
@@ -338,17 +345,18 @@ def _stream_into(out, digest, url: str, max_bytes: int, seconds: float,
             started(resp.headers)
         out.seek(0)
         out.truncate()
-        size = 0
-        for chunk in resp.iter_content(1 << 16):
-            size += len(chunk)
-            if size > max_bytes:
-                raise FetchError("{}: larger than {:.1f} MB".format(
-                    url, max_bytes / 1e6))
-            if time.monotonic() > deadline:
-                raise FetchError("{}: not downloaded within {} s"
-                                 .format(url, secs(seconds)))
+        for chunk in body_stream(
+                resp, url, max_bytes, deadline,
+                lambda: FetchError("{}: larger than {:.1f} MB".format(
+                    url, max_bytes / 1e6)),
+                lambda: FetchError("{}: not downloaded within {} s".format(
+                    url, secs(seconds)))):
             digest.update(chunk)
-            out.write(chunk)
+            try:
+                out.write(chunk)
+            except OSError as exc:  # here, not on the network
+                raise FetchError("{}: cannot write it: {}".format(
+                    url, exc.strerror or exc)) from exc
         check_length(resp)
         return b""
     return read
