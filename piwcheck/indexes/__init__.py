@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Any, Callable, List, Optional, Tuple
 
-from ..errors import InputError
+from ..errors import DataError, InputError, PiwcheckError
 from ..model import File, Project
 
 #: Every kind of index, most particular first, as (module, class): the
@@ -176,7 +176,6 @@ def normalise_site_url(url: str, option: str = "--index-url") -> str:
 
 def decode_json(body: bytes, ctype: str, url: str) -> Any:
     """A JSON answer, decoded; DataError saying what it is instead."""
-    from ..errors import DataError
     from .jsonbounds import loads
 
     if not body or body.isspace():  # (strip() would copy it)
@@ -187,3 +186,22 @@ def decode_json(body: bytes, ctype: str, url: str) -> Any:
         hint = " (got {}: a captive portal or proxy?)".format(
             ctype.split(";")[0]) if "html" in ctype else ""
         raise DataError("{}: answer is not JSON{}".format(url, hint))
+
+
+def guarded(parse: Callable[[bytes, str], Any],
+            url: str) -> Callable[[bytes, str], Any]:
+    """``parse`` behind the failure boundary of one document: whatever
+    it raises besides piwcheck's own errors (a bug, or data no check
+    foresaw) becomes a DataError naming ``url``, so that one project
+    fails, not the run.  The cause stays chained for DEBUG=1."""
+    from ..net.errors import describe
+
+    def parse_guarded(body: bytes, ctype: str) -> Any:
+        try:
+            return parse(body, ctype)
+        except PiwcheckError:
+            raise
+        except Exception as exc:  # the boundary: anything at all
+            raise DataError("{}: the answer cannot be read ({})".format(
+                url, describe(exc))) from exc
+    return parse_guarded

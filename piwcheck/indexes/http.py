@@ -6,10 +6,11 @@ read it."""
 
 from typing import Callable, Optional, Tuple
 
-from ..errors import NotFound
+from ..errors import FetchError, NotFound, PiwcheckError
 from ..model import File, Project
 from ..names import canonical_name
-from . import Index
+from ..net.errors import describe
+from . import Index, guarded
 
 
 class HttpIndex(Index):
@@ -47,11 +48,15 @@ class HttpIndex(Index):
               ) -> Optional[Project]:
         url = self.project_url(canonical_name(name))
         try:
-            return self.transport.fetch(
-                url, lambda body, ctype: self.parse(body, ctype, name, url),
+            return self.transport.fetch(url, guarded(
+                lambda body, ctype: self.parse(body, ctype, name, url), url),
                 self.accept, unless)
         except NotFound as exc:
             raise NotFound(self.not_found(url, exc))
+        except PiwcheckError:
+            raise
+        except Exception as exc:  # the boundary of one project's fetch
+            raise FetchError("{}: {}".format(url, describe(exc))) from exc
 
     def download(self, f: File, out, max_bytes: int,
                  seconds: float) -> str:

@@ -12,7 +12,7 @@ from ..metadata import Metadata, parse_core, parse_release_json
 from ..model import (MAX_FILES, MAX_RELEASE_FILES, File, Project, Release,
                      is_http_url, is_sha256)
 from ..names import file_version, wheel_tags
-from . import decode_json
+from . import decode_json, guarded
 from .http import HttpIndex
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
@@ -49,8 +49,8 @@ class SimpleIndex(HttpIndex):
         if not f.has_metadata:
             return None
         url = f.url + ".metadata"
-        return self.transport.fetch(url, lambda body, ctype: parse_core(
-            body, url), "*/*")
+        return self.transport.fetch(url, guarded(
+            lambda body, ctype: parse_core(body, url), url), "*/*")
 
     def cached_metadata(self, f: File):
         return self.transport.cached(f.url + ".metadata") \
@@ -69,8 +69,9 @@ class SimpleIndex(HttpIndex):
                                           version)
         try:
             return self.transport.fetch(
-                url, lambda body, ctype: parse_release_json(
-                    decode_json(body, ctype, url), url), "application/json")
+                url, guarded(lambda body, ctype: parse_release_json(
+                    decode_json(body, ctype, url), url), url),
+                "application/json")
         except NotFound:
             return None
 
