@@ -14,7 +14,7 @@ from .errors import InputError
 _CANONICAL_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _BUILD_RE = re.compile(r"^(\d+)(.*)$")
 #: A build tag as pip reads it, with at most 32 ASCII digits.
-_GOOD_BUILD_RE = re.compile(r"^[0-9]{1,32}[^-]*$")
+_GOOD_BUILD_RE = re.compile(r"^[0-9]{1,32}(?![0-9])")
 
 #: Longest file name taken from an index (most file systems' limit).
 MAX_FILENAME = 255
