@@ -73,6 +73,8 @@ def blocks(f) -> Iterator[List[Tuple[str, Any, Any]]]:
                             .format(buf[i:i + 20]))
         try:
             row, end = decoder.raw_decode(buf, i)
+        except RecursionError:  # json's own bound on nesting
+            raise DataError("packages.json nests too deeply")
         except ValueError:
             more = f.read(1 << 20)
             if not more:
