@@ -10,7 +10,8 @@ import pytest
 
 from piwcheck.errors import InputError
 from piwcheck.inputs import parse_line
-from piwcheck.inputs.reqfile import Reader, logical_lines
+from piwcheck.inputs.reqfile import Reader
+from piwcheck.inputs.text import logical_lines
 
 CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                       "shared", "corpus", "requirements")
