@@ -237,9 +237,11 @@ CATALOGUE = [
         lambda n: piw_doc()(n).replace(b'"1.0"', b'"1.0\xff"', 1)),
         "error", "not JSON"),
     # -- the transport --
+    # decoding 64 MB is bounded by the cap, or on a slow or busy machine
+    # by the document's time budget first: either is the bound working
     Hostile("gzip-bomb", "piwheels", answer(bomb, headers=[
         ("Content-Encoding", "gzip, gzip, gzip")]), "error",
-        "larger than 64 MB"),
+        ("larger than 64 MB", "the answer took longer than")),
     Hostile("gzip-cut-short", "piwheels", answer(
         lambda n: gzip.compress(piw_doc()(n))[:-12],
         headers=[("Content-Encoding", "gzip")]), "error", "cut short"),
