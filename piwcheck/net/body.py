@@ -3,13 +3,15 @@
 they come and their Content-Encoding is undone here, a piece at a time,
 each piece counted before the next is made: urllib3 1.26 (Debian 11 and
 12) inflates all it has read at once, so 965 bytes of ``gzip, gzip,
-gzip`` become 5 GB before any cap can look."""
+gzip`` become 5 GB before any cap can look.  A download's body is
+streamed into its file the same way."""
 
 import time
 import zlib
-from typing import Callable, Iterable, Iterator, List
+from typing import Any, Callable, Iterable, Iterator, List, Optional
 
 from ..errors import DataError, FetchError
+from .errors import check_length, secs
 
 #: The encodings asked for (and the only ones undone).
 ACCEPT_ENCODING = "gzip, deflate"
@@ -129,3 +131,30 @@ def stream(resp, url: str, max_bytes: int, deadline: float,
     for kind in encodings(resp, url):
         pieces = _inflate(pieces, kind, url, counter())
     return iter(pieces)
+
+
+def stream_into(out, digest, url: str, max_bytes: int, seconds: float,
+                started: Optional[Callable[[Any], None]]):
+    """A reader for Transport._get that streams the body into ``out``
+    (from its start: a retry rewrites it) and ``digest``, within
+    ``max_bytes`` and ``seconds``; ``started`` gets the headers first."""
+    def read(resp, deadline: float) -> bytes:
+        if started is not None:
+            started(resp.headers)
+        out.seek(0)
+        out.truncate()
+        for chunk in stream(
+                resp, url, max_bytes, deadline,
+                lambda: FetchError("{}: larger than {:.1f} MB".format(
+                    url, max_bytes / 1e6)),
+                lambda: FetchError("{}: not downloaded within {} s".format(
+                    url, secs(seconds)))):
+            digest.update(chunk)
+            try:
+                out.write(chunk)
+            except OSError as exc:  # here, not on the network
+                raise FetchError("{}: cannot write it: {}".format(
+                    url, exc.strerror or exc)) from exc
+        check_length(resp)
+        return b""
+    return read

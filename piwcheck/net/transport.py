@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 from .. import DEFAULT_TIMEOUT
 from ..errors import DataError, FetchError, PiwcheckError
 from .body import stream as body_stream
+from .body import stream_into
 from .errors import (Retry, check_length, check_status, describe, secs,
                      translate)
 from .session import HttpSession, site
@@ -131,8 +132,8 @@ class Transport:
 
         def once():
             digest = hashlib.sha256()
-            read = _stream_into(out, digest, url, max_bytes, seconds,
-                                started)
+            read = stream_into(out, digest, url, max_bytes, seconds,
+                               started)
             body = self._get(url, "*/*", deadline, False, read, headers)[0]
             return None if body is None else digest.hexdigest()
         return self._with_retries(url, deadline, once)
@@ -333,30 +334,3 @@ def _headers(accept: str, fresh: bool, streamed: bool,
         headers["Cache-Control"] = "no-store"
         headers.update(extra or {})
     return headers
-
-
-def _stream_into(out, digest, url: str, max_bytes: int, seconds: float,
-                 started: Optional[Callable[[Any], None]]):
-    """A reader for Transport._get that streams the body into ``out``
-    (from its start: a retry rewrites it) and ``digest``, within
-    ``max_bytes`` and ``seconds``; ``started`` gets the headers first."""
-    def read(resp, deadline: float) -> bytes:
-        if started is not None:
-            started(resp.headers)
-        out.seek(0)
-        out.truncate()
-        for chunk in body_stream(
-                resp, url, max_bytes, deadline,
-                lambda: FetchError("{}: larger than {:.1f} MB".format(
-                    url, max_bytes / 1e6)),
-                lambda: FetchError("{}: not downloaded within {} s".format(
-                    url, secs(seconds)))):
-            digest.update(chunk)
-            try:
-                out.write(chunk)
-            except OSError as exc:  # here, not on the network
-                raise FetchError("{}: cannot write it: {}".format(
-                    url, exc.strerror or exc)) from exc
-        check_length(resp)
-        return b""
-    return read
