@@ -163,3 +163,10 @@ class ModelCache:
         _write(self._path(url), b"".join([
             self._stamp, body_key, b"\n",
             hashlib.sha256(payload).hexdigest().encode(), b"\n", payload]))
+
+    def drop(self, url: str) -> None:
+        """Forget the entry of ``url``."""
+        try:
+            os.unlink(self._path(url))
+        except OSError:
+            pass

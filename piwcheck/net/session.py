@@ -72,6 +72,11 @@ class HttpSession:
         """requests' get, on this session."""
         return self.session.get(url, **kwargs)
 
+    def forget(self, url: str) -> None:
+        """Drop the HTTP cache entry of ``url``, if any."""
+        if self.cache is not None:
+            self.cache.delete(self.adapter.controller.cache_url(url))
+
     def cached_response(self, url: str, accept: str):
         """--offline: the cached answer, however old, as a response
         whose body is still to be read; FetchError when there is

@@ -95,16 +95,21 @@ class Transport:
         def once():
             nonlocal fresh
             while True:
-                body, ctype, cached = self._get(url, accept, deadline,
-                                                fresh)
+                cached = False
                 try:
+                    body, ctype, cached = self._get(url, accept, deadline,
+                                                    fresh)
                     return self._model(url, body, ctype, parse, unless)
-                except DataError:
-                    if not cached or fresh:
+                except DataError as exc:  # its last body: no model
+                    if self.models is not None and parse is not _raw:
+                        self.models.drop(url)
+                    if not (cached or getattr(exc, "from_cache", False)) \
+                            or fresh:
                         raise
-                    # a damaged cache entry: fetch it anew, in this try
-                    fresh = True
-                    self._may_try(url)
+                # a damaged cache entry: dropped and fetched anew, whole
+                self.http.forget(url)
+                fresh = True
+                self._may_try(url)
         return self._with_retries(url, deadline, once)
 
     def body(self, url: str, accept: str = "text/plain") -> bytes:
@@ -207,7 +212,12 @@ class Transport:
                 if resp.status_code == 304 and read is not None and extra:
                     return None, "", False
                 check_status(resp, url)
-                body = (read or self._read)(resp, deadline)
+                try:
+                    body = (read or self._read)(resp, deadline)
+                except DataError as exc:  # a damaged entry, if cached
+                    exc.from_cache = bool(getattr(resp, "from_cache",
+                                                  False))
+                    raise
                 if dog.expired.is_set():
                     raise self._late(url)
                 return (body, resp.headers.get("Content-Type", ""),
