@@ -143,3 +143,27 @@ def test_each_model_is_read_once_on_a_warm_run(server, capsys,
     assert code == 0 and err == ""
     assert server.statuses == {304: 3}
     assert len(loads) == 3
+
+
+def test_not_found_entry(tmp_path):
+    """A 404 kept for a URL replaces its model, and a model replaces it;
+    neither is the other, and a damaged one is neither."""
+    models = ModelCache(str(tmp_path))
+    assert models.not_found(URL) is None
+    models.set(URL, models.body_key(b"the body"), load("numpy"))
+    models.set_not_found(URL, URL + " answered 404")
+    assert models.not_found(URL) == URL + " answered 404"
+    assert models.latest(URL) is None
+    assert models.get(URL, b"not-found") is None
+    models.set(URL, models.body_key(b"the body"), load("numpy"))
+    assert models.not_found(URL) is None and models.latest(URL)
+    models.set_not_found(URL, "gone")
+    path = os.path.join(models.directory, os.listdir(models.directory)[0])
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(data[:-1] + b"x")
+    assert models.not_found(URL) is None and models.latest(URL) is None
+    models.drop(URL)
+    models.drop(URL)  # twice is fine
+    assert os.listdir(models.directory) == []

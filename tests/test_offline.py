@@ -1,11 +1,55 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""A cached body that does not parse is dropped and fetched again,
-whole."""
+"""--offline after an online run gives that run's answers: documents,
+404s and metadata (PEP 658 files, release JSON, "no such release") all
+come back from the cache; and a cached body that does not parse is
+dropped and fetched again, whole."""
 
 import hashlib
 import os
 
-from helpers import run_pi
+from helpers import PI, run_json, run_pi
+
+#: Dependencies on both indexes (cryptography -> cffi -> pycparser;
+#: pydantic -> pydantic-core, ...), projects piwheels lacks but PyPI has
+#: (pydantic, pypi-only), one no index has, and a release chosen from
+#: piwheels whose dependencies come from PyPI's metadata (numpy).
+NAMES = ["cryptography", "pydantic", "pypi-only", "gpiozero", "numpy",
+         "no-such-project"]
+
+
+def test_offline_repeats_the_online_run(both, server, pypi, capsys):
+    code, online, err = run_json(capsys, *PI, *both, *NAMES)
+    assert code == 1, err  # one project is not found
+    statuses = {p["name"]: p["status"] for p in online["packages"]}
+    assert statuses["pypi-only"] == statuses["pydantic"] == "ok"
+    assert statuses["no-such-project"] == "not-found"
+    server.reset_log()
+    pypi.reset_log()
+    code2, offline, err2 = run_json(capsys, *PI, *both, "--offline", *NAMES)
+    assert code2 == code
+    assert offline["packages"] == online["packages"]
+    assert "not in cache" not in err2
+    assert server.count() == pypi.count() == 0
+
+
+def test_a_404_is_asked_again_online(fresh_server, capsys):
+    """A remembered 404 answers --offline only: online asks again, and a
+    project that has appeared since is found (offline too, after)."""
+    code, pkgs, _ = run_pi(capsys, fresh_server, "--no-deps", "late")
+    assert pkgs[0]["status"] == "not-found"
+    code, offline, _ = run_pi(capsys, fresh_server, "--offline",
+                              "--no-deps", "late")
+    assert offline == pkgs
+    fresh_server.add("late", fresh_server.documents["colorzero"].replace(
+        b"colorzero", b"late"))
+    fresh_server.reset_log()
+    code, pkgs, _ = run_pi(capsys, fresh_server, "--no-deps", "late")
+    assert fresh_server.count("late") == 1
+    assert pkgs[0]["status"] == "ok"
+    code, offline, _ = run_pi(capsys, fresh_server, "--offline",
+                              "--no-deps", "late")
+    assert offline == pkgs
+
 
 def _http_entries():
     root = os.path.join(os.environ["XDG_CACHE_HOME"], "piwcheck", "http")

@@ -2,7 +2,8 @@
 """The persistent cache.  HTTP: CacheControl (which pip also uses) decides
 what to store and when to revalidate; this module only stores its entries.
 Models: each document's parsed, validated model, so a document that has
-not changed (a 304) is not decoded and validated again.  One file an
+not changed (a 304) is not decoded and validated again, or the 404 its
+URL last answered; both are what --offline answers.  One file an
 entry, written atomically, so concurrent processes and interrupted writes
 never leave a half-written entry where a reader can see it; a damaged
 entry is a miss."""
@@ -111,11 +112,17 @@ def _stamp() -> bytes:
         text.encode()).hexdigest()[:16] + "\n").encode()
 
 
+#: The key of an entry that says its URL answered 404 (a body's key is
+#: hex digits).
+_NOT_FOUND = b"not-found"
+
+
 class ModelCache:
     """Parsed documents in ``directory``, one file per URL, each tagged
-    with the hash of the body it was parsed from.  Entries are pickles
-    read back by an unpickler that can build only the model's classes,
-    after their own checksum is verified."""
+    with the hash of the body it was parsed from, or the "not found" of
+    a URL whose last answer was a 404.  Entries are pickles read back by
+    an unpickler that can build only the model's classes, after their
+    own checksum is verified."""
 
     def __init__(self, directory: str):
         self.directory = os.path.join(directory, "model")
@@ -138,7 +145,28 @@ class ModelCache:
 
     def latest(self, url: str):
         """(body key, model) of the last body parsed for ``url``, or
-        None."""
+        None (none, a damaged one, or a "not found")."""
+        entry = self._read(url)
+        if entry is None or entry[0] == _NOT_FOUND:
+            return None
+        try:
+            model = _ModelUnpickler(io.BytesIO(entry[1])).load()
+        except Exception:  # any damage, whatever the unpickler raises
+            return None
+        return (entry[0], model) if isinstance(model, (Project, Metadata)) \
+            else None
+
+    def not_found(self, url: str) -> Optional[str]:
+        """What ``url`` answered when its last answer was a 404 (kept by
+        ``set_not_found``), or None."""
+        entry = self._read(url)
+        if entry is None or entry[0] != _NOT_FOUND:
+            return None
+        return entry[1].decode("utf-8", "replace")
+
+    def _read(self, url: str):
+        """(key, payload) of the entry of ``url`` when it is whole and
+        of this version, or None."""
         try:
             with open(self._path(url), "rb") as f:
                 data = f.read()
@@ -150,19 +178,17 @@ class ModelCache:
         check, _, payload = rest.partition(b"\n")
         if check != hashlib.sha256(payload).hexdigest().encode():
             return None
-        try:
-            model = _ModelUnpickler(io.BytesIO(payload)).load()
-        except Exception:  # any damage, whatever the unpickler raises
-            return None
-        return (key, model) if isinstance(model, (Project, Metadata)) \
-            else None
+        return key, payload
 
     def set(self, url: str, body_key: bytes, model) -> None:
         """Keep ``model``, parsed from the body ``body_key`` names."""
-        payload = pickle.dumps(model, protocol=4)
-        _write(self._path(url), b"".join([
-            self._stamp, body_key, b"\n",
-            hashlib.sha256(payload).hexdigest().encode(), b"\n", payload]))
+        self._write(url, body_key, pickle.dumps(model, protocol=4))
+
+    def set_not_found(self, url: str, message: str) -> None:
+        """Keep that ``url`` answered 404 (saying ``message``), in place
+        of its model: what --offline answers for it."""
+        self._write(url, _NOT_FOUND, message[:2000].encode("utf-8",
+                                                           "replace"))
 
     def drop(self, url: str) -> None:
         """Forget the entry of ``url``."""
@@ -170,3 +196,8 @@ class ModelCache:
             os.unlink(self._path(url))
         except OSError:
             pass
+
+    def _write(self, url: str, key: bytes, payload: bytes) -> None:
+        _write(self._path(url), b"".join([
+            self._stamp, key, b"\n",
+            hashlib.sha256(payload).hexdigest().encode(), b"\n", payload]))

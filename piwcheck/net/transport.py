@@ -8,7 +8,7 @@ import time
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from .. import DEFAULT_TIMEOUT
-from ..errors import DataError, FetchError, PiwcheckError
+from ..errors import DataError, FetchError, NotFound, PiwcheckError
 from .body import stream as body_stream
 from .body import stream_into
 from .errors import (Retry, check_length, check_status, describe, secs,
@@ -86,7 +86,7 @@ class Transport:
         """The model of the document at ``url``; NotFound (a 404),
         FetchError or DataError.  None when ``unless()`` gives the digest
         of the document fetched (the caller has what it needs from the
-        cached one)."""
+        cached one).  A 404 is kept for --offline to answer again."""
         deadline = time.monotonic() + self.budget
         if self.offline:
             return self._fetch_cached(url, parse, accept, unless, deadline)
@@ -110,7 +110,12 @@ class Transport:
                 self.http.forget(url)
                 fresh = True
                 self._may_try(url)
-        return self._with_retries(url, deadline, once)
+        try:
+            return self._with_retries(url, deadline, once)
+        except NotFound as exc:
+            if self.models is not None and parse is not _raw:
+                self.models.set_not_found(url, str(exc))
+            raise
 
     def body(self, url: str, accept: str = "text/plain") -> bytes:
         """The bytes of the document at ``url`` (a requirements file):
@@ -288,8 +293,18 @@ class Transport:
 
     def _fetch_cached(self, url: str, parse: Parse, accept: str,
                       unless, deadline: float) -> Any:
-        """--offline: the model of the cached answer, however old;
+        """--offline: the last answer, however old: NotFound for a 404,
+        the model last parsed, else the model of the cached body;
         FetchError when there is none."""
+        if self.models is not None and parse is not _raw:
+            gone = self.models.not_found(url)
+            if gone is not None:
+                raise NotFound(gone)
+            latest = self.models.latest(url)
+            if latest is not None:
+                if unless is not None and unless() == latest[0]:
+                    return None
+                return latest[1]
         try:
             resp = self.http.cached_response(url, accept)
             body = self._read(resp, deadline)
