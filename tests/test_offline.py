@@ -32,6 +32,17 @@ def test_offline_repeats_the_online_run(both, server, pypi, capsys):
     assert server.count() == pypi.count() == 0
 
 
+def test_offline_metadata_piece_missing_is_said_once(both, server, pypi,
+                                                      capsys):
+    """Documents cached by a --no-deps run, metadata never read: its
+    one warning, not one per place it was looked for."""
+    run_json(capsys, *PI, *both, "--no-deps", "pydantic")
+    code, doc, _ = run_json(capsys, *PI, *both, "--offline", "pydantic")
+    warnings = doc["packages"][0]["warnings"]
+    missing = [w for w in warnings if "could not read its metadata" in w]
+    assert missing == ["could not read its metadata: not in cache"]
+
+
 def test_a_404_is_asked_again_online(fresh_server, capsys):
     """A remembered 404 answers --offline only: online asks again, and a
     project that has appeared since is found (offline too, after)."""

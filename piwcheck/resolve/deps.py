@@ -111,7 +111,9 @@ def read_metadata(indexes: Sequence, name: str, cand: Candidate,
             meta = index.metadata(mf) if mf is not None else \
                 index.release_metadata(name, str(cand.version))
         except (FetchError, NotFound) as exc:
-            warnings.append("could not read its metadata: {}".format(exc))
+            warning = "could not read its metadata: {}".format(exc)
+            if warning not in warnings:  # --offline: "not in cache" once
+                warnings.append(warning)
             continue
         if meta is not None:
             return meta, warnings
