@@ -1,12 +1,19 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The fetcher of one check (piwcheck.resolve.fetcher) while a start is
 under way in another thread: the cache walk that runs before a
-project's fetches are submitted is held open here."""
+project's fetches are submitted is held open here; and dependency chains
+deeper than Python's stack, cold and with every document cached."""
 
 import threading
+import time
+from concurrent.futures import Future
+
+import pytest
 
 from helpers import pi
-from memindex import MemIndex, wheels
+from memindex import MemIndex, requires, wheels
+from piwcheck.check import CheckOptions, check
+from piwcheck.inputs import Inputs, parse_line
 from piwcheck.resolve.fetcher import Fetcher
 from piwcheck.resolve.pool import Pool
 from piwcheck.select import Formats
@@ -78,3 +85,76 @@ def test_known_waits_for_the_start_in_another_thread():
     (known,) = got
     assert [c.text for o in known.offers for c in o.candidates] == ["1.0"]
     assert index.asked == ["top"]
+
+
+class WarmIndex(MemIndex):
+    """A MemIndex whose every document is in its cache too, as after a
+    first run: the fetcher walks them ahead of the resolver."""
+
+    @property
+    def can_prefetch(self):
+        return True
+
+    def cached(self, name):
+        project = self.projects.get(name)
+        return (b"etag", project) if project is not None else None
+
+    def cached_metadata(self, f):
+        meta = self.metadata_of.get(f.filename)
+        return (b"etag", meta) if meta is not None else None
+
+
+def chain(kind, depth):
+    """An index of p0 -> p1 -> ... -> p<depth>, each needing the next."""
+    projects, metadata = [], {}
+    for i in range(depth + 1):
+        filename = "p{}-1.0-py3-none-any.whl".format(i)
+        projects.append(wheels("p{}".format(i), URL, filename))
+        metadata[filename] = requires("p{}".format(i + 1)) \
+            if i < depth else requires()
+    return kind(URL, projects, metadata=metadata)
+
+
+@pytest.mark.parametrize("depth", [600, 1100])
+@pytest.mark.parametrize("kind", [MemIndex, WarmIndex], ids=["cold", "warm"])
+def test_a_chain_deeper_than_the_stack(kind, depth):
+    """Every package of a chain far deeper than Python's recursion limit
+    is reported, with no exception, in seconds: the walk of cached
+    documents (which started each dependency from inside the start of
+    its parent) is a work list."""
+    index = chain(kind, depth)
+    began = time.monotonic()
+    report = check(Inputs([parse_line("p0")]), pi(), [index],
+                   CheckOptions(workers=2))
+    took = time.monotonic() - began
+    assert [p.name for p in report.packages] == \
+        ["p0"] + sorted("p{}".format(i) for i in range(1, depth + 1))
+    assert {p.status.value for p in report.packages} == {"ok"}
+    assert report.exit_code == 0
+    assert took < 30  # about 1 s (600) and 3 s (1,100) on a Pi-class CPU
+
+
+class InlinePool:
+    """A pool that runs each piece of work as it is submitted: every
+    future is done before its callbacks are added, so they run at once,
+    in the thread adding them."""
+
+    def submit(self, fn, *args, priority=0):
+        future = Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+
+def test_callbacks_of_finished_fetches_do_not_nest():
+    """Offers, then metadata, then the next project's offers, each done
+    at once: the callbacks that lead from one to the next are queued,
+    not nested, and the whole chain is fetched ahead."""
+    index = chain(MemIndex, 1100)
+    fetcher = Fetcher(InlinePool(), [index], pi(), False, Formats(), True)
+    fetcher.start("p0")
+    assert len(index.asked) == 1101
+    assert [c.text for o in fetcher.known("p1100").offers
+            for c in o.candidates] == ["1.0"]

@@ -7,6 +7,7 @@ pick is fetched, and from it the offers of its dependencies; the deeper
 a fetch leads, the sooner it runs."""
 
 import threading
+from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -59,6 +60,8 @@ class Fetcher:
         self._depth: Dict[str, int] = {}
         self._meta: Dict[Tuple[str, Version], Future] = {}
         self._lock = threading.Lock()
+        #: each thread's work list (see _later)
+        self._local = threading.local()
         self.closed = False
         #: Cached documents can say what comes next (a cache, a network).
         self.early = follow and any(ix.can_prefetch for ix in indexes)
@@ -77,7 +80,31 @@ class Fetcher:
         """Start fetching ``name`` (a dependency of ``parent``) from
         every index (once); with a warm cache, also what its cached
         documents say comes next, so a tree's levels are revalidated
-        together."""
+        together.  The walk is a work list, not recursion: a chain of
+        any depth takes no stack."""
+        self._later(self._start, name, spec, parent)
+
+    def _later(self, fn, *args) -> None:
+        """Call ``fn(*args)`` in this thread, after the calls it is
+        already making (the start of a dependency from a cached walk, a
+        callback of a future that is already done) have returned: each
+        thread drains its own work list, so nothing nests."""
+        todo = getattr(self._local, "todo", None)
+        if todo is not None:
+            todo.append((fn, args))
+            return
+        todo = self._local.todo = deque([(fn, args)])
+        try:
+            while todo:
+                fn, args = todo.popleft()
+                fn(*args)
+        finally:
+            self._local.todo = None
+
+    def _start(self, name: str, spec: SpecifierSet,
+               parent: Optional[str]) -> None:
+        """start()'s work for one project; the fetches of what it leads
+        to are left on the work list."""
         with self._lock:
             if self.closed or name in self._started:
                 return
@@ -108,10 +135,9 @@ class Fetcher:
             started.set()
         return futures
 
-    @staticmethod
-    def _when_all(futures: list, then) -> None:
+    def _when_all(self, futures: list, then) -> None:
         """Call ``then()`` once every one of ``futures`` is done (in the
-        thread that finished the last)."""
+        thread that finished the last, or this one if all are)."""
         remaining = [len(futures)]
         lock = threading.Lock()
 
@@ -120,7 +146,7 @@ class Fetcher:
                 remaining[0] -= 1
                 last = remaining[0] == 0
             if last:
-                then()
+                self._later(then)
         for future in futures:
             future.add_done_callback(arrived)
 
@@ -222,7 +248,8 @@ class Fetcher:
                                       priority=self._priority(name, True))
             self._meta[key] = future
         if self.follow:
-            future.add_done_callback(lambda f: self._follow(name, f))
+            future.add_done_callback(
+                lambda f: self._later(self._follow, name, f))
         return future
 
     def _follow(self, name: str, future) -> None:
