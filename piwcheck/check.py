@@ -1,113 +1,22 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The check itself, orchestration only: requirements in, a report out.
-The requirements' markers are settled here; resolve decides the versions
-(fetching from every index as it goes), select describes each pick, and
-the apt stage runs once for everything."""
+gather settles the requirements' markers for the target; resolve decides
+the versions (fetching from every index as it goes), select describes
+each pick, and the apt stage runs once for everything."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
 from packaging.specifiers import SpecifierSet
 
 from . import apt
-from .errors import InputError
+from .gather import Package, constraint_specs, dependency, gather
 from .inputs import Inputs, Requirement
 from .resolve import Fetcher, Req, resolve
 from .resolve.pool import Pool
-from .results import DistributionResult, PackageResult, Report, Status
-from .select import Formats, Selection, choose, describe, ranked
+from .results import PackageResult, Report, Status
+from .select import Formats, choose, describe, ranked
 from .target import Target
-
-
-@dataclass
-class _Package:
-    """One package's result while the check gathers it: who asked for it
-    (the user's requirements; what required it), which constraints
-    apply, and what was found; it becomes a PackageResult.  Not itself a
-    requirement: the user's are inputs.Requirement, the resolver's
-    resolve.Req (markers settled, one per name)."""
-
-    name: str
-    requirements: List[Requirement] = field(default_factory=list)
-    #: (parent name, parent version, requirement as written)
-    required_by: List[Tuple[str, str, str]] = field(default_factory=list)
-    constrained_by: List[str] = field(default_factory=list)
-    selection: Optional[Selection] = None
-    status: Optional[Status] = None
-    reason: Optional[str] = None
-    warnings: List[str] = field(default_factory=list)
-    #: --deep: the chosen wheel's compiled files, read
-    deep: Optional[DistributionResult] = None
-
-
-def _applies(req: Requirement, target: Target) -> bool:
-    if req.marker is None:
-        return True
-    env = dict(target.marker_env)
-    env["extra"] = ""
-    try:
-        return req.marker.evaluate(env)
-    except (UndefinedComparison, UndefinedEnvironmentName) as exc:
-        raise InputError("{}: cannot evaluate marker of {!r}: {}".format(
-            req.source, req.text, exc))
-
-
-def _constrain(package: _Package, constraints: Sequence[Requirement],
-               target: Target) -> SpecifierSet:
-    """Note the constraints on ``package`` that apply; their specifier."""
-    spec = SpecifierSet()
-    for c in constraints:
-        if c.name == package.name and c.reason is None and \
-                _applies(c, target):
-            spec &= c.specifier
-            package.constrained_by.append(c.source)
-    return spec
-
-
-def _gather(requirements: Sequence[Requirement],
-            constraints: Sequence[Requirement], target: Target
-            ) -> Tuple[Dict[str, _Package], List[Req]]:
-    """A package for each name the user asked for, and the resolver's
-    requirement for each one whose markers hold: a name written twice
-    is one requirement (its specifiers and constraints together)."""
-    packages: Dict[str, _Package] = {}
-    for req in requirements:
-        packages.setdefault(req.name, _Package(req.name)) \
-            .requirements.append(req)
-    roots = []
-    for p in packages.values():
-        live = [r for r in p.requirements if _applies(r, target)]
-        # a requirement no index is asked about: its reason says why
-        unsupported = [r for r in live if r.reason is not None]
-        if unsupported:
-            p.status = Status.UNSUPPORTED
-            p.reason = unsupported[0].reason
-        elif not live:
-            p.status = Status.SKIPPED
-            p.reason = "marker is false for this target: {}".format(
-                "; ".join(str(r.marker) for r in p.requirements))
-        else:
-            spec = SpecifierSet()
-            for req in live:
-                spec &= req.specifier
-                p.warnings.extend(req.warnings)
-            roots.append(Req(
-                p.name, frozenset().union(*(r.extras
-                                            for r in p.requirements)),
-                spec & _constrain(p, constraints, target),
-                ", ".join(r.text for r in p.requirements),
-                "; ".join(dict.fromkeys(r.source for r in p.requirements))))
-    return packages, roots
-
-
-def _constraint_specs(constraints: Sequence[Requirement],
-                      target: Target) -> Dict[str, SpecifierSet]:
-    specs: Dict[str, SpecifierSet] = {}
-    for c in constraints:
-        if c.reason is None and _applies(c, target):
-            specs[c.name] = specs.get(c.name, SpecifierSet()) & c.specifier
-    return specs
 
 
 @dataclass(frozen=True)
@@ -140,9 +49,9 @@ def check(inputs: Inputs, target: Target, indexes,
     the projects no index has.  ``on_error(exc)`` is given each
     exception an index's fetch raised, once (the report says what it
     means; the command line shows its traceback under DEBUG=1)."""
-    packages, roots = _gather(inputs.requirements, inputs.constraints,
+    packages, roots = gather(inputs.requirements, inputs.constraints,
                               target)
-    limits = _constraint_specs(inputs.constraints, target)
+    limits = constraint_specs(inputs.constraints, target)
     # -j is per index: each project is asked of every index
     pool = Pool(max(1, options.workers) * max(1, len(indexes)))
     fetcher = Fetcher(pool, indexes, target, options.pre, options.formats,
@@ -170,10 +79,10 @@ def check(inputs: Inputs, target: Target, indexes,
     return report
 
 
-def _resolve(packages: Dict[str, _Package], roots: List[Req],
+def _resolve(packages: Dict[str, Package], roots: List[Req],
              limits: Dict[str, SpecifierSet],
              constraints: Sequence[Requirement],
-             fetcher: Fetcher) -> List[_Package]:
+             fetcher: Fetcher) -> List[Package]:
     """Resolve ``roots``; every package, the user's first (in their
     order) then those dependencies brought in (by name), filled in."""
     target, pre, formats = fetcher.target, fetcher.pre, fetcher.formats
@@ -184,7 +93,7 @@ def _resolve(packages: Dict[str, _Package], roots: List[Req],
     names = list(packages) + sorted(
         n for n in set(outcome.picks) | set(outcome.settled)
         | set(outcome.why) if n not in packages)
-    return [_assess(packages.get(n) or _dependency(n, constraints, target),
+    return [_assess(packages.get(n) or dependency(n, constraints, target),
                     outcome, fetcher, limits.get(n, SpecifierSet()))
             for n in names]
 
@@ -204,7 +113,7 @@ def _popularity(report: Report, stats, downloads: bool) -> Report:
     return replace(report, packages=tuple(packages))
 
 
-def _deep(packages: List[_Package], pool, indexes, target: Target,
+def _deep(packages: List[Package], pool, indexes, target: Target,
           cache_dir: Optional[str]) -> None:
     """Download and read the chosen wheel of every package that has one,
     on ``pool``."""
@@ -231,16 +140,8 @@ def _deep(packages: List[_Package], pool, indexes, target: Target,
             p.warnings.append(why)
 
 
-def _dependency(name: str, constraints: Sequence[Requirement],
-                target: Target) -> _Package:
-    """The package of a project only a dependency brought in."""
-    package = _Package(name)
-    _constrain(package, constraints, target)
-    return package
-
-
-def _assess(package: _Package, outcome, fetcher: Fetcher,
-            limit: SpecifierSet) -> _Package:
+def _assess(package: Package, outcome, fetcher: Fetcher,
+            limit: SpecifierSet) -> Package:
     """Fill ``package`` from the resolution: its selection, status, what
     brought it in, and warnings; ``limit`` is its constraints'
     specifier."""
@@ -275,7 +176,7 @@ def _assess(package: _Package, outcome, fetcher: Fetcher,
     return package
 
 
-def _unavailable(package: _Package, known, failed: List[str],
+def _unavailable(package: Package, known, failed: List[str],
                  indexes: int) -> None:
     """The status of a package none of the ``indexes`` offers: an error
     when one failed (``failed`` names it), else not found."""
@@ -290,7 +191,7 @@ def _unavailable(package: _Package, known, failed: List[str],
             why for _, why in sorted(known.missing.items()))
 
 
-def _select(package: _Package, known, spec: SpecifierSet, outcome,
+def _select(package: Package, known, spec: SpecifierSet, outcome,
             fetcher: Fetcher) -> None:
     """The file pip would take for ``package`` within ``spec``: the
     resolver's pick, described, or why there is none."""
@@ -317,7 +218,7 @@ def notes(target: Target, indexes) -> Tuple[str, ...]:
     return tuple(found)
 
 
-def _finish(packages: List[_Package], target: Target, indexes) -> Report:
+def _finish(packages: List[Package], target: Target, indexes) -> Report:
     stage = apt.stage([p.selection.file if p.selection else None
                        for p in packages], target)
     results = [_result(p, stage) for p in packages]
@@ -333,7 +234,7 @@ def _finish(packages: List[_Package], target: Target, indexes) -> Report:
         apt_install=tuple(install), apt_command=apt.install_command(install))
 
 
-def _hash_refusal(e: _Package, file, warnings: List[str]) -> Optional[str]:
+def _hash_refusal(e: Package, file, warnings: List[str]) -> Optional[str]:
     """Why pip refuses ``file`` for the user's --hash values (it takes
     only a file with one of them); None when it takes it, or when the
     index gives no sha256 to compare (then a warning says so)."""
@@ -352,7 +253,7 @@ def _hash_refusal(e: _Package, file, warnings: List[str]) -> Optional[str]:
             "it".format(file.filename, file.sha256))
 
 
-def _result(e: _Package, stage: "apt.Stage") -> PackageResult:
+def _result(e: Package, stage: "apt.Stage") -> PackageResult:
     common = dict(
         requirement=", ".join(r.text for r in e.requirements) or e.name,
         name=e.name,
