@@ -47,8 +47,9 @@ def check(inputs: Inputs, target: Target, indexes,
     versions but add no packages.  ``progress(done, known)`` is called as
     projects arrive; ``stats`` (piwheels' statistics) suggest names for
     the projects no index has.  ``on_error(exc)`` is given each
-    exception an index's fetch raised, once (the report says what it
-    means; the command line shows its traceback under DEBUG=1)."""
+    exception an index's fetch raised, and each bug that failed a
+    package, once (the report says what it means; the command line
+    shows its traceback under DEBUG=1)."""
     packages, roots = gather(inputs.requirements, inputs.constraints,
                               target)
     limits = constraint_specs(inputs.constraints, target)
@@ -74,6 +75,9 @@ def check(inputs: Inputs, target: Target, indexes,
     if progress:
         progress(len(results), len(results))
     report = _finish(results, target, indexes)
+    if on_error is not None:
+        for bug in dict.fromkeys(p.bug for p in results if p.bug):
+            on_error(bug)
     if stats is not None:
         report = _popularity(report, stats, options.downloads)
     return report
@@ -93,9 +97,24 @@ def _resolve(packages: Dict[str, Package], roots: List[Req],
     names = list(packages) + sorted(
         n for n in set(outcome.picks) | set(outcome.settled)
         | set(outcome.why) if n not in packages)
-    return [_assess(packages.get(n) or dependency(n, constraints, target),
-                    outcome, fetcher, limits.get(n, SpecifierSet()))
-            for n in names]
+    return [_assess_safely(packages.get(n) or dependency(
+        n, constraints, target), outcome, fetcher,
+        limits.get(n, SpecifierSet())) for n in names]
+
+
+def _assess_safely(package: Package, outcome, fetcher: Fetcher,
+                   limit: SpecifierSet) -> Package:
+    """_assess behind the failure boundary of one package: a bug met in
+    fetching, resolving or assessing it fails it, not the run."""
+    try:
+        _assess(package, outcome, fetcher, limit)
+    except Exception as exc:  # the boundary of one package
+        fetcher.broke(package.name, exc)
+    bug = fetcher.broken(package.name)
+    if bug is not None and package.status not in (Status.SKIPPED,
+                                                   Status.UNSUPPORTED):
+        package.fail(bug)
+    return package
 
 
 def _popularity(report: Report, stats, downloads: bool) -> Report:
@@ -133,7 +152,11 @@ def _deep(packages: List[Package], pool, indexes, target: Target,
                 lambda names: apt.known(names, target.dpkg_arch),
                 machinery)))
     for p, job in jobs:
-        p.deep, why, fatal = job.result()
+        try:
+            p.deep, why, fatal = job.result()
+        except Exception as exc:  # the boundary of one package
+            p.fail(exc)
+            continue
         if fatal:  # pip would refuse the file too
             p.status, p.reason = Status.ERROR, why
         elif why:
@@ -152,7 +175,7 @@ def _assess(package: Package, outcome, fetcher: Fetcher,
             package.required_by.append((parent.name, str(parent.version)
                                         if parent.version else "",
                                         req.text))
-    if package.status is not None:
+    if package.status is not None or fetcher.broken(name):
         return package
     known = fetcher.known(name)
     failed = ["{}: {}".format(fetcher.indexes[i].label, why)
@@ -219,9 +242,8 @@ def notes(target: Target, indexes) -> Tuple[str, ...]:
 
 
 def _finish(packages: List[Package], target: Target, indexes) -> Report:
-    stage = apt.stage([p.selection.file if p.selection else None
-                       for p in packages], target)
-    results = [_result(p, stage) for p in packages]
+    stage = _stage(packages, target)
+    results = [_result_safely(p, stage) for p in packages]
     install = list(stage.install) + [
         lib.package for p in results if p.deep is not None
         for lib in p.deep.libraries
@@ -232,6 +254,34 @@ def _finish(packages: List[Package], target: Target, indexes) -> Report:
         target=target, indexes=tuple((ix.label, ix.url) for ix in indexes),
         packages=tuple(results), notes=notes(target, indexes),
         apt_install=tuple(install), apt_command=apt.install_command(install))
+
+
+def _stage(packages: List[Package], target: Target) -> "apt.Stage":
+    """The apt stage of every chosen file; a file whose staging raises (a
+    bug) fails its package only, and is left out."""
+    def files():
+        return [p.selection.file if p.selection else None
+                for p in packages]
+    try:
+        return apt.stage(files(), target)
+    except Exception:  # find whose file it is (dpkg is asked again)
+        for p, f in zip(packages, files()):
+            try:
+                apt.stage([f], target)
+            except Exception as exc:  # the boundary of one package
+                p.fail(exc)
+    return apt.stage(files(), target)
+
+
+def _result_safely(e: Package, stage: "apt.Stage") -> PackageResult:
+    """_result behind the failure boundary of one package."""
+    try:
+        if e.bug is None:
+            return _result(e, stage)
+    except Exception as exc:  # the boundary of one package
+        e.fail(exc)
+    return PackageResult(status=e.status, reason=e.reason,
+                         warnings=tuple(e.warnings), **_common(e))
 
 
 def _hash_refusal(e: Package, file, warnings: List[str]) -> Optional[str]:
@@ -253,8 +303,9 @@ def _hash_refusal(e: Package, file, warnings: List[str]) -> Optional[str]:
             "it".format(file.filename, file.sha256))
 
 
-def _result(e: Package, stage: "apt.Stage") -> PackageResult:
-    common = dict(
+def _common(e: Package) -> dict:
+    """What every PackageResult of ``e`` says: what it is, who asked."""
+    return dict(
         requirement=", ".join(r.text for r in e.requirements) or e.name,
         name=e.name,
         source=tuple(r.source for r in e.requirements) + tuple(
@@ -263,6 +314,10 @@ def _result(e: Package, stage: "apt.Stage") -> PackageResult:
         required_by=tuple(sorted(dict.fromkeys(
             p for p, _, _ in e.required_by))),
         required_by_detail=tuple(sorted(set(e.required_by))))
+
+
+def _result(e: Package, stage: "apt.Stage") -> PackageResult:
+    common = _common(e)
     sel = e.selection
     if sel is None:
         return PackageResult(status=e.status, reason=e.reason,

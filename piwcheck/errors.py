@@ -40,3 +40,13 @@ class NotFound(PiwcheckError):
     """The project is not on the index asked."""
 
     exit_code = EXIT_ACTION
+
+
+def internal_error(exc: BaseException) -> str:
+    """A bug (an exception piwcheck did not foresee) in one line, for a
+    package's reason, so the user can report it: 'internal error:
+    <type>: <the first line of what it says>'."""
+    text = str(exc).strip()
+    first = text.splitlines()[0][:200] if text else ""
+    return "internal error: {}{}".format(
+        type(exc).__name__, ": " + first if first else "")

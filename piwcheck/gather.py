@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
 from packaging.specifiers import SpecifierSet
 
-from .errors import InputError
+from .errors import InputError, internal_error
 from .inputs import Requirement
 from .resolve import Req
 from .results import DistributionResult, Status
@@ -36,6 +36,16 @@ class Package:
     warnings: List[str] = field(default_factory=list)
     #: --deep: the chosen wheel's compiled files, read
     deep: Optional[DistributionResult] = None
+    #: the bug (an exception not foreseen) that made it an error
+    bug: Optional[Exception] = None
+
+    def fail(self, bug: Exception) -> None:
+        """It is an error: ``bug`` (an exception not foreseen) was met in
+        its work; the bug's one line is the reason, so the user can
+        report it, and nothing of its selection is used."""
+        self.bug = bug
+        self.status, self.reason = Status.ERROR, internal_error(bug)
+        self.selection = None
 
 
 def applies(req: Requirement, target: Target) -> bool:

@@ -158,3 +158,25 @@ def test_callbacks_of_finished_fetches_do_not_nest():
     assert len(index.asked) == 1101
     assert [c.text for o in fetcher.known("p1100").offers
             for c in o.candidates] == ["1.0"]
+
+
+class BrokenCacheIndex(WarmIndex):
+    """A WarmIndex whose cached document of p3 trips a bug."""
+
+    def cached(self, name):
+        if name == "p3":
+            raise KeyError("p3")
+        return super().cached(name)
+
+
+def test_a_bug_in_the_walk_ahead_fails_that_package():
+    """A bug met while walking ahead through the cache is that
+    project's error (it is not left to a callback's log, nor ends the
+    run): the chain is reported down to it."""
+    errors = []
+    report = check(Inputs([parse_line("p0")]), pi(),
+                   [chain(BrokenCacheIndex, 10)], on_error=errors.append)
+    assert [(p.name, p.status.value, p.reason) for p in report.packages] \
+        == [("p0", "ok", None), ("p1", "ok", None), ("p2", "ok", None),
+            ("p3", "error", "internal error: KeyError: 'p3'")]
+    assert report.exit_code == 3 and [type(e) for e in errors] == [KeyError]

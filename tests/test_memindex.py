@@ -93,3 +93,73 @@ def test_a_failing_index_is_handed_to_on_error_once():
     assert isinstance(exc, FetchError) and exc.__traceback__ is not None
     (numpy,) = report.packages
     assert numpy.reason == "https://down.example/simple: down"
+
+
+def _top_dep_other():
+    """top 1.0 needs dep<2; other needs nothing."""
+    return MemIndex(PYPI, [
+        wheels("top", PYPI, "top-1.0-py3-none-any.whl"),
+        wheels("other", PYPI, "other-1.0-py3-none-any.whl"),
+        wheels("dep", PYPI, "dep-1.0-py3-none-any.whl",
+               "dep-2.0-py3-none-any.whl")],
+        metadata={"top-1.0-py3-none-any.whl": requires("dep<2")})
+
+
+def _raising(real, whose):
+    """``real``, except that it raises for the package ``whose(*args)``
+    names 'dep'."""
+    def buggy(*args, **kwargs):
+        if whose(*args) == "dep":
+            raise ValueError("a bug")
+        return real(*args, **kwargs)
+    return buggy
+
+
+@pytest.mark.parametrize("function,whose", [
+    # reading its document; its metadata
+    ("piwcheck.resolve.fetcher.offer", lambda project, *_: project.name),
+    ("piwcheck.resolve.fetcher.read_metadata", lambda _, name, *__: name),
+    # resolving it (top's dependencies name dep)
+    ("piwcheck.resolve.provider.dependencies",
+     lambda meta, *_: meta.requires_dist[0][:3] if meta.requires_dist
+     else None),
+    # describing the pick; staging its apt packages; making its result
+    ("piwcheck.check.describe", lambda best, *_: best.file.filename[:3]),
+    ("piwcheck.apt.Stage.for_file", lambda _, f: f.filename[:3]),
+    ("piwcheck.check._hash_refusal", lambda e, *_: e.name),
+], ids=["offer", "read_metadata", "dependencies", "describe", "for_file",
+        "_hash_refusal"])
+def test_a_bug_in_one_package_fails_only_it(monkeypatch, function, whose):
+    """Wherever the work for one package meets a bug, that package is an
+    error whose reason names it in one line, the others are reported,
+    and on_error gets the exception."""
+    from pydoc import locate
+
+    name = function.rsplit(".", 1)[1]
+    monkeypatch.setattr(function, _raising(locate(function), whose))
+    errors = []
+    report = check(Inputs([parse_line("top"), parse_line("other")]), pi(),
+                   [_top_dep_other()], on_error=errors.append)
+    got = {p.name: (p.status.value, p.reason) for p in report.packages}
+    # top's own dependencies are what failed, in the resolver
+    broken = "top" if name == "dependencies" else "dep"
+    assert got.pop(broken) == ("error", "internal error: ValueError: a bug")
+    assert got.pop("other") == ("ok", None)
+    assert report.exit_code == 3
+    assert [str(e) for e in errors] == ["a bug"]
+
+
+def test_resolvelibs_recursion_is_an_error_of_each_root(monkeypatch):
+    """Were resolvelib itself to recurse too deep, each package asked
+    for is an error saying so: one line, not a traceback."""
+    import resolvelib
+
+    def too_deep(self, *args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+    monkeypatch.setattr(resolvelib.Resolver, "resolve", too_deep)
+    report = check(Inputs([parse_line("top"), parse_line("other")]), pi(),
+                   [_top_dep_other()])
+    assert [(p.name, p.status.value, p.reason) for p in report.packages] \
+        == [(n, "error", "the resolver cannot follow a dependency tree "
+             "this deep") for n in ("top", "other")]
+    assert report.exit_code == 3

@@ -5,7 +5,7 @@ backtracking, cycles and conflicts."""
 
 import pytest
 
-from helpers import pkgs, run_json
+from helpers import pkgs, run, run_json
 from piwcheck.cli import main
 
 BOOKWORM_32 = ["--pi", "bookworm-32"]
@@ -179,3 +179,43 @@ def test_tree_roots_are_what_was_asked_for(both, capsys, tmp_path,
 def test_tree_refuses_what_contradicts_it(both, capsys, other):
     assert main(["--no-cache", *both, "--tree", other, "cffi"]) == 2
     assert "--tree" in capsys.readouterr().err
+
+
+def _a_bug_for(monkeypatch, name):
+    """Deciding ``name`` raises what no check foresaw (pip's format
+    control, asked about every name the resolver ranks, fails)."""
+    from piwcheck.select import Formats
+
+    allowed = Formats.allowed
+
+    def buggy(self, asked):
+        if asked == name:
+            raise RuntimeError("a bug\nits second line")
+        return allowed(self, asked)
+    monkeypatch.setattr(Formats, "allowed", buggy)
+
+
+def test_a_bug_fails_its_package_not_the_run(both, capsys, monkeypatch):
+    """A bug met while deciding one package makes it an error whose
+    reason is one line naming the exception (so it can be reported);
+    the others are reported; exit 3; no traceback without DEBUG."""
+    _a_bug_for(monkeypatch, "pycparser")
+    code, out, err = run(capsys, "--no-cache", *BOOKWORM_32, *both, "cffi",
+                         "numpy")
+    assert code == 3 and "Traceback" not in err
+    assert "numpy 2.1.3: ok" in out and "cffi 1.17.1: " in out
+    why = [line for line in out.splitlines() if "internal error" in line]
+    assert why == ["  why:    internal error: RuntimeError: a bug"]
+    code, pkgs, err = resolve(capsys, *BOOKWORM_32, *both, "cffi", "numpy")
+    assert pkgs["pycparser"]["status"] == "error" and code == 3
+    assert pkgs["pycparser"]["required_by"] == ["cffi"]
+    assert pkgs["numpy"]["status"] == "ok"
+
+
+def test_debug_shows_the_bugs_traceback(both, capsys, monkeypatch):
+    _a_bug_for(monkeypatch, "numpy")
+    monkeypatch.setenv("DEBUG", "1")
+    code, out, err = run(capsys, "--no-cache", *BOOKWORM_32, *both, "numpy")
+    assert code == 3
+    assert "Traceback" in err and "RuntimeError: a bug" in err
+    assert err.count("Traceback") == 1

@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from ..errors import InputError
+from ..errors import InputError, internal_error
 from ..select import Formats, ranked
 from ..target import Target
 from .deps import Req, dependencies
@@ -71,15 +71,24 @@ def resolve(fetcher: Fetcher, roots: Sequence[Req], target: Target,
             _settle(exc.causes, settled, provider, why_none)
             continue
         except ResolutionTooDeep:
-            for r in live:
-                settled[r.name] = ("error", "pip's resolver would need more "
-                                   "than {} rounds for this tree".format(
-                                       MAX_ROUNDS))
-            return Outcome({}, {}, settled, provider.warnings)
+            return _give_up(live, settled, provider, "pip's resolver would "
+                            "need more than {} rounds for this tree".format(
+                                MAX_ROUNDS))
+        except RecursionError:  # resolvelib's own, on a tree too deep
+            return _give_up(live, settled, provider, "the resolver cannot "
+                            "follow a dependency tree this deep")
         break
     else:
         raise InputError("the resolution did not settle")
     return _outcome(result, settled, provider.warnings)
+
+
+def _give_up(live: Sequence[Req], settled, provider, why: str) -> Outcome:
+    """The Outcome when resolving cannot finish: each of the ``live``
+    roots an error, for ``why``."""
+    for r in live:
+        settled[r.name] = ("error", why)
+    return Outcome({}, {}, settled, provider.warnings)
 
 
 def _outcome(result, settled, warnings) -> Outcome:
@@ -105,23 +114,29 @@ def _settle(causes, settled, provider, why_none) -> None:
     for info in causes:
         by_name.setdefault(info.requirement.name, []).append(info)
     for name, infos in by_name.items():
-        known = provider.fetcher.known(name)
-        alone = [i for i in infos if ranked(
-            known.offers, i.requirement.specifier
-            & provider.constraints.get(name, SpecifierSet()), name,
-            provider.pre, provider.formats)]
-        spec = SpecifierSet()
-        for i in infos:
-            spec &= i.requirement.specifier
-        if not alone:
-            settled[name] = ("no-match", why_none(name, spec))
-            continue
-        parts = ["{} ({})".format(
-            i.requirement.text, "{} {}".format(i.parent.name,
-                                               i.parent.version)
-            if i.parent is not None else i.requirement.source)
-            for i in infos]
-        settled[name] = ("conflict", "pip cannot satisfy all of: " +
-                         "; ".join(parts))
+        settled[name] = provider.fetcher.guard(
+            name, _cause, name, infos, provider, why_none) or \
+            ("error", internal_error(provider.fetcher.broken(name)))
     if not by_name:
         raise InputError("pip's resolver found no way, and said no cause")
+
+
+def _cause(name: str, infos: list, provider, why_none) -> Tuple[str, str]:
+    """(status, reason) of ``name``, which ``infos`` (a
+    ResolutionImpossible's causes) name."""
+    known = provider.fetcher.known(name)
+    alone = [i for i in infos if ranked(
+        known.offers, i.requirement.specifier
+        & provider.constraints.get(name, SpecifierSet()), name,
+        provider.pre, provider.formats)]
+    spec = SpecifierSet()
+    for i in infos:
+        spec &= i.requirement.specifier
+    if not alone:
+        return ("no-match", why_none(name, spec))
+    parts = ["{} ({})".format(
+        i.requirement.text, "{} {}".format(i.parent.name,
+                                           i.parent.version)
+        if i.parent is not None else i.requirement.source)
+        for i in infos]
+    return ("conflict", "pip cannot satisfy all of: " + "; ".join(parts))

@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from ..errors import FetchError, InputError, NotFound
+from ..errors import NotFound, PiwcheckError, internal_error
 from ..metadata import Metadata
 from ..select import Candidate, Formats, Offer, offer, ranked
 from ..target import Target
@@ -63,6 +63,9 @@ class Fetcher:
         #: each thread's work list (see _later)
         self._local = threading.local()
         self.closed = False
+        #: name -> the first bug (an exception not foreseen) met in the
+        #: work for that project: it fails that package, not the run
+        self._broken: Dict[str, Exception] = {}
         #: Cached documents can say what comes next (a cache, a network).
         self.early = follow and any(ix.can_prefetch for ix in indexes)
         #: (name, index) -> (digest, offer) made from the cached document
@@ -114,11 +117,32 @@ class Fetcher:
                 self._depth.get(parent, 0) + 1
         try:
             if self.early:
-                self._ahead_cached(name, spec)
+                self.guard(name, self._ahead_cached, name, spec)
         finally:
             futures = self._submit(name, started)
         if self.follow:
-            self._when_all(futures, lambda: self._ahead(name, spec))
+            self._when_all(futures, lambda: self.guard(
+                name, self._ahead, name, spec))
+
+    def guard(self, name: str, fn, *args):
+        """``fn(*args)``, the work of project ``name``, behind its failure
+        boundary: a bug is kept as that project's (``broken``), and
+        None returned; the run goes on."""
+        try:
+            return fn(*args)
+        except Exception as exc:  # the boundary of one project's work
+            self.broke(name, exc)
+            return None
+
+    def broke(self, name: str, exc: Exception) -> None:
+        """Keep ``exc``, a bug met in the work for ``name`` (the first)."""
+        with self._lock:
+            self._broken.setdefault(name, exc)
+
+    def broken(self, name: str) -> Optional[Exception]:
+        """The bug met in the work for ``name``, if any."""
+        with self._lock:
+            return self._broken.get(name)
 
     def _submit(self, name: str, started: threading.Event) -> list:
         """Submit the fetch of ``name`` from each index; then tell those
@@ -181,8 +205,9 @@ class Fetcher:
                 known.offers.append(future.result())
             except NotFound as exc:
                 known.missing[i] = str(exc)
-            except (FetchError, InputError) as exc:
-                known.failures[i] = str(exc)
+            except Exception as exc:  # a bug too fails this index only
+                known.failures[i] = str(exc) if isinstance(
+                    exc, PiwcheckError) else internal_error(exc)
                 if self.on_error is not None and \
                         (name, i) not in self._reported:
                     self._reported.add((name, i))
@@ -257,7 +282,7 @@ class Fetcher:
             return
         meta, _ = future.result()
         if meta is not None:
-            self._start_dependencies(name, meta)
+            self.guard(name, self._start_dependencies, name, meta)
 
     def metadata(self, name: str, cand: Candidate,
                  offers: Sequence[Offer]) -> Tuple[Optional[Metadata],
@@ -266,7 +291,14 @@ class Fetcher:
         future = self.start_metadata(name, cand, offers)
         if future is None:
             return None, []
-        return future.result()
+        try:
+            return future.result()
+        except PiwcheckError as exc:
+            why = str(exc)
+        except Exception as exc:  # a bug: this package's, not the run's
+            self.broke(name, exc)
+            why = internal_error(exc)
+        return None, ["its dependencies could not be read: " + why]
 
     def close(self) -> None:
         """Start nothing more; drop what has not started."""

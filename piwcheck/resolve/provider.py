@@ -74,8 +74,18 @@ class _Provider:
             reqs = list(args[0])
             bad = set()
         name, extras = reqs[0].name, reqs[0].extras
-        if name in self.settled:
+        if name in self.settled or self.fetcher.broken(name):
             return [Pick(name, extras, None, missing=True)]
+        picks = self.fetcher.guard(name, self._matches, name, extras,
+                                   reqs, bad)
+        # a bug in this project's work: it is settled (and reported)
+        return [Pick(name, extras, None, missing=True)] if picks is None \
+            else picks
+
+    def _matches(self, name: str, extras: FrozenSet[str], reqs: list,
+                 bad: set) -> List[Pick]:
+        """find_matches' candidates of ``name`` (with ``extras``), best
+        first, for ``reqs`` and not ``bad``."""
         known = self.fetcher.known(name)
         if not ranked(known.offers, SpecifierSet(), name, True,
                       self.formats):
@@ -101,12 +111,19 @@ class _Provider:
         if candidate.missing:
             return True
         c = candidate.candidate
-        return spec_contains(requirement.specifier, c.text or
-                             str(candidate.version))
+        ok = self.fetcher.guard(candidate.name, spec_contains,
+                                requirement.specifier,
+                                c.text or str(candidate.version))
+        return True if ok is None else ok  # None: a bug, reported
 
     def get_dependencies(self, candidate):
         if candidate.missing or not self.deps:
             return []
+        return self.fetcher.guard(candidate.name, self._dependencies,
+                                  candidate) or []
+
+    def _dependencies(self, candidate: Pick) -> List[Req]:
+        """get_dependencies' requirements of ``candidate``."""
         base = []
         if candidate.extras:
             base.append(Req(candidate.name, frozenset(), SpecifierSet(
