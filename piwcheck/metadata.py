@@ -8,6 +8,12 @@ from typing import Any, Optional, Tuple
 
 from .errors import DataError
 
+#: The largest metadata file read (bytes); a larger one is not parsed.
+MAX_BYTES = 16 * 1000 * 1000
+#: The most dependencies (Requires-Dist) read from one metadata: real
+#: distributions list hundreds at most, and each is parsed for the target.
+MAX_REQUIRES = 5000
+
 
 @dataclass(frozen=True)
 class Metadata:
@@ -23,9 +29,14 @@ class Metadata:
 
 
 def parse_core(body: bytes, url: str) -> Metadata:
-    """A METADATA / PKG-INFO file (RFC 822 headers)."""
+    """A METADATA / PKG-INFO file (RFC 822 headers), of at most
+    MAX_BYTES."""
     from email.parser import HeaderParser
 
+    if len(body) > MAX_BYTES:
+        raise DataError("{}: metadata of {:,} bytes is over the {} MB "
+                        "piwcheck reads".format(url, len(body),
+                                                MAX_BYTES // 1000000))
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -35,10 +46,20 @@ def parse_core(body: bytes, url: str) -> Metadata:
                         .format(url))
     headers = HeaderParser().parsestr(text, headersonly=True)
     extras = headers.get_all("Provides-Extra")
-    return Metadata(tuple(v.strip() for v in headers.get_all(
-        "Requires-Dist") or ()), (headers.get("Requires-Python") or
-                                  "").strip() or None, url,
+    return Metadata(_requires(tuple(v.strip() for v in headers.get_all(
+        "Requires-Dist") or ()), url), (headers.get("Requires-Python") or
+                                        "").strip() or None, url,
         tuple(e.strip() for e in extras) if extras is not None else None)
+
+
+def _requires(requires: Tuple[str, ...], url: str) -> Tuple[str, ...]:
+    """``requires`` (the Requires-Dist), if there are at most
+    MAX_REQUIRES."""
+    if len(requires) > MAX_REQUIRES:
+        raise DataError("{}: metadata of {:,} dependencies is over the "
+                        "{:,} piwcheck reads".format(url, len(requires),
+                                                     MAX_REQUIRES))
+    return requires
 
 
 def parse_release_json(doc: Any, url: str) -> Metadata:
@@ -59,5 +80,5 @@ def parse_release_json(doc: Any, url: str) -> Metadata:
             isinstance(e, str) for e in extras)):
         raise DataError("{}: provides_extra is not a list of strings"
                         .format(url))
-    return Metadata(tuple(deps), rp, url,
+    return Metadata(_requires(tuple(deps), url), rp, url,
                     tuple(extras) if extras is not None else None)

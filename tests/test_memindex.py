@@ -163,3 +163,87 @@ def test_resolvelibs_recursion_is_an_error_of_each_root(monkeypatch):
         == [(n, "error", "the resolver cannot follow a dependency tree "
              "this deep") for n in ("top", "other")]
     assert report.exit_code == 3
+
+
+class CoreMetadataIndex(MemIndex):
+    """A MemIndex serving metadata files as bytes, read as a simple
+    index reads a PEP 658 file."""
+
+    def metadata(self, f):
+        from piwcheck.metadata import parse_core
+
+        body = self.metadata_of.get(f.filename)
+        return parse_core(body, f.url + ".metadata") if body else None
+
+
+def _top_with(*lines):
+    """top 1.0, whose metadata file holds ``lines``; dep, other."""
+    body = "\n".join(("Metadata-Version: 2.1", "Name: top", "Version: 1.0")
+                     + lines) + "\n"
+    return CoreMetadataIndex(PYPI, [
+        wheels("top", PYPI, "top-1.0-py3-none-any.whl"),
+        wheels("dep", PYPI, "dep-1.0-py3-none-any.whl"),
+        wheels("other", PYPI, "other-1.0-py3-none-any.whl")],
+        metadata={"top-1.0-py3-none-any.whl": body.encode()})
+
+
+def _checked(index, *requirements):
+    report = check(Inputs([parse_line(r) for r in requirements]), pi(),
+                   [index])
+    return report, {p.name: p for p in report.packages}
+
+
+def test_an_invalid_extra_in_metadata_is_a_warning():
+    """Provides-Extra: a b (no extra's name) was an input error that
+    ended the run (exit 2, nothing reported); it is a warning on that
+    package, and its valid lines are read."""
+    report, got = _checked(_top_with(
+        "Provides-Extra: a b", "Provides-Extra: x",
+        "Requires-Dist: dep; extra == 'x'",
+        "Requires-Dist: other (>=1; extra == 'x'"), "top[x]")
+    assert set(got) == {"top", "dep"} and report.exit_code == 0
+    assert got["dep"].required_by == ("top",)
+    warnings = got["top"].warnings
+    assert "its metadata declares an invalid extra 'a b'; ignored" in warnings
+    assert any(w.startswith("invalid dependency \"other (>=1; extra == 'x'\""
+                            " in its metadata: ") for w in warnings)
+
+
+@pytest.mark.parametrize("line", [
+    "other; os_name === 'posix'",         # packaging 22-24: InvalidVersion
+    "other; " + "(" * 400 + "os_name == 'x'" + ")" * 400,  # < 22: recursion
+    "other; python_version ~= 'x.y'", "other\x00", "other[a b]",
+    "other; extra == 'a b'", "other>=1.0.*", "other (>=1" + "0" * 100000,
+], ids=["===", "nested", "~=", "nul", "extras", "extra", ".*", "long"])
+def test_a_requires_dist_that_cannot_be_valid_is_a_warning(line):
+    """Whatever one Requires-Dist line holds, it is read or said to be
+    ignored, on that package only: the other lines still count."""
+    report, got = _checked(_top_with("Requires-Dist: dep",
+                                     "Requires-Dist: " + line), "top")
+    assert got["top"].status.value == "ok" and "dep" in got
+    assert report.exit_code == 0
+    assert all(len(w) < 1000 for w in got["top"].warnings)
+
+
+@pytest.mark.parametrize("lines,why", [
+    (("Summary: " + "x" * 16000000,),
+     "metadata of 16,000,055 bytes is over the 16 MB piwcheck reads"),
+    (("Requires-Dist: dep",) * 5001,
+     "metadata of 5,001 dependencies is over the 5,000 piwcheck reads"),
+], ids=["bytes", "dependencies"])
+def test_metadata_over_its_bounds_is_not_read(lines, why):
+    """A metadata file over 16 MB, or of over 5,000 dependencies, is not
+    parsed: that package's warnings say so, and the run goes on."""
+    report, got = _checked(_top_with(*lines), "top", "other")
+    assert got["top"].status.value == "ok" and got["other"].status.value \
+        == "ok" and "dep" not in got
+    assert got["top"].warnings[0] == (
+        "could not read its metadata: {}/top/top-1.0-py3-none-any.whl"
+        ".metadata: {}".format(PYPI, why))
+
+
+def test_a_requires_python_that_is_no_specifier_is_ignored():
+    report, got = _checked(_top_with("Requires-Python: >=3.x.y",
+                                     "Requires-Dist: dep"), "top")
+    assert got["top"].status.value == "ok" and "dep" in got
+    assert report.exit_code == 0

@@ -5,7 +5,7 @@ per-release JSON, else piwheels' list of names), and the requirements
 that metadata makes for a target (markers and extras evaluated)."""
 
 from dataclasses import dataclass
-from typing import FrozenSet, List, Optional, Sequence, Tuple
+from typing import FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from packaging.markers import (InvalidMarker, UndefinedComparison,
                                UndefinedEnvironmentName)
@@ -43,8 +43,7 @@ def dependencies(meta: Metadata, target: Target, extras: FrozenSet[str]
     warnings: List[str] = []
     if extras and meta.provides_extra is not None:
         # as pip: an extra the metadata does not declare brings nothing
-        declared = {canonical_name(e) for e in meta.provides_extra
-                    if e.strip()}
+        declared = _declared(meta.provides_extra, warnings)
         for e in sorted(extras - declared):
             warnings.append("it does not provide the extra {!r}".format(e))
         extras = frozenset(extras & declared)
@@ -58,6 +57,25 @@ def dependencies(meta: Metadata, target: Target, extras: FrozenSet[str]
     return out, warnings
 
 
+def _short(text: str) -> str:
+    """``text`` as a warning quotes it: its first 200 characters."""
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def _declared(extras: Sequence[str], warnings: List[str]) -> Set[str]:
+    """The valid names of the ``extras`` metadata declares (canonical);
+    each invalid one is said in ``warnings`` and left out."""
+    declared = set()
+    for e in extras:
+        if e.strip():
+            try:
+                declared.add(canonical_name(e))
+            except InputError:
+                warnings.append("its metadata declares an invalid extra "
+                                "{!r}; ignored".format(_short(e)))
+    return declared
+
+
 def _dependency(text: str, meta: Metadata, env: dict,
                 extras: FrozenSet[str], warnings: List[str]
                 ) -> Optional[Req]:
@@ -65,31 +83,37 @@ def _dependency(text: str, meta: Metadata, env: dict,
     None (what it is not, said in ``warnings``)."""
     try:
         parsed = Pep508(text)
+    except RecursionError:  # packaging < 22 recurses on nested markers
+        warnings.append("invalid dependency {!r} in its metadata: nested "
+                        "too deeply; ignored".format(_short(text)))
+        return None
     except (InvalidRequirement, InvalidSpecifier, InvalidMarker) as exc:
         warnings.append(
             "piwheels lists an invalid dependency name {!r}; ignored"
-            .format(text) if meta.source == "piwheels" else
+            .format(_short(text)) if meta.source == "piwheels" else
             "invalid dependency {!r} in its metadata: {}; ignored"
-            .format(text, str(exc).splitlines()[0]))
+            .format(_short(text), _short(str(exc).splitlines()[0])))
         return None
     if parsed.url:
         warnings.append("dependency {!r} is a direct URL: not "
-                        "checked".format(text))
+                        "checked".format(_short(text)))
         return None
     if parsed.marker is not None:
         try:
             wanted = any(parsed.marker.evaluate(dict(env, extra=e))
                          for e in (sorted(extras) or [""]))
-        except (UndefinedComparison, UndefinedEnvironmentName) as exc:
+        except (UndefinedComparison, UndefinedEnvironmentName,
+                ValueError) as exc:  # packaging 22-24: InvalidVersion
             warnings.append("cannot evaluate the marker of {!r}: {}"
-                            .format(text, exc))
+                            .format(_short(text), _short(str(exc))))
             return None
         if not wanted:
             return None
     try:
         name = canonical_name(parsed.name)
     except InputError:
-        warnings.append("invalid dependency name {!r}".format(parsed.name))
+        warnings.append("invalid dependency name {!r}".format(
+            _short(parsed.name)))
         return None
     spec = str(parsed.specifier)
     shown = name + ("[{}]".format(",".join(sorted(parsed.extras)))
