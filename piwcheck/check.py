@@ -123,13 +123,21 @@ def _popularity(report: Report, stats, downloads: bool) -> Report:
     from dataclasses import replace
 
     packages = [replace(p, suggestions=tuple(stats.suggest(p.name)))
-                if p.status is Status.NOT_FOUND else p
-                for p in report.packages]
+                if p.status is Status.NOT_FOUND else
+                replace(p, suggestions=tuple(stats.suggest_unknown(p.name)))
+                if _uncached(p) else p for p in report.packages]
     if downloads:
         counts = stats.downloads([p.name for p in packages])
         packages = [replace(p, downloads=counts.get(p.name))
                     for p in packages]
     return replace(report, packages=tuple(packages))
+
+
+def _uncached(p: PackageResult) -> bool:
+    """--offline found nothing in the cache for ``p`` on any index: the
+    cached statistics may still say what was meant."""
+    return p.status is Status.ERROR and bool(p.reason) and all(
+        part.endswith("not in cache") for part in p.reason.split("; "))
 
 
 def _deep(packages: List[Package], pool, indexes, target: Target,

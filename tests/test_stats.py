@@ -344,3 +344,31 @@ def test_suggestions_offline_from_the_cached_index(stats_server, capsys,
     nothing = Statistics(no_download, True, stats_server.url,
                          str(tmp_path / "empty"))
     assert nothing.suggest_unknown("nump") == []
+
+
+def test_offline_did_you_mean(stats_server, pypi, capsys, tmp_path):
+    """--offline: a name never fetched (not in the cache) gets 'did you
+    mean' from the statistics cached before, with one index or two; a
+    name they know gets none; a name the online run found on no index is
+    that answer again."""
+    cache = ["--cache-dir", str(tmp_path / "c")]
+    main(opts(stats_server) + cache + ["nump", "gpiozero"])
+    online = capsys.readouterr().out
+    stats_server.reset_log()
+    code = main(opts(stats_server) + cache + ["--offline", "numpi",
+                                              "numpy-stl", "nump"])
+    out = capsys.readouterr().out
+    assert code == 3
+    assert "numpi: error\n  why:    not in cache\n  hint:   not on piwheels; " \
+        "did you mean numpy (1.2M downloads last month)" in out
+    assert "numpy-stl: error\n  why:    not in cache\n  warning" in out
+    start = online.index("nump: ")
+    nump = online[start:online.index("\n\n", start)]
+    assert nump in out and "did you mean" in nump
+    assert stats_server.count("packages.json") == 0
+    # PyPI and piwheels, as Raspberry Pi OS's pip: both say not in cache
+    two = PI + ["--piwheels-url", stats_server.url, "--index-url",
+                pypi.index, "--extra-index-url", stats_server.index]
+    code = main(two + cache + ["--offline", "numpi"])
+    out = capsys.readouterr().out
+    assert code == 3 and "did you mean numpy" in out, out
