@@ -1,24 +1,58 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Command line: ``main`` parses (parser.py), checks the options into
 one Settings (settings.py), runs the mode (modes.py) and turns errors
-into one line on stderr and the documented exit status.  ``import
-piwcheck.cli`` stays light: the rest is imported when it runs."""
+into one line on stderr and the documented exit status; process.py
+keeps the standard streams and signals from ending in a traceback.
+``import piwcheck.cli`` imports nothing else (the parser's names are
+loaded when first used), so Ctrl-C right after the start is caught by
+``main`` too."""
 
 import os
 import sys
-from typing import List, Optional
-
-from ..errors import EXIT_USAGE, PiwcheckError
-from .parser import DESCRIPTION, EPILOG, build_parser, version
 
 __all__ = ["DESCRIPTION", "EPILOG", "build_parser", "main", "version"]
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def __getattr__(name: str):
+    """DESCRIPTION, EPILOG, build_parser and version, from parser.py,
+    when first asked for."""
+    if name in ("DESCRIPTION", "EPILOG", "build_parser", "version"):
+        from . import parser
+
+        return getattr(parser, name)
+    raise AttributeError(name)
+
+
+def main(argv=None) -> int:
     """Entry point: returns the exit code."""
-    parser = build_parser()
+    streams = signals = None
     try:
-        return _run(parser, argv)
+        from . import process
+
+        signals = process.Signals()
+        process.reopen_closed_descriptors()
+        streams = process.Streams()
+        code = _guarded(argv)
+        streams.finish()
+        return code
+    except KeyboardInterrupt as exc:  # in the imports, or the last flush
+        return _interrupted(exc)
+    except Exception as exc:  # stdout failed at the last flush
+        return _failed(exc)
+    finally:
+        if streams is not None:
+            streams.restore()
+        if signals is not None:
+            signals.restore()
+
+
+def _guarded(argv) -> int:
+    """Parse and run; every error as its one line and exit status."""
+    from ..errors import EXIT_USAGE, PiwcheckError
+    from .parser import build_parser
+
+    try:
+        return _run(build_parser(), argv)
     except SystemExit as exc:  # argparse's usage errors, --help, --version
         if exc.code is None:
             return 0
@@ -30,15 +64,43 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         print("piwcheck: error: " + clean(exc), file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        if os.environ.get("DEBUG"):
-            raise
-        _exit_on_second_interrupt()
-        print("piwcheck: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
+    except Exception as exc:
+        return _failed(exc)
 
 
-def _run(parser, argv: Optional[List[str]]) -> int:
+def _interrupted(exc: BaseException) -> int:
+    """Ctrl-C (130) or SIGTERM (143): what is under way is stopped (a
+    second signal ends the process at once), one line says so."""
+    from .process import (EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated,
+                          exit_on_second_signal, wait_for_workers)
+
+    if os.environ.get("DEBUG"):
+        raise exc
+    code = EXIT_TERMINATED if isinstance(exc, Terminated) \
+        else EXIT_INTERRUPTED
+    exit_on_second_signal(code)
+    wait_for_workers(0.5)
+    print("piwcheck: " + ("terminated" if code == EXIT_TERMINATED
+                          else "interrupted"), file=sys.stderr)
+    return code
+
+
+def _failed(exc: Exception) -> int:
+    """stdout that cannot be written: one line, exit 2; anything else
+    is a bug, shown as Python shows it."""
+    from ..errors import EXIT_USAGE
+    from .process import StdoutError
+
+    if not isinstance(exc, StdoutError) or os.environ.get("DEBUG"):
+        raise exc
+    print("piwcheck: error: cannot write the output to stdout: {}"
+          .format(exc), file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _run(parser, argv) -> int:
     """Parse ``argv``, settle the options, run the mode; options that
     do not combine are reported as argparse's own errors."""
     args = parser.parse_args(argv)
@@ -49,12 +111,3 @@ def _run(parser, argv: Optional[List[str]]) -> int:
         return run(Settings.from_args(args))
     except UsageError as exc:
         parser.error(str(exc))
-
-
-def _exit_on_second_interrupt() -> None:
-    """After one Ctrl-C, a second one ends the process there and then."""
-    import signal
-    import threading
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, lambda *_: os._exit(130))

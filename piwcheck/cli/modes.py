@@ -11,7 +11,9 @@ from .settings import CHECK, INSTALLED, STATS, Settings, UsageError
 
 
 def run(s: Settings) -> int:
-    """Run the mode ``s`` asks for; its exit code."""
+    """Run the mode ``s`` asks for; its exit code.  Where the output
+    goes is checked first, before anything is fetched."""
+    _check_output(s.output)
     return {CHECK: check_mode, INSTALLED: installed_mode,
             STATS: stats_mode}[s.mode](s)
 
@@ -58,6 +60,46 @@ def check_mode(s: Settings) -> int:
     return report.exit_code
 
 
+def _check_output(path) -> None:
+    """InputError (exit 2) now, not after the check, when the report
+    cannot be written: stdout closed, or ``path`` a directory or a file
+    that cannot be opened for writing (opened without changing it; a
+    file made for the test is removed; a FIFO is not opened, as that
+    would wait for its reader)."""
+    import os
+    import stat
+
+    from ..errors import InputError
+    from .process import stdout_closed
+
+    if not path:
+        if stdout_closed():
+            raise InputError("cannot write the output to stdout: it is "
+                             "closed (give -o FILE)")
+        return
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = None
+    if mode is not None and stat.S_ISFIFO(mode):
+        return
+    if mode is not None and stat.S_ISDIR(mode):
+        raise InputError("--output {}: cannot write it: it is a directory"
+                         .format(path))
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT |
+                     os.O_NOCTTY | os.O_NONBLOCK, 0o666)
+        os.close(fd)
+        if mode is None:
+            os.unlink(path)
+    except OSError as exc:
+        raise InputError("--output {}: cannot write it: {}".format(
+            path, exc.strerror or exc))
+    except ValueError as exc:  # a NUL in the path
+        raise InputError("--output {!r}: cannot write it: {}".format(
+            path, exc))
+
+
 def _debug_traceback():
     """Under DEBUG=1, what prints each failed fetch's traceback (the
     check goes on; the report says what failed), else None."""
@@ -77,6 +119,12 @@ def _inputs(s: Settings, transport):
     from ..inputs.reqfile import Reader
     from ..report import clean
 
+    from ..errors import InputError
+    from .process import stdin_closed
+
+    if "-" in s.files + s.constraint_files and stdin_closed():
+        raise InputError("-: cannot read the requirements from stdin: it "
+                         "is closed")
     reader = Reader(transport.body)
     for path in s.files:
         reader.read(path)
@@ -144,6 +192,8 @@ def _transport(s: Settings):
     from ..net import Transport
 
     cache_dir = s.cache()
+    if cache_dir and not s.offline:
+        sweep_stale(cache_dir)
     try:
         return Transport(timeout=s.timeout, connections=s.jobs,
                          cache_dir=cache_dir, offline=s.offline)
@@ -153,6 +203,38 @@ def _transport(s: Settings):
         print("piwcheck: warning: {}; going on without it".format(exc),
               file=sys.stderr)
         return Transport(timeout=s.timeout, connections=s.jobs)
+
+
+#: A temporary file older than this is a killed run's (SIGKILL, a power
+#: cut): no run writes one for so long.
+STALE_SECONDS = 3600
+
+
+def sweep_stale(cache_dir: str) -> None:
+    """Remove the temporary files a killed run left in the cache (the
+    HTTP cache's ``http/.tmp-*``, the statistics' and --deep's
+    ``*.part``) once they are an hour old; never an error."""
+    import os
+    import time
+
+    old = time.time() - STALE_SECONDS
+    for folder in (cache_dir, os.path.join(cache_dir, "http"),
+                   os.path.join(cache_dir, "stats"),
+                   os.path.join(cache_dir, "wheels")):
+        try:
+            with os.scandir(folder) as entries:
+                stale = [e.path for e in entries
+                         if (e.name.startswith(".tmp-") or
+                             e.name.endswith(".part"))
+                         and e.is_file(follow_symlinks=False)
+                         and e.stat(follow_symlinks=False).st_mtime < old]
+        except OSError:
+            continue
+        for path in stale:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
 
 def installed_mode(s: Settings) -> int:

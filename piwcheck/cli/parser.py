@@ -19,8 +19,10 @@ EPILOG = """\
 exit status:
   0  ready: every package has a wheel and its apt packages are installed
   1  action needed: missing apt packages, no usable wheel, or not found
-  2  usage or input error, or requirements that conflict
+  2  usage or input error, requirements that conflict, or the output
+     cannot be written
   3  an index unreachable, or it answered nonsense
+  130, 143  interrupted (Ctrl-C), terminated (SIGTERM)
 
 environment:
   PIWCHECK_PIWHEELS_URL  default for --piwheels-url
@@ -257,7 +259,8 @@ def _add_output(parser) -> None:
              "in below it, and their statuses")
     parser.add_argument(
         "-o", "--output", metavar="FILE",
-        help="write the report (or the JSON) to FILE instead of stdout")
+        help="write the report (or the JSON) to FILE instead of stdout; "
+             "checked before anything is fetched")
     parser.add_argument(
         "--color", "--colour", choices=("auto", "always", "never"),
         default="auto", dest="color",
