@@ -32,7 +32,7 @@ def test_settings_are_frozen():
     (("--json", "--tree", "x"), "choose one of"),
     (("--summary", "-q", "x"), "choose one of"),
     (("--tree", "--no-deps", "x"), "--tree shows dependencies"),
-    (("-j", "0", "x"), "--jobs must be at least 1"),
+    (("-j", "0", "x"), "--jobs: give 1 to 64"),
     (("--stats",), "--stats takes project names"),
     (("--stats", "--installed", "x"), "--stats takes project names"),
     (("--installed", "--pi", "bookworm-32"), "checked for this machine"),

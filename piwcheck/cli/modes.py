@@ -40,7 +40,7 @@ def check_mode(s: Settings) -> int:
     stats = _statistics(s, transport, sites[0]) if sites else None
     try:
         report = check(inputs, tgt, indexes, CheckOptions(
-            pre=opts.pre, deps=s.deps, workers=s.jobs,
+            pre=opts.pre, deps=s.deps, workers=_workers(s, indexes),
             formats=Formats(opts.only_binary, opts.no_binary,
                             opts.prefer_binary, opts.all_releases,
                             opts.only_final),
@@ -58,6 +58,14 @@ def check_mode(s: Settings) -> int:
                                     head=not s.early_head, version=version))
     write(out, s.output)
     return report.exit_code
+
+
+def _workers(s: Settings, indexes) -> int:
+    """Threads per index: --jobs, shared out so that all the indexes
+    together have at most MAX_JOBS."""
+    from .settings import MAX_JOBS
+
+    return max(1, min(s.jobs, MAX_JOBS // max(1, len(indexes))))
 
 
 def _check_output(path) -> None:

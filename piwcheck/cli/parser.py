@@ -80,6 +80,16 @@ def _timeout(text: str) -> float:
     return value
 
 
+def _pip_version(text: str) -> str:
+    """--pip-version: a release number, as pip's own, e.g. 23.0.1."""
+    import re
+
+    if not re.fullmatch(r"[0-9]{1,4}(\.[0-9]{1,4}){0,3}", text):
+        raise argparse.ArgumentTypeError(
+            "{!r}: give pip's version as numbers, e.g. 23.0.1".format(text))
+    return text
+
+
 class _VersionAction(argparse.Action):
     def __init__(self, option_strings, dest, **kwargs):
         super().__init__(option_strings, dest, nargs=0,
@@ -157,7 +167,7 @@ def _add_target(parser) -> None:
         help="check for a Raspberry Pi: bookworm-32, bookworm-64, "
              "trixie-armv6 ... (its ABI, Python and platforms)")
     target.add_argument(
-        "--pip-version", metavar="X",
+        "--pip-version", metavar="X", type=_pip_version,
         help="rank tags as this pip version would (default: the target's "
              "pip, else its release's)")
     target.add_argument(
@@ -210,7 +220,8 @@ def _add_network(parser) -> None:
              "gets three times this in all (default: %(default)g)")
     parser.add_argument(
         "-j", "--jobs", metavar="N", type=int, default=16,
-        help="fetch up to N documents at once (default: %(default)s)")
+        help="fetch up to N documents at once from each index, 1 to 64, "
+             "and 64 in all (default: %(default)s)")
 
 
 def _add_cache(parser) -> None:
@@ -259,8 +270,8 @@ def _add_output(parser) -> None:
              "in below it, and their statuses")
     parser.add_argument(
         "-o", "--output", metavar="FILE",
-        help="write the report (or the JSON) to FILE instead of stdout; "
-             "checked before anything is fetched")
+        help="write the report (or the JSON) to FILE instead of stdout "
+             "(- is stdout); checked before anything is fetched")
     parser.add_argument(
         "--color", "--colour", choices=("auto", "always", "never"),
         default="auto", dest="color",

@@ -22,6 +22,11 @@ from typing import Optional, Sequence, Tuple
 CHECK, INSTALLED, STATS = "check", "installed", "stats"
 
 
+#: The most documents fetched at once: --jobs, and the threads of all
+#: the indexes together (each index has --jobs, shared out below this).
+MAX_JOBS = 64
+
+
 class UsageError(Exception):
     """Options that do not combine: reported as argparse reports its
     own errors (the usage line, the message, exit status 2)."""
@@ -96,7 +101,9 @@ class Settings:
             jobs=args.jobs, cache_dir=args.cache_dir,
             no_cache=args.no_cache, offline=args.offline,
             format=_format_name(args), quiet=args.quiet,
-            verbose=args.verbose, output=args.output, color=args.color)
+            verbose=args.verbose,
+            output=None if args.output == "-" else args.output,
+            color=args.color)
 
     @property
     def described(self) -> bool:
@@ -177,8 +184,10 @@ def _check_output(args) -> None:
     if args.tree and args.no_deps:
         raise UsageError("--tree shows dependencies; --no-deps leaves "
                          "them out")
-    if args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
+    if not 1 <= args.jobs <= MAX_JOBS:
+        raise UsageError("--jobs: give 1 to {}".format(MAX_JOBS))
+    if args.output == "":
+        raise UsageError("-o/--output: give a file name, or - for stdout")
 
 
 def _mode(args, wheels: Sequence[str]) -> str:

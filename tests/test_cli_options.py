@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Options that mean what they say (issue 20): --jobs bounded,
+--pip-version a version, -o - is stdout and an -o that cannot be
+written is found before anything is fetched, --installed with the
+output options and names, --no-binary's and a constraint's reasons,
+--deep's failures."""
+
+import json
+import os
+
+import pytest
+
+from helpers import PI, pkgs, run, run_json
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "65", "100000000"])
+def test_jobs_out_of_range_is_a_usage_error(capsys, value):
+    code, out, err = run(capsys, "-j", value, "numpy")
+    assert code == 2 and "--jobs: give 1 to 64" in err
+
+
+def test_the_threads_of_all_indexes_together_are_bounded():
+    from types import SimpleNamespace
+
+    from piwcheck.cli.modes import _workers
+    assert _workers(SimpleNamespace(jobs=64), [1]) == 64
+    assert _workers(SimpleNamespace(jobs=64), [1, 2]) == 32
+    assert _workers(SimpleNamespace(jobs=16), [1, 2]) == 16
+    assert _workers(SimpleNamespace(jobs=64), list(range(100))) == 1
+
+
+@pytest.mark.parametrize("value", ["banana", "", "1.2.3.4.5", "23.0 ",
+                                   "1e999", "99999"])
+def test_pip_version_is_a_version(capsys, value):
+    code, out, err = run(capsys, "--pip-version", value, "numpy")
+    assert code == 2 and "give pip's version as numbers" in err
+
+
+def test_pip_version_takes_pips_numbers(server, capsys):
+    code, doc, err = run_json(capsys, *PI, *server.only, "--pip-version",
+                              "23.0.1", "numpy")
+    assert code == 0 and doc["target"]["pip_version"] == "23.0.1"
+
+
+def test_output_dash_is_stdout(server, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *PI, *server.only, "--json", "-o", "-",
+                         "numpy")
+    assert code == 0 and json.loads(out)["packages"][0]["name"] == "numpy"
+    assert os.listdir(tmp_path) == []
+    code, out, err = run(capsys, "-o", "", "numpy")
+    assert code == 2 and "give a file name, or - for stdout" in err
+
+
+@pytest.mark.parametrize("where", ["missing/r.txt", ".", "ro/r.txt"])
+def test_an_unwritable_output_is_found_before_any_fetch(server, capsys,
+                                                        tmp_path, where):
+    if where.startswith("ro"):
+        if os.geteuid() == 0:
+            pytest.skip("root writes anywhere")
+        (tmp_path / "ro").mkdir(mode=0o500)
+    path = str(tmp_path / where)
+    server.reset_log()
+    for mode in (["numpy"], ["--stats", "numpy"]):
+        code, out, err = run(capsys, *PI, *server.only, "-o", path, *mode)
+        assert code == 2, err
+        assert err.startswith("piwcheck: error: --output {}: cannot write "
+                              "it: ".format(path)), err
+        assert server.count() == 0
+    assert not os.path.exists(tmp_path / "missing")
+
+
+def test_a_new_output_file_is_not_left_by_a_failed_run(server, capsys,
+                                                       tmp_path):
+    path = tmp_path / "r.txt"
+    code, out, err = run(capsys, *PI, *server.only, "-o", str(path),
+                         "numpy=1")
+    assert code == 2 and not path.exists()
+    path.write_text("kept\n")
+    code, out, err = run(capsys, *PI, *server.only, "-o", str(path),
+                         "numpy=1")
+    assert code == 2 and path.read_text() == "kept\n"
