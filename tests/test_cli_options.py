@@ -80,3 +80,56 @@ def test_a_new_output_file_is_not_left_by_a_failed_run(server, capsys,
     code, out, err = run(capsys, *PI, *server.only, "-o", str(path),
                          "numpy=1")
     assert code == 2 and path.read_text() == "kept\n"
+
+
+def test_installed_refuses_what_it_would_ignore(capsys):
+    code, out, err = run(capsys, "--installed", "numpy")
+    assert code == 2 and "name no packages" in err
+    code, out, err = run(capsys, "--installed", "--tree")
+    assert code == 2 and "--tree shows what a check resolved" in err
+
+
+def test_installed_with_wheel_files_is_what_help_says(capsys, tmp_path):
+    from piwcheck.cli.settings import INSTALLED, Settings
+    from piwcheck.cli.parser import build_parser
+    wheel = tmp_path / "x-1.0-py3-none-any.whl"
+    wheel.write_bytes(b"")
+    args = build_parser().parse_args(["--installed", str(wheel)])
+    s = Settings.from_args(args)
+    assert s.mode == INSTALLED and s.wheels == (str(wheel),)
+
+
+def test_installed_checks_the_users_python3(monkeypatch, tmp_path):
+    """Not piwcheck's own venv's interpreter: the python3 on PATH."""
+    import sys
+    from types import SimpleNamespace
+
+    from piwcheck.cli.modes import _users_python
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    python3 = bin_dir / "python3"
+    python3.write_text("#!/bin/sh\n")
+    python3.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    s = SimpleNamespace(python=None, wheels=())
+    assert _users_python(s) == str(python3)
+    assert _users_python(SimpleNamespace(python="/x/python", wheels=())) \
+        == "/x/python"
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable))
+    if os.path.basename(sys.executable) == "python3":
+        assert _users_python(s) is None
+
+
+def test_installed_quiet_prints_only_the_apt_command(capsys, monkeypatch):
+    from piwcheck.cli import modes
+    from piwcheck.results import DistributionResult, InstalledReport, Status
+    report = InstalledReport("x", "armv7l", (
+        DistributionResult("a", "1", "/s", Status.OK, 1, (), (), ()),
+        DistributionResult("b", "2", "/s", Status.MISSING_APT, 1, (), (),
+                           ())), ("libb1",), "sudo apt install libb1")
+    monkeypatch.setattr("piwcheck.libs.environment.check_environment",
+                        lambda *a: report)
+    code, out, err = run(capsys, "--installed", "-q", "--python",
+                         "/usr/bin/python3")
+    assert code == 1 and out == "sudo apt install libb1\n"
+    assert err == "piwcheck: b 2: missing apt packages\n"

@@ -255,12 +255,46 @@ def installed_mode(s: Settings) -> int:
     # the machine's facts (dpkg's architecture, the release); --python
     # only says where the packages are
     tgt = s.target() if s.wheels else target.local_target()
-    report = check_environment(tgt, list(s.wheels), s.python,
+    report = check_environment(tgt, list(s.wheels), _users_python(s),
                                lambda: _piwheels_of_pip(s))
-    out = s.report_format.installed(report, Options(
-        s.verbose, color=s.coloured, version=version))
+    if s.quiet:  # as a check's -q: problems on stderr, the apt command
+        from ..report import clean
+        from ..report.common import LABELS
+
+        for d in report.distributions:
+            if d.status.value != "ok":
+                print("piwcheck: {} {}: {}".format(
+                    clean(d.name), clean(d.version), LABELS[d.status]),
+                    file=sys.stderr)
+        out = report.apt_command + "\n" if report.apt_command else ""
+    else:
+        out = s.report_format.installed(report, Options(
+            s.verbose, color=s.coloured, version=version))
     write(out, s.output)
     return report.exit_code
+
+
+def _users_python(s: Settings):
+    """The interpreter whose packages --installed checks: --python's,
+    else the user's python3 (the first on PATH), not the one piwcheck
+    runs in (its own venv's, when installed with pip in a venv); None
+    when that is the same."""
+    import os
+    import shutil
+
+    if s.python or s.wheels:
+        return s.python
+    found = shutil.which("python3")
+    if not found:
+        return None
+    try:
+        same = os.path.samefile(found, sys.executable)
+    except OSError:
+        same = False
+    if os.path.abspath(found) == os.path.abspath(sys.executable) or (
+            same and sys.prefix == sys.base_prefix):
+        return None
+    return found
 
 
 def _piwheels_of_pip(s: Settings):

@@ -145,7 +145,8 @@ def _add_what(parser) -> None:
         help="check what is installed instead (for this python3, or "
              "--python's): the libraries its compiled files need, which "
              "are missing, and whether they can run on this machine; "
-             "wheel files given as REQUIREMENT are checked the same way")
+             "wheel files given as REQUIREMENT (with or without "
+             "--installed) are checked the same way")
 
 
 def _add_target(parser) -> None:

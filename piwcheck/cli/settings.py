@@ -203,10 +203,16 @@ def _mode(args, wheels: Sequence[str]) -> str:
         raise UsageError("--installed and wheel files are checked for "
                          "this machine: drop --abi, --platform, --pi and "
                          "--python-version")
-    if wheels and (args.installed or len(wheels) != len(args.requirements)
-                   or args.files):
-        raise UsageError("check wheel files on their own, without "
-                         "--installed, -r or other requirements")
+    if wheels and (len(wheels) != len(args.requirements) or args.files):
+        raise UsageError("check wheel files on their own, without -r or "
+                         "other requirements")
+    if args.requirements and not wheels:
+        raise UsageError("--installed checks all that is installed: name "
+                         "no packages (wheel files are checked on their "
+                         "own)")
+    if args.tree:
+        raise UsageError("--tree shows what a check resolved: not for "
+                         "--installed or wheel files")
     return INSTALLED
 
 
