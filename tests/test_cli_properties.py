@@ -71,7 +71,18 @@ RAN = []
 
 @pytest.fixture(scope="module")
 def places(tmp_path_factory):
+    """The odd paths; the runs' working directory too (an -o FILE of
+    theirs is written there)."""
     root = tmp_path_factory.mktemp("odd")
+    here = os.getcwd()
+    os.chdir(str(root))
+    try:
+        yield _places(root)
+    finally:
+        os.chdir(here)
+
+
+def _places(root):
     fifo = root / "fifo"
     os.mkfifo(str(fifo))
     req = root / "req.txt"
