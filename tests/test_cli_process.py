@@ -7,6 +7,7 @@ process: these are the states a process starts in or receives."""
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -153,6 +154,11 @@ exec(code, {"__name__": "__main__", "__package__": "piwcheck",
             "__file__": path})
 """
 
+#: Ctrl-C in the launcher's own last lines, before piwcheck's code runs
+#: (a traceback with only the launcher's frame).
+LAUNCHER_ONLY = (r'Traceback \(most recent call last\):\n  File "<string>", '
+                 r'line \d+, in <module>\nKeyboardInterrupt\n')
+
 STATUS = {signal.SIGINT: (130, "piwcheck: interrupted"),
           signal.SIGTERM: (143, "piwcheck: terminated")}
 
@@ -170,6 +176,8 @@ def _ended_cleanly(proc, sig, cache, early=True):
     out, err = proc.communicate(timeout=30)
     err = err.decode()
     status, line = STATUS[sig]
+    if early and re.fullmatch(LAUNCHER_ONLY, err):
+        return  # the signal came before the launcher ran piwcheck
     assert "Traceback" not in err and "Exception ignored" not in err, err
     if proc.returncode != -sig or not early:
         # not ended by the signal itself, as before piwcheck's handlers
