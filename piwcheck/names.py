@@ -171,3 +171,14 @@ def _sdist_version(filename: str, project: str) -> Optional[str]:
         if ch == "-" and _canon(stem[:i]) == project:
             return stem[i + 1:] or None
     return None
+
+
+def version_tuple(text: Optional[str]) -> Tuple[int, ...]:
+    """'23.0.1' -> (23, 0, 1): the leading ASCII numbers only (a pip's
+    version, compared with the first pip that did something)."""
+    parts = []
+    for piece in (text or "").split("."):
+        if not (piece.isascii() and piece.isdigit()):
+            break
+        parts.append(int(piece))
+    return tuple(parts)

@@ -13,6 +13,7 @@ from packaging import tags
 from .errors import InputError
 from .facts import (BUILDER_RELEASES, DEBIAN, LINUX_FIRST_PIP, PI_MACHINES,
                     PIWHEELS_PLATFORMS, machine_arch)
+from .names import version_tuple
 from .probe import shown
 
 #: A CPython 3 ABI: its minor version has at most two digits.
@@ -101,18 +102,9 @@ def _local_os() -> Tuple[Optional[str], Optional[str], Optional[str]]:
     return os_id, codename, arch
 
 
-def _version_tuple(text: Optional[str]) -> Tuple[int, ...]:
-    parts = []
-    for piece in (text or "").split("."):
-        if not piece.isdigit():
-            break
-        parts.append(int(piece))
-    return tuple(parts)
-
-
 def linux_first(pip_version: Optional[str]) -> bool:
     """Whether that pip ranks linux_<arch> above manylinux tags."""
-    return _version_tuple(pip_version) >= LINUX_FIRST_PIP
+    return version_tuple(pip_version) >= LINUX_FIRST_PIP
 
 
 def order_tags(tag_list: Sequence[tags.Tag],

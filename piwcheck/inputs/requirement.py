@@ -14,7 +14,7 @@ from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from ..errors import InputError
-from ..names import canonical_name
+from ..names import canonical_name, version_tuple
 
 
 @dataclass(frozen=True)
@@ -48,16 +48,6 @@ class Requirement:
         """What ``pip_version`` (None: the newest) refuses in this
         requirement, as a one-line error; None when it takes it."""
         return first_refusal(self.refused, pip_version)
-
-
-def version_tuple(text: Optional[str]) -> Tuple[int, ...]:
-    """'23.0.1' -> (23, 0, 1); the leading numbers only."""
-    parts = []
-    for piece in (text or "").split("."):
-        if not piece.isdigit():
-            break
-        parts.append(int(piece))
-    return tuple(parts)
 
 
 def first_refusal(refused, pip_version: Optional[str]) -> Optional[str]:
