@@ -77,3 +77,13 @@ def piw(url):
     """piwcheck's options for the piwheels site at ``url`` as the only
     index."""
     return ["--piwheels-url", url, "--index-url", url + "/simple"]
+
+
+def site_python(tmp_path, site):
+    """An executable that answers ``--installed --python``'s question as a
+    Python whose only package folder is ``site`` would; its path."""
+    python = tmp_path / "python"
+    python.write_text("#!/bin/sh\nprintf '%s\\n' '{}'\n".format(
+        json.dumps([str(site)])))
+    python.chmod(0o755)
+    return python

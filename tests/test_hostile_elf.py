@@ -20,6 +20,7 @@ import zipfile
 
 import pytest
 
+from helpers import site_python
 from piwcheck.cli import main
 from piwcheck.errors import DataError
 from piwcheck.libs import elf, reading
@@ -456,10 +457,7 @@ def test_a_record_path_with_a_nul_byte(tmp_path, corpus, capsys):
     (site / "good").mkdir()
     (site / "good" / "m.so").write_bytes(bytes(_small_x86(corpus)))
     (good / "RECORD").write_text("good/m.so,,\n")
-    python = tmp_path / "python"
-    python.write_text("#!/bin/sh\nprintf '%s\\n' '{}'\n".format(
-        json.dumps([str(site)])))
-    python.chmod(0o755)
+    python = site_python(tmp_path, site)
     code = main(["--installed", "--python", str(python), "--json"])
     doc = json.loads(capsys.readouterr().out)
     dists = {d["name"]: d for d in doc["distributions"]}

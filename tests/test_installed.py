@@ -14,6 +14,7 @@ import zipfile
 import pytest
 
 from conftest import native_arch
+from helpers import site_python
 from piwcheck.cli import main
 from piwcheck.libs.elf import read
 from piwcheck.libs.installed import check_installed
@@ -120,10 +121,7 @@ def test_an_installed_environment(tmp_path, site, capsys, apt_config,
     dist(site, "fancy", "1.0", {"fancy/_core.cpython-311-{}.so".format(
         triplet): mod, "fancy.libs/libbundled.so.1": bundled})
     dist(site, "plain", "2.0", {"plain/_c.so": ok})
-    python = tmp_path / "python"
-    python.write_text("#!/bin/sh\nprintf '%s\\n' '{}'\n".format(
-        json.dumps([str(site)])))
-    python.chmod(0o755)
+    python = site_python(tmp_path, site)
     info = os.path.join(os.environ["DPKG_ADMINDIR"], "info")
     libc = "/lib/{}/libc.so.6".format(triplet)  # this machine's, owned
     with open(os.path.join(info, "libc6:{}.list".format(native_arch())),
@@ -560,10 +558,7 @@ def test_installed_from_piwheels_takes_its_apt_list(
             "platform": plat, "requires_python": None,
             "apt_dependencies": ["libc6", "libpiwtest-absent1-pthread"],
             "pip_dependencies": []}}}}})
-    python = tmp_path / "python"
-    python.write_text("#!/bin/sh\nprintf '%s\\n' '{}'\n".format(
-        json.dumps([str(site)])))
-    python.chmod(0o755)
+    python = site_python(tmp_path, site)
     args = ["--installed", "--python", str(python), "--json", "--no-cache",
             "--piwheels-url", fresh_server.url]
     # pip not configured for piwheels: piwheels is not asked
@@ -595,10 +590,7 @@ def test_apt_file_names_the_package_that_ships_a_missing_library(
     s = stub(tmp_path)
     mod = compile_so(tmp_path, tmp_path / "m.so", needs=[(s, "piwtest")])
     dist(site, "needy", "1.0", {"needy/_core.so": mod})
-    python = tmp_path / "python"
-    python.write_text("#!/bin/sh\nprintf '%s\\n' '{}'\n".format(
-        json.dumps([str(site)])))
-    python.chmod(0o755)
+    python = site_python(tmp_path, site)
     code = main(["--installed", "--python", str(python), "--json"])
     doc = json.loads(capsys.readouterr().out)
     libs = {lib["soname"]: lib for lib in
