@@ -15,7 +15,9 @@ import time
 
 import pytest
 
-from helpers import piw
+from helpers import native_timing, piw
+
+pytestmark = native_timing
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: An index nobody answers at once (the discard port refuses).

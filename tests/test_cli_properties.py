@@ -19,6 +19,10 @@ from hypothesis import strategies as st  # noqa: E402
 
 from piwcheck.cli import main  # noqa: E402
 
+from helpers import native_timing  # noqa: E402
+
+pytestmark = native_timing
+
 #: The statuses a run without a signal may end with (README).
 STATUSES = {0, 1, 2, 3}
 #: Seconds one run may take (offline, or a refused index).

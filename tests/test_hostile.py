@@ -19,6 +19,10 @@ from hostile import CATALOGUE
 from piwserver import PiwheelsServer
 from pypiserver import PypiServer
 
+from helpers import native_timing  # noqa: E402
+
+pytestmark = native_timing
+
 OPTIONS = ["--json", "--no-deps", "--timeout", "2",
            "--platform", "linux_armv7l", "--abi", "cp311"]
 #: The good project beside the hostile one, on each kind of index.
