@@ -3,5 +3,9 @@
 packages it needs.  Data flows one way: target -> indexes -> select ->
 apt -> report."""
 
+#: The one place the version is written: setup.cfg reads it (``attr:``),
+#: and a test holds debian/changelog to it.
+__version__ = "0.3.0"
+
 #: Seconds to wait to connect, and between bytes of an answer.
 DEFAULT_TIMEOUT = 10.0

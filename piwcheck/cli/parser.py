@@ -49,14 +49,11 @@ examples:
 
 
 def version() -> str:
-    """piwcheck's version, from the installed package's metadata."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as dist_version
+    """piwcheck's version (``piwcheck.__version__``: no package metadata
+    to read at start-up)."""
+    from .. import __version__
 
-    try:
-        return dist_version("piwcheck")
-    except PackageNotFoundError:
-        return "unknown (not installed)"
+    return __version__
 
 
 #: The --timeout range: long enough to connect on a slow link, short of
