@@ -4,6 +4,7 @@
 import json
 import os
 import shutil
+import subprocess
 import sys
 
 import pytest
@@ -446,3 +447,23 @@ def test_offline_makes_no_cache_folder(tmp_path, capsys):
                          str(cache), "numpy")
     assert code == 3 and not cache.exists()
     assert "not in cache" in out
+
+
+def test_version_and_help_import_only_what_they_print():
+    """--version reads no package metadata and loads no argparse; --help
+    loads none of the libraries a check needs."""
+    code = ("import sys; from piwcheck.cli import main; main([{}]);"
+            "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0]"
+            " in {{'importlib_metadata', 'argparse', 'requests', 'packaging',"
+            " 'cachecontrol', 'resolvelib', 'elftools', 'distro', 'urllib3'}}"
+            " or m == 'importlib.metadata')))")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(
+        os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run([sys.executable, "-c", code.format("'--version'")],
+                         env=env, capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out[0].startswith("piwcheck ") and out[1:] == [""]
+    out = subprocess.run([sys.executable, "-c", code.format("'--help'")],
+                         env=env, capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out[-1] == "argparse"

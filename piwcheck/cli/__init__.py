@@ -48,6 +48,11 @@ def main(argv=None) -> int:
 
 def _guarded(argv) -> int:
     """Parse and run; every error as its one line and exit status."""
+    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
+        from .. import __version__  # what argparse would print, sooner
+
+        print("piwcheck " + __version__)
+        return 0
     from ..errors import EXIT_USAGE, PiwcheckError
     from .parser import build_parser
 
