@@ -34,6 +34,24 @@ DEBIAN = {
 #: the libraries it changed: libfoo1 -> libfoo1t64).
 BEFORE_TIME64 = ("buster", "bullseye", "bookworm")
 
+#: The releases whose Contents lists (armhf and arm64) the library names
+#: of naming.py were checked against (tools/check_sonames.py).
+CHECKED_NAMES = ("bullseye", "bookworm", "trixie")
+
+#: The transition's renames, from Trixie on, of the libraries Pi wheels
+#: need (Trixie's Contents lists; the same names on armhf and arm64,
+#: where the old name is only provided): Bookworm's name -> Trixie's.
+#: Most libraries kept their name (libxcb1, libtiff6, libjpeg62-turbo).
+TIME64_RENAMES = {
+    "libasound2": "libasound2t64", "libatk1.0-0": "libatk1.0-0t64",
+    "libcurl4": "libcurl4t64", "libgeos-c1v5": "libgeos-c1t64",
+    "libglib2.0-0": "libglib2.0-0t64", "libgtk-3-0": "libgtk-3-0t64",
+    "libpng16-16": "libpng16-16t64", "libqt5core5a": "libqt5core5t64",
+    "libqt5gui5": "libqt5gui5t64", "libqt5opengl5": "libqt5opengl5t64",
+    "libqt5test5": "libqt5test5t64", "libqt5widgets5": "libqt5widgets5t64",
+    "libssl3": "libssl3t64", "libzbar0": "libzbar0t64",
+}
+
 #: --pi's machines: name -> the platform's machine.
 PI_MACHINES = {"32": "armv7l", "64": "aarch64", "armv6": "armv6l",
                "armv7": "armv7l"}

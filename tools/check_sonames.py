@@ -66,7 +66,7 @@ WHEEL_PROJECTS = (
 PIWHEELS_PACKAGES = (
     r"libopenblas0(-pthread)?", r"libblas3", r"liblapack3",
     r"libatlas3-base", r"libgfortran5", r"libgomp1", r"libstdc\+\+6",
-    r"libgcc-s1", r"zlib1g", r"libopenjp2-7", r"libtiff[56]",
+    r"libgcc-s1", r"libc6", r"zlib1g", r"libopenjp2-7", r"libtiff[56]",
     r"libjpeg62-turbo", r"libwebp[67]", r"libwebpdemux2",
     r"libwebpmux3", r"libpng16-16(t64)?", r"libfreetype6", r"liblcms2-2",
     r"libharfbuzz0b", r"libfribidi0", r"libimagequant0", r"libraqm0",
@@ -225,7 +225,6 @@ def list_sonames(cache: str) -> None:
                                        "*.json")):
         with open(path) as f:
             listed.update(_apt_lists(json.load(f)))
-    listed.discard("libc6")  # glibc's own: the wheels' needs name them
     wanted = [re.compile(p) for p in PIWHEELS_PACKAGES]
     for release in RELEASES:
         for arch in ARCHES:

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Which Debian package provides a library: dpkg's owner of a file that
 is found; for a missing soname, piwheels' apt list for the file the
-distribution came from, apt-file's Contents lists, or the name Debian's
-library naming gives (libfoo.so.1 -> libfoo1)."""
+distribution came from, apt-file's Contents lists, piwcheck's table of
+the exceptions (sonames.py), or the name Debian's library naming gives
+(libfoo.so.1 -> libfoo1): a guess until apt here confirms it."""
 
 import os
 import re
@@ -10,9 +11,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..apt import shown, valid_name, why_invalid
 from ..errors import FetchError, InputError, NotFound
-from ..facts import BEFORE_TIME64
+from ..facts import BEFORE_TIME64, CHECKED_NAMES, TIME64_RENAMES
 from ..names import canonical_name, parse_version
 from .installed import Distribution, Library
+from .sonames import PACKAGES
 
 _SONAME_RE = re.compile(r"^(lib[A-Za-z0-9_.+-]*?)\.so\.([0-9][0-9.]*)$")
 
@@ -69,32 +71,34 @@ class Owners:
         return None
 
 
-#: Sonames whose package the naming rule does not give: glibc's, and
-#: zlib's.
-_PACKAGES = {"libc.so.6": "libc6", "libm.so.6": "libc6",
-             "libpthread.so.0": "libc6", "libdl.so.2": "libc6",
-             "librt.so.1": "libc6", "libutil.so.1": "libc6",
-             "libresolv.so.2": "libc6", "libanl.so.1": "libc6",
-             "ld-linux-armhf.so.3": "libc6", "ld-linux-aarch64.so.1": "libc6",
-             "ld-linux-x86-64.so.2": "libc6", "libz.so.1": "zlib1g"}
-
-
 def guess_packages(soname: str, codename: Optional[str] = None) -> List[str]:
-    """The package names Debian's library naming gives ``soname``
-    (libfoo.so.1 -> libfoo1, libfoo-2.0.so.0 -> libfoo-2.0-0), with
-    the t64 names of the 64-bit time_t transition from Trixie on."""
-    if soname in _PACKAGES:
-        return [_PACKAGES[soname]]
-    match = _SONAME_RE.match(soname)
-    if not match:
-        return []
-    base = match.group(1).lower().replace("_", "-")
-    version = match.group(2)
-    name = base + ("-" if base[-1].isdigit() else "") + version
-    names = [name]
-    if codename not in BEFORE_TIME64:
-        names.insert(0, name + "t64")
-    return names
+    """The package names for ``soname`` in the release ``codename``, the
+    likeliest first: sonames.PACKAGES' name, else the one Debian's
+    library naming gives (libfoo.so.1 -> libfoo1, libfoo-2.0.so.0 ->
+    libfoo-2.0-0); from Trixie on, the 64-bit time_t transition's rename
+    (facts.TIME64_RENAMES), or for a library not known there (not
+    checked) both its names, the old one first."""
+    name = PACKAGES.get(soname)
+    if name is None:
+        match = _SONAME_RE.match(soname)
+        if not match:
+            return []
+        base = match.group(1).lower().replace("_", "-")
+        version = match.group(2)
+        name = base + ("-" if base[-1].isdigit() else "") + version
+    if codename in BEFORE_TIME64:
+        return [name]
+    if name in TIME64_RENAMES:
+        return [TIME64_RENAMES[name]]
+    return [name] if soname in PACKAGES else [name, name + "t64"]
+
+
+def table_package(soname: str, codename: Optional[str]) -> Optional[str]:
+    """The package sonames.PACKAGES names for ``soname`` in ``codename``,
+    when that release's Contents lists were checked; else None."""
+    if soname in PACKAGES and codename in CHECKED_NAMES:
+        return guess_packages(soname, codename)[0]
+    return None
 
 
 def piwheels_files(dists: Sequence[Distribution], index) -> None:
@@ -143,8 +147,8 @@ def name_packages(dists: Sequence[Distribution], owners: Owners,
     """The package of every library: its owner when found; else the
     entry of piwheels' apt list for it, for a distribution that came
     from piwheels; else what ``contents(sonames)`` (apt-file's lists)
-    says ships it; else the one Debian's naming gives, confirmed by
-    ``known(names)``."""
+    says ships it; else piwcheck's table's; else the one Debian's naming
+    gives, confirmed by ``known(names)`` (None: no apt here; a guess)."""
     guesses = _owned_or_guessed(dists, owners, codename)
     listed = _piwheels_listed(dists, guesses)
     # apt-file searches every Contents list: only for what is left
@@ -158,6 +162,7 @@ def name_packages(dists: Sequence[Distribution], owners: Owners,
         for lib in dist.missing:
             _name_missing(lib, listed.get((dist.name, lib.soname)),
                           (shipped or {}).get(lib.soname),
+                          table_package(lib.soname, codename),
                           guesses.get(lib.soname, ()), answers)
         _refuse_invalid(dist)
 
@@ -217,18 +222,14 @@ def _piwheels_listed(dists: Sequence[Distribution],
 
 
 def _name_missing(lib: Library, pick: Optional[str],
-                  ships: Optional[List[str]], guesses: Sequence[str],
+                  ships: Optional[List[str]], table: Optional[str],
+                  guesses: Sequence[str],
                   answers: Optional[Dict[str, bool]]) -> None:
     """Name the package of a missing library: piwheels' ``pick``, else
-    one of the packages apt-file says ``ships`` it, else Debian's
-    naming's first guess apt knows (``answers``; None: no apt)."""
-    if pick:
-        lib.package, lib.guessed = pick, False
-        lib.named_by = "piwheels"
-        lib.known_to_apt = answers.get(pick) if answers is not None \
-            else None
-        return
-    if ships:
+    one of the packages apt-file says ``ships`` it, else piwcheck's
+    ``table``, else Debian's naming's first guess apt knows
+    (``answers``; None: no apt here, and the first guess stays one)."""
+    if ships and not pick:
         # Debian's naming picks among several (libglx0 and
         # libglx-mesa0 both ship libGLX.so.0)
         named = [g for g in guesses if g in ships]
@@ -236,9 +237,15 @@ def _name_missing(lib: Library, pick: Optional[str],
         lib.guessed, lib.known_to_apt = False, True
         lib.named_by = "apt-file"
         return
+    if pick or table:
+        lib.package, lib.guessed = pick or table, False
+        lib.named_by = "piwheels" if pick else "piwcheck's table"
+        lib.known_to_apt = answers.get(lib.package) \
+            if answers is not None else None
+        return
     lib.named_by = "Debian's naming"
     for candidate in guesses:
-        if answers is None:  # no apt here: the first guess
+        if answers is None:  # no apt here: the first guess, unconfirmed
             lib.package, lib.guessed = candidate, True
             break
         if answers.get(candidate):
