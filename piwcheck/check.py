@@ -255,8 +255,7 @@ def _finish(packages: List[Package], target: Target, indexes) -> Report:
     install = list(stage.install) + [
         lib.package for p in results if p.deep is not None
         for lib in p.deep.libraries
-        if lib.path is None and not lib.unchecked and lib.package
-        and lib.known_to_apt is not False and apt.valid_name(lib.package)]
+        if lib.installable and apt.valid_name(lib.package)]
     install = list(dict.fromkeys(install))
     return Report(
         target=target, indexes=tuple((ix.label, ix.url) for ix in indexes),

@@ -139,13 +139,23 @@ class LibraryResult:
     how: Optional[str]
     #: The Debian package that ships it (found) or should (missing).
     package: Optional[str]
-    #: ``package`` is Debian's library naming, not dpkg's word.
+    #: ``package`` is Debian's library naming, a guess until apt knows it.
     guessed: bool
     known_to_apt: Optional[bool]
     #: Not looked for: the files are for another machine.
     unchecked: bool = False
-    #: Who named the package: dpkg, piwheels, apt-file or Debian's naming.
+    #: Who named the package: dpkg, piwheels, apt-file, piwcheck's table
+    #: or Debian's naming.
     named_by: Optional[str] = None
+
+    @property
+    def installable(self) -> bool:
+        """Whether ``package`` joins the apt command: a missing library's
+        package apt does not say it lacks, and no guess (Debian's
+        naming) apt here has not confirmed."""
+        return (self.path is None and not self.unchecked
+                and bool(self.package) and self.known_to_apt is not False
+                and (not self.guessed or self.known_to_apt is True))
 
 
 @dataclass(frozen=True)

@@ -150,6 +150,41 @@ def test_an_installed_environment(tmp_path, site, capsys, apt_config,
     assert out.rstrip().endswith("sudo apt install libpiwtest-absent1")
 
 
+@needs_gcc
+def test_a_guess_no_apt_confirms_stays_out_of_the_apt_command(
+        tmp_path, site, capsys, monkeypatch):
+    """No apt here (apt-cache and apt-file not on PATH): the package
+    Debian's naming gives a missing soname is said to be probably it,
+    and the apt command does not name it."""
+    mod, bundled = fancy_module(tmp_path)
+    dist(site, "fancy", "1.0", {"fancy/_core.so": mod,
+                                "fancy.libs/libbundled.so.1": bundled})
+    python = site_python(tmp_path, site)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        if os.path.isdir(folder):
+            for name in os.listdir(folder):
+                if not name.startswith("apt") and \
+                        not (bin_dir / name).exists():
+                    (bin_dir / name).symlink_to(os.path.join(folder, name))
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert shutil.which("apt-cache") is None
+    code = main(["--installed", "--python", str(python), "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    main(["--installed", "--python", str(python)])
+    out = capsys.readouterr().out
+    fancy = doc["distributions"][0]
+    lib = {lib["soname"]: lib for lib in fancy["libraries"]}[ABSENT]
+    assert code == 1 and fancy["status"] == "missing-lib"
+    assert lib["package"] == "libpiwtest-absent1" and lib["package_guessed"]
+    assert lib["known_to_apt"] is None
+    assert doc["apt_install"] == [] and doc["apt_command"] is None
+    assert "missing: probably apt package libpiwtest-absent1 (Debian's " \
+        "naming; no apt here to confirm it, so not in the apt command)" in out
+    assert "sudo apt install" not in out
+
+
 @needs_arm
 def test_armv7_code_on_an_armv6_cpu(tmp_path, site):
     """Illegal instruction, found before it happens: Tag_CPU_arch v7 on
@@ -225,11 +260,15 @@ def test_a_wheel_that_is_not_a_zip(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("soname,codename,names", [
-    ("libopenblas.so.0", "bookworm", ["libopenblas0"]),
+    ("libopenblas.so.0", "bookworm", ["libopenblas0-pthread"]),
     ("libGL.so.1", "bookworm", ["libgl1"]),
     ("libssl.so.1.1", "bullseye", ["libssl1.1"]),
     ("libfoo-2.0.so.0", "bookworm", ["libfoo-2.0-0"]),
-    ("libssl.so.3", "trixie", ["libssl3t64", "libssl3"]),
+    ("libglib-2.0.so.0", "bookworm", ["libglib2.0-0"]),
+    ("libgthread-2.0.so.0", "trixie", ["libglib2.0-0t64"]),
+    ("libssl.so.3", "trixie", ["libssl3t64"]),
+    ("libfoo.so.3", "trixie", ["libfoo3", "libfoo3t64"]),
+    ("libjpeg.so.62", "trixie", ["libjpeg62-turbo"]),
     ("libstdc++.so.6", "bookworm", ["libstdc++6"]),
     ("notalib.so", "bookworm", []),
 ])

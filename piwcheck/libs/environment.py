@@ -58,7 +58,6 @@ def _report(what: str, machine: Machine,
     can install."""
     install = list(dict.fromkeys(
         lib.package for d in found for lib in d.libraries
-        if lib.path is None and lib.package and lib.known_to_apt is not False
-        and apt.valid_name(lib.package)))
+        if lib.installable and apt.valid_name(lib.package)))
     return InstalledReport(what, machine.name, found, tuple(install),
                            apt.install_command(install))

@@ -32,13 +32,15 @@ class Library:
     path: Optional[str] = None
     how: Optional[str] = None
     package: Optional[str] = None
-    #: The package name is Debian's naming, not dpkg's or piwheels' word.
+    #: The package name is Debian's naming, not dpkg's, piwheels',
+    #: apt-file's or piwcheck's table's word (a guess until apt knows it).
     guessed: bool = False
     #: apt knows the package (None: not asked).
     known_to_apt: Optional[bool] = None
     #: Not looked for: the files are for another machine.
     unchecked: bool = False
-    #: Who named the package: dpkg, piwheels, apt-file or Debian's naming.
+    #: Who named the package: dpkg, piwheels, apt-file, piwcheck's table
+    #: or Debian's naming.
     named_by: Optional[str] = None
 
 
@@ -277,8 +279,7 @@ def results(dists: Sequence[Distribution]):
                    and not lib.unchecked]
         if d.wrong:
             status = Status.WRONG_ARCH
-        elif missing and all(lib.package and lib.known_to_apt is not False
-                             for lib in missing):
+        elif missing and all(lib.installable for lib in missing):
             status = Status.MISSING_APT
         elif missing:
             status = Status.MISSING_LIB

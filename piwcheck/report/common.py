@@ -200,24 +200,34 @@ def fault_lines(d) -> List[str]:
 
 def lib_state(lib) -> str:
     """Where a library a compiled file needs is, or which apt package
-    should provide it."""
+    should provide it ('probably' for a guess apt has not confirmed,
+    which the apt command leaves out)."""
     if lib.unchecked:
         return "not checked (another machine){}".format(
-            ": apt package {}{}".format(lib.package, " (Debian's naming)"
-                                        if lib.guessed else "")
-            if lib.package else "")
+            ": {}apt package {} ({})".format(
+                "probably " if lib.guessed else "", lib.package,
+                _source(lib)) if lib.package else "")
     if lib.path is not None:
         where = "{} ({})".format(lib.path, lib.how)
         return where + (", " + lib.package if lib.package else "")
-    if lib.package and lib.known_to_apt is not False:
-        return "missing: apt package {}{}".format(
-            lib.package, " (Debian's naming; apt knows it)"
-            if lib.guessed and lib.known_to_apt else
-            " (Debian's naming, not checked)" if lib.guessed else
-            " (from {})".format("piwheels' apt list" if lib.named_by ==
-                                "piwheels" else lib.named_by)
-            if lib.named_by else "")
+    if lib.package and lib.installable:
+        return "missing: apt package {} ({})".format(
+            lib.package, "Debian's naming; apt knows it" if lib.guessed
+            else _source(lib))
+    if lib.package and lib.known_to_apt is None:
+        return "missing: probably apt package {} (Debian's naming; no apt " \
+               "here to confirm it, so not in the apt command)".format(
+                   lib.package)
     if lib.package:
-        return "missing: no apt package found ({} is Debian's naming, " \
-               "unknown to apt here)".format(lib.package)
+        return "missing: no apt package found ({} is {}, unknown to apt " \
+               "here)".format(lib.package, "Debian's naming" if lib.guessed
+                              else _source(lib))
     return "missing: no apt package found"
+
+
+def _source(lib) -> str:
+    """Who named a library's package, as its line says it."""
+    if lib.guessed or not lib.named_by:
+        return "Debian's naming"
+    return "from " + ("piwheels' apt list" if lib.named_by == "piwheels"
+                      else lib.named_by)
