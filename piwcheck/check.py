@@ -49,7 +49,11 @@ def check(inputs: Inputs, target: Target, indexes,
     the projects no index has.  ``on_error(exc)`` is given each
     exception an index's fetch raised, and each bug that failed a
     package, once (the report says what it means; the command line
-    shows its traceback under DEBUG=1)."""
+    shows its traceback under DEBUG=1).  A lock is checked as locked
+    (locked.py)."""
+    if inputs.locks:
+        from .locked import check_locked
+        return check_locked(inputs.locks[0], target, indexes, on_error)
     packages, roots = gather(inputs.requirements, inputs.constraints,
                               target)
     limits = constraint_specs(inputs.constraints, target)

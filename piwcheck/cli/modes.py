@@ -124,6 +124,7 @@ def _inputs(s: Settings, transport):
     """The Inputs to check: the command line's requirements, then what
     the -r and -c files say; their notes (-v) and warnings said."""
     from ..inputs import Inputs, parse_line
+    from ..inputs import kinds
     from ..inputs.reqfile import Reader
     from ..report import clean
 
@@ -135,12 +136,15 @@ def _inputs(s: Settings, transport):
                          "is closed")
     reader = Reader(transport.body)
     for path in s.files:
-        reader.read(path)
+        kinds.read(reader, path, s.extras, s.groups)
     for path in s.constraint_files:
         reader.read(path, constraint=True)
     inputs = Inputs([parse_line(text) for text in s.requirements]).join(
         reader.inputs)
-    if not inputs.requirements:
+    if inputs.locks and (inputs.requirements or len(inputs.locks) > 1):
+        raise UsageError("a pylock.toml is checked on its own: as locked, "
+                         "with no other requirements or lock")
+    if not inputs.requirements and not inputs.locks:
         raise UsageError("name at least one requirement, or a file with "
                          "-r (or use --installed)")
     if s.verbose:

@@ -42,6 +42,7 @@ examples:
   piwcheck numpy  check numpy for this machine and its Python
   piwcheck 'pillow>=10' gpiozero  check requirements as pip takes them
   piwcheck -r requirements.txt  check a requirements file and what it needs
+  piwcheck --extra gpio .  check this project's pyproject.toml, with an extra
   piwcheck --pi bookworm-32 numpy  check for a 32-bit Bookworm Pi from a PC
   piwcheck -q -r requirements.txt  print only the apt command and the problems
   piwcheck --json -o report.json numpy  write the JSON document to a file
@@ -123,11 +124,13 @@ def _add_what(parser) -> None:
         "-r", "--requirement", metavar="FILE", action="append", default=[],
         dest="files",
         help="check the requirements in FILE (pip's format; - reads "
-             "stdin); repeatable")
+             "stdin), a pyproject.toml, a pylock.toml, or a project "
+             "directory; repeatable")
     parser.add_argument(
         "-c", "--constraint", metavar="FILE", action="append", default=[],
         dest="constraint_files",
         help="narrow versions with the constraints in FILE; repeatable")
+    _add_project(parser)
     parser.add_argument(
         "--no-deps", action="store_true",
         help="do not follow the dependencies pip would install")
@@ -144,6 +147,18 @@ def _add_what(parser) -> None:
              "are missing, and whether they can run on this machine; "
              "wheel files given as REQUIREMENT (with or without "
              "--installed) are checked the same way")
+
+
+def _add_project(parser) -> None:
+    """What of a pyproject.toml to check besides its dependencies."""
+    parser.add_argument(
+        "--extra", metavar="NAME", action="append", default=[],
+        dest="extras", help="with a pyproject.toml: check the extra NAME's "
+        "optional-dependencies too; repeatable")
+    parser.add_argument(
+        "--group", metavar="NAME", action="append", default=[],
+        dest="groups", help="with a pyproject.toml: check its dependency "
+        "group NAME (PEP 735) too; repeatable")
 
 
 def _add_target(parser) -> None:

@@ -74,6 +74,9 @@ class Settings:
     verbose: bool
     output: Optional[str]
     color: str
+    #: --extra and --group, for a pyproject.toml.
+    extras: Tuple[str, ...] = ()
+    groups: Tuple[str, ...] = ()
 
     @classmethod
     def from_args(cls, args) -> "Settings":
@@ -83,9 +86,9 @@ class Settings:
         wheels = tuple(r for r in args.requirements
                        if r.endswith(".whl") and os.path.isfile(r))
         mode = _mode(args, wheels)
+        requirements, files = _project_dirs(args, wheels)
         return cls(
-            mode=mode, requirements=tuple(args.requirements),
-            files=tuple(args.files),
+            mode=mode, requirements=requirements, files=files,
             constraint_files=tuple(args.constraint_files), wheels=wheels,
             deps=not args.no_deps, deep=args.deep, abi=args.abi,
             platforms=tuple(args.platform),
@@ -103,7 +106,8 @@ class Settings:
             format=_format_name(args), quiet=args.quiet,
             verbose=args.verbose,
             output=None if args.output == "-" else args.output,
-            color=args.color)
+            color=args.color, extras=tuple(args.extras),
+            groups=tuple(args.groups))
 
     @property
     def described(self) -> bool:
@@ -214,6 +218,23 @@ def _mode(args, wheels: Sequence[str]) -> str:
         raise UsageError("--tree shows what a check resolved: not for "
                          "--installed or wheel files")
     return INSTALLED
+
+
+def _project_dirs(args, wheels: Sequence[str]):
+    """(requirements, files): a REQUIREMENT that names a project
+    directory (``.``, or a path with a ``/`` holding a pyproject.toml)
+    is read as ``-r DIR``; --extra and --group need one."""
+    from ..inputs.kinds import kind_of, project_dir
+
+    reqs = [r for r in args.requirements if args.stats or r in wheels
+            or project_dir(r) is None]
+    dirs = [r for r in args.requirements if r not in reqs]
+    files = tuple(args.files) + tuple(dirs)
+    if (args.extras or args.groups) and not any(
+            kind_of(f) == "pyproject" for f in files):
+        raise UsageError("--extra and --group are for a pyproject.toml: "
+                         "give -r pyproject.toml or the project's directory")
+    return tuple(reqs), files
 
 
 def _format_name(args) -> str:

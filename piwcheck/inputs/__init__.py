@@ -2,7 +2,9 @@
 """What to check, from wherever it is written: one :class:`Inputs`.
 
 A reader module per kind of file produces one (``reqfile``: pip's
-requirements files); the command line's requirements join them.  A
+requirements files; ``pyproject``; ``pylock``: a lock's packages, which
+are checked as locked, not resolved; ``kinds`` says which reads a
+path); the command line's requirements join them.  A
 requirement itself is parsed in ``requirement``."""
 
 from dataclasses import dataclass, field
@@ -57,6 +59,8 @@ class Inputs:
     #: Lines newer pips refuse that are no requirement (an option older
     #: pips took): (first pip version that refuses it, "file:line: why").
     refusals: List[Tuple[str, str]] = field(default_factory=list)
+    #: PEP 751 locks (pylock.Lock): checked as locked, on their own.
+    locks: list = field(default_factory=list)
 
     def join(self, later: "Inputs") -> "Inputs":
         """These inputs, then ``later``'s."""
@@ -65,7 +69,8 @@ class Inputs:
                       self.options.join(later.options),
                       self.ignored + later.ignored,
                       self.warnings + later.warnings,
-                      self.refusals + later.refusals)
+                      self.refusals + later.refusals,
+                      self.locks + later.locks)
 
     def refused_by(self, pip_version: Optional[str]) -> Optional[str]:
         """The first line ``pip_version`` (None: the newest pip) refuses
