@@ -3,8 +3,9 @@
 index is asked to choose.  For each locked package whose marker holds,
 the wheel the installer takes is the lock's wheel whose tags the target
 ranks first; none fits and an sdist is locked: a source build; neither:
-no match.  A wheel on an index with apt data (piwheels) gets its apt
-packages from that index's document of the project."""
+no match.  A compiled wheel that an index with apt data (piwheels) lists
+(by name and sha256, wherever the lock says it is) gets its apt
+packages from there."""
 
 from typing import List, Optional
 from urllib.parse import urlsplit
@@ -12,7 +13,7 @@ from urllib.parse import urlsplit
 from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
 from packaging.specifiers import SpecifierSet
 
-from .errors import PiwcheckError
+from .errors import NotFound, PiwcheckError
 from .gather import Package
 from .inputs import Requirement
 from .model import File
@@ -151,22 +152,24 @@ def _origin(url: str) -> str:
 
 def _with_apt_data(f: File, name: str, apt_indexes,
                    warnings: List[str]) -> File:
-    """``f`` as an index with apt data lists it, when the file is at
-    that index's host (its apt packages known); else ``f``."""
-    host = urlsplit(f.url).netloc.lower()
+    """``f`` as the first index with apt data lists it (the same name,
+    and sha256 where both say), its apt packages known; else ``f``.  A
+    pure-Python wheel needs none: no index is asked."""
+    if all(t.platform == "any" for t in f.tags):
+        return f
     for ix in apt_indexes:
-        if not host or urlsplit(ix.url).netloc.lower() != host:
-            continue
         try:
             project = ix.fetch(name)
+        except NotFound:
+            continue
         except PiwcheckError as exc:
             warnings.append("apt packages not known: {}: {}".format(
                 ix.label, exc))
-            return f
+            continue
         for release in project.releases if project else ():
             for known in release.files:
-                if known.filename == f.filename:
+                if known.filename == f.filename and (
+                        not known.sha256 or not f.sha256
+                        or known.sha256.lower() == f.sha256.lower()):
                     return known
-        warnings.append("apt packages not known: {} does not list "
-                        "{}".format(ix.label, f.filename))
     return f

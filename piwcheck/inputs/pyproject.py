@@ -39,6 +39,11 @@ def read_pyproject(path: str, extras: Sequence[str] = (),
         inputs.requirements.extend(reader.dependencies(extra))
     for group in groups:
         inputs.requirements.extend(reader.group(group))
+    # a table reached twice (--extra a and a group's "proj[a]") counts once
+    seen = set()
+    inputs.requirements = [r for r in inputs.requirements if not (
+        (r.source, str(r.marker)) in seen or seen.add((r.source,
+                                                       str(r.marker))))]
     inputs.warnings.extend(reader.warnings)
     return inputs
 
