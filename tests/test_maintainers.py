@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Where maintainers run piwcheck: the pre-commit hook's entry and args
+(read from .pre-commit-hooks.yaml) on a sample project, and the README's
+GitHub Actions command, both against the test servers.  Until --matrix,
+--format and --fail-on exist, the test runs them for one Pi
+(``--pi bookworm-32``) instead: ``_today`` says how."""
+
+import configparser
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from piwcheck.cli import build_parser
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OPTIONS = {o for a in build_parser()._actions for o in a.option_strings}
+HOOKS = os.path.join(ROOT, ".pre-commit-hooks.yaml")
+
+needs_source = pytest.mark.skipif(not os.path.exists(HOOKS),
+                                  reason="not in a source tree")
+
+
+def _today(args):
+    """``args`` with the options this piwcheck lacks replaced: --matrix
+    by one Pi, --format markdown and --fail-on dropped."""
+    out, i = [], 0
+    while i < len(args):
+        a = args[i]
+        if a not in OPTIONS and a in ("--matrix", "--format", "--fail-on"):
+            if a == "--matrix":
+                out += ["--pi", "bookworm-32"]
+            else:
+                i += 1  # its value
+        else:
+            out.append(a)
+        i += 1
+    return out
+
+
+def _hook():
+    """The hook's keys, from the small YAML file (a list of one mapping
+    of scalars and flow lists)."""
+    hook = {}
+    with open(HOOKS) as f:
+        for line in f:
+            m = re.match(r"^[- ] (\w+): (.*)$", line.rstrip("\n"))
+            if m:
+                value = m.group(2)
+                if value.startswith("["):
+                    value = [v.strip() for v in value[1:-1].split(",")]
+                hook[m.group(1)] = value
+    return hook
+
+
+def _console_script(name):
+    cfg = configparser.ConfigParser()
+    cfg.read(os.path.join(ROOT, "setup.cfg"))
+    scripts = dict(line.split(" = ") for line in cfg.get(
+        "options.entry_points", "console_scripts").strip().splitlines())
+    module, func = scripts[name].split(":")
+    return [sys.executable, "-c", "import sys; from {} import {}; "
+            "sys.exit({}())".format(module, func, func)]
+
+
+SAMPLE = {"requirements.txt": "numpy\nRPi.GPIO\n",
+          "pyproject.toml": '[project]\nname = "sample"\nversion = "1"\n'
+                            'dependencies = ["pillow", "gpiozero"]\n',
+          "setup.py": "", "README.md": ""}
+
+
+def _sample(tmp_path):
+    for name, text in SAMPLE.items():
+        (tmp_path / name).write_text(text)
+    return sorted(SAMPLE)
+
+
+def _fakes(server, pypi):
+    return ["--isolated", "--no-cache", "--piwheels-url", server.url,
+            "--index-url", pypi.index, "--extra-index-url", server.index]
+
+
+def _env():
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep +
+               os.environ.get("PYTHONPATH", ""))
+    env.pop("PIP_CONFIG_FILE", None)
+    env["PIP_CONFIG_FILE"] = os.devnull
+    return env
+
+
+def _direct(tmp_path, args):
+    return subprocess.run([sys.executable, "-m", "piwcheck"] + args,
+                          cwd=str(tmp_path), capture_output=True, text=True,
+                          env=_env(), timeout=300)
+
+
+@needs_source
+def test_pre_commit_hook(tmp_path, server, pypi):
+    hook = _hook()
+    assert hook["id"] == "piwcheck" and hook["language"] == "python"
+    files = [f for f in _sample(tmp_path)
+             if re.search(hook["files"], f)]
+    assert files == ["pyproject.toml", "requirements.txt"]
+    for name in ("sub/requirements-dev.txt", "requirements/base.txt",
+                 "pylock.toml", "pylock.dev.toml"):
+        assert re.search(hook["files"], name), name
+    args = hook["args"]
+    assert args[-1] == "--" and "--matrix" in args
+    args = _fakes(server, pypi) + _today(args)
+    proc = subprocess.run(_console_script(hook["entry"]) + args + files,
+                          cwd=str(tmp_path), capture_output=True, text=True,
+                          env=_env(), timeout=300)
+    direct = _direct(tmp_path, args[:-1] + ["-r", "pyproject.toml", "-r",
+                                            "requirements.txt"])
+    assert proc.returncode == direct.returncode == 1, proc.stderr
+    assert proc.stdout == direct.stdout
+    for name in ("numpy", "rpi-gpio", "pillow", "gpiozero"):
+        assert name in proc.stdout.lower()
+
+
+@needs_source
+def test_readme_actions_command(tmp_path, server, pypi):
+    with open(os.path.join(ROOT, "README.rst"), encoding="utf-8") as f:
+        readme = f.read()
+    line = next(line.strip() for line in readme.splitlines()
+                if line.strip().startswith("- run: piwcheck "))
+    command = line[len("- run: "):]
+    words, _, redirect = command.partition(" >> ")
+    assert redirect == '"$GITHUB_STEP_SUMMARY"'
+    args = words.split()[1:]
+    assert "--matrix" in args and "markdown" in args
+    _sample(tmp_path)
+    summary = tmp_path / "summary.md"
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "piwcheck").write_text("#!/bin/sh\nexec {} -m piwcheck {} "
+                                   '"$@"\n'.format(sys.executable, " ".join(
+                                       _fakes(server, pypi))))
+    (shim / "piwcheck").chmod(0o755)
+    today = " ".join(["piwcheck"] + _today(args)) + " >> " + redirect
+    env = dict(_env(), GITHUB_STEP_SUMMARY=str(summary),
+               PATH=str(shim) + os.pathsep + os.environ["PATH"])
+    proc = subprocess.run(["sh", "-c", today], cwd=str(tmp_path), env=env,
+                          capture_output=True, text=True, timeout=300)
+    direct = _direct(tmp_path, _fakes(server, pypi) + _today(args))
+    assert proc.returncode == direct.returncode == 1  # pillow: no wheel
+    assert summary.read_text() == direct.stdout
+    for name in ("numpy", "pillow", "gpiozero"):
+        assert name in direct.stdout.lower()
