@@ -55,16 +55,14 @@ def check_locked(lock, target: Target, indexes,
 
 def _env(lock, target: Target) -> dict:
     env = dict(target.marker_env)
-    env.update(extra="", extras=frozenset(),
-               dependency_groups=frozenset(lock.default_groups))
+    env["extra"] = ""  # (pylock settled extras and dependency_groups)
     return env
 
 
 def _holds(marker, lock, target: Target, warnings: List[str],
            where: str) -> bool:
     """Whether ``marker`` holds for the target; one it cannot evaluate
-    (the lock's ``extras``, with an older packaging) holds, with a
-    warning."""
+    holds, with a warning."""
     try:
         return bool(marker.evaluate(_env(lock, target)))
     except (UndefinedComparison, UndefinedEnvironmentName, TypeError,
@@ -97,7 +95,7 @@ def _assess(package: Package, locked, lock, target: Target, rank,
             locked.marker, lock, target, package.warnings, locked.source):
         package.status = Status.SKIPPED
         package.reason = "marker is false for this target: {}".format(
-            locked.marker)
+            locked.marker_text)
         return
     if locked.other:
         package.status, package.reason = Status.UNSUPPORTED, locked.other

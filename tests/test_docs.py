@@ -123,3 +123,40 @@ def test_man_page_renders_cleanly():
                     "piwcheck -r requirements.txt",
                     "piwcheck --pi bookworm-32"):
         assert command in examples and command in readme, command
+
+
+@needs_source
+def test_readme_actions_command(tmp_path, server, pypi):
+    """The GitHub Actions example's command, run by sh in a sample
+    project with ``piwcheck`` on PATH reaching the test servers: the
+    job summary gets what a direct run prints, and the step fails as
+    it does."""
+    from test_precommit import _direct, _env, _fakes, _sample, _today
+
+    with open(os.path.join(ROOT, "README.rst"), encoding="utf-8") as f:
+        readme = f.read()
+    line = next(line.strip() for line in readme.splitlines()
+                if line.strip().startswith("- run: piwcheck "))
+    command = line[len("- run: "):]
+    words, _, redirect = command.partition(" >> ")
+    assert redirect == '"$GITHUB_STEP_SUMMARY"'
+    args = words.split()[1:]
+    assert "--matrix" in args and "markdown" in args
+    _sample(tmp_path)
+    summary = tmp_path / "summary.md"
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "piwcheck").write_text("#!/bin/sh\nexec {} -m piwcheck {} "
+                                   '"$@"\n'.format(sys.executable, " ".join(
+                                       _fakes(server, pypi))))
+    (shim / "piwcheck").chmod(0o755)
+    today = " ".join(["piwcheck"] + _today(args)) + " >> " + redirect
+    env = dict(_env(), GITHUB_STEP_SUMMARY=str(summary),
+               PATH=str(shim) + os.pathsep + os.environ["PATH"])
+    proc = subprocess.run(["sh", "-c", today], cwd=str(tmp_path), env=env,
+                          capture_output=True, text=True, timeout=300)
+    direct = _direct(tmp_path, _fakes(server, pypi) + _today(args))
+    assert proc.returncode == direct.returncode == 1  # pillow: no wheel
+    assert summary.read_text() == direct.stdout
+    for name in ("numpy", "pillow", "gpiozero"):
+        assert name in direct.stdout.lower()

@@ -207,3 +207,44 @@ def test_a_lock_is_checked_alone(tmp_path, capsys, server):
     lock = _write(tmp_path, 'lock-version = "1.0"\npackages = []\n')
     code, _, err = run(capsys, *_bookworm32(server, "-r", lock, "numpy"))
     assert code == 2 and "on its own" in err.splitlines()[-1]
+
+
+def test_extras_and_groups_markers_as_installed_by_default(tmp_path, capsys,
+                                                          server):
+    # PEP 751 markers on what is installed (uv export writes them); older
+    # packagings cannot parse them: settled for no extra and the default
+    # groups, and shown as written
+    lock = _write(tmp_path, """\
+lock-version = "1.0"
+default-groups = ["test"]
+
+[[packages]]
+name = "colorzero"
+version = "2.0"
+marker = "'gpio' in extras"
+wheels = [{url = "https://e.org/colorzero-2.0-py3-none-any.whl", hashes = {sha256 = "00"}}]
+
+[[packages]]
+name = "gpiozero"
+version = "2.0.1"
+marker = "'test' in dependency_groups and python_version >= '3.9'"
+wheels = [{url = "https://e.org/gpiozero-2.0.1-py3-none-any.whl", hashes = {sha256 = "00"}}]
+
+[[packages]]
+name = "rpi-gpio"
+version = "0.7.1"
+marker = "'gpio' not in extras and 'dev' in dependency_groups"
+""")
+    code, doc, err = run_json(capsys, *_bookworm32(server, "-r", lock))
+    got = pkgs(doc)
+    assert got["colorzero"]["status"] == "skipped"
+    assert "'gpio' in extras" in got["colorzero"]["reason"]
+    assert got["gpiozero"]["status"] == "ok"
+    assert got["rpi-gpio"]["status"] == "skipped"
+    assert code == 0 and err == ""
+
+
+def test_a_lock_with_deep_is_a_usage_error(tmp_path, capsys, server):
+    lock = _write(tmp_path, 'lock-version = "1.0"\npackages = []\n')
+    code, _, err = run(capsys, *_bookworm32(server, "--deep", "-r", lock))
+    assert code == 2 and "--deep" in err.splitlines()[-1]

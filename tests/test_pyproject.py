@@ -191,9 +191,12 @@ def _dump(value, key_path=()):
                            for k, v in value.items()) + "}"
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                 HealthCheck.too_slow])
+#: The health checks this hypothesis has (bullseye's lacks one).
+SUPPRESS = [h for h in (getattr(HealthCheck, n, None) for n in (
+    "too_slow", "function_scoped_fixture")) if h]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=SUPPRESS)
 @given(doc=st.dictionaries(_TOML_KEYS, _VALUES, max_size=5),
        name=st.sampled_from(["pyproject.toml", "pylock.toml"]),
        args=st.sampled_from([(), ("--extra", "all"), ("--group", "a")]),
@@ -228,3 +231,30 @@ def test_reading_toml_needs_a_parser(server, capsys, tmp_path, monkeypatch):
         "tomli (apt install python3-tomli)"]
 
 
+
+
+def test_no_dependencies_is_nothing_to_do(server, capsys, tmp_path):
+    path = project(tmp_path, "[project]\nname = 'x'\nversion = '1'\n")
+    code, doc, err = run_json(capsys, *PI, *server.only, "-r", path)
+    assert (code, doc["packages"], err) == (0, [], "")
+
+
+def test_dynamic_dependencies_with_a_group_warn(server, capsys, tmp_path):
+    path = project(tmp_path, "[project]\nname = 'x'\nversion = '1'\n"
+                   "dynamic = ['dependencies']\n[dependency-groups]\n"
+                   "test = ['colorzero']\n")
+    code, doc, err = run_json(capsys, *PI, *server.only, "--no-deps", "-r",
+                              path, "--group", "test")
+    assert set(statuses(doc)) == {"colorzero"}
+    assert err.splitlines() == ["piwcheck: warning: {}: project.dependencies "
+                                "is dynamic (in project.dynamic): piwcheck "
+                                "cannot build the project to learn them; "
+                                "give them with -r; not checked".format(
+                                    path)]
+
+
+def test_a_directory_without_pyproject(server, capsys, tmp_path):
+    code, out, lines = _error(capsys, server, str(tmp_path))
+    assert code == 2 and lines == ["piwcheck: error: {}: is a directory, "
+                                   "not a requirements file".format(
+                                       tmp_path)]

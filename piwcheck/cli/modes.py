@@ -135,16 +135,20 @@ def _inputs(s: Settings, transport):
         raise InputError("-: cannot read the requirements from stdin: it "
                          "is closed")
     reader = Reader(transport.body)
-    for path in s.files:
-        kinds.read(reader, path, s.extras, s.groups)
+    read = [kinds.read(reader, path, s.extras, s.groups)
+            for path in s.files]
     for path in s.constraint_files:
         reader.read(path, constraint=True)
     inputs = Inputs([parse_line(text) for text in s.requirements]).join(
         reader.inputs)
-    if inputs.locks and (inputs.requirements or len(inputs.locks) > 1):
-        raise UsageError("a pylock.toml is checked on its own: as locked, "
-                         "with no other requirements or lock")
-    if not inputs.requirements and not inputs.locks:
+    if inputs.locks and (inputs.requirements or len(inputs.locks) > 1
+                         or s.deep):
+        raise UsageError("a pylock.toml is checked on its own (as locked, "
+                         "with no other requirements or lock, without "
+                         "--deep)")
+    # a project with no dependencies has nothing to check: not an error
+    if not inputs.requirements and not inputs.locks and \
+            "pyproject" not in read:
         raise UsageError("name at least one requirement, or a file with "
                          "-r (or use --installed)")
     if s.verbose:

@@ -51,6 +51,9 @@ class LockedPackage:
     #: "pylock.toml: packages[3]"
     source: str
     index: Optional[str] = None
+    #: The marker as the lock writes it (``marker`` has its extras and
+    #: dependency_groups terms settled).
+    marker_text: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -80,15 +83,16 @@ def read_pylock(path: str) -> Inputs:
     if packages is None:
         raise InputError("{}: no [[packages]]: not a PEP 751 lock".format(
             path))
+    groups = tuple(toml.strings(doc, "default-groups", top))
     lock = Lock(
         path=path,
-        packages=tuple(_package(p, "{}packages[{}]".format(top, i))
+        packages=tuple(_package(p, "{}packages[{}]".format(top, i), groups)
                        for i, p in enumerate(packages)),
         environments=tuple(_marker(m, "{}[{}]".format(
             toml.join(top, "environments"), i))
             for i, m in enumerate(toml.strings(doc, "environments", top))),
         requires_python=_specifier(doc, top),
-        default_groups=tuple(toml.strings(doc, "default-groups", top)))
+        default_groups=groups)
     seen: Dict[Tuple[str, Optional[str]], str] = {}
     for p in lock.packages:
         key = (p.name, p.version)
@@ -101,9 +105,30 @@ def read_pylock(path: str) -> Inputs:
     return inputs
 
 
-def _marker(text: str, where: str) -> Marker:
+#: PEP 751's marker terms on what is installed: ``'NAME' in extras``,
+#: ``'NAME' not in dependency_groups``.
+_SELECTION_RE = re.compile(r"""(['"])([^'"]*)\1\s*(not\s+in|in)\s*"""
+                           r"(extras|dependency_groups)\b")
+
+
+def _settled(text: str, groups: Tuple[str, ...]) -> str:
+    """``text`` with each ``'x' in extras`` / ``dependency_groups`` term
+    settled for the default selection (no extra, the default groups),
+    as a term that always holds or never does, which every packaging
+    reads."""
+    def settle(m):
+        chosen = groups if m.group(4) == "dependency_groups" else ()
+        inside = m.group(2) in chosen
+        holds = inside if m.group(3) == "in" else not inside
+        return "python_version >= '0'" if holds else \
+            "python_version < '0'"
+    return _SELECTION_RE.sub(settle, text)
+
+
+def _marker(text: str, where: str, groups: Tuple[str, ...] = ()) -> Marker:
+    """A marker, its extras and dependency_groups terms settled."""
     try:
-        return Marker(text)
+        return Marker(_settled(text, groups))
     except InvalidMarker as exc:
         raise InputError("{}: invalid marker {!r}: {}".format(
             where, text, str(exc).splitlines()[0] if str(exc) else ""))
@@ -120,7 +145,8 @@ def _specifier(table: Dict[str, Any], where: str) -> Optional[SpecifierSet]:
             toml.join(where, "requires-python"), text))
 
 
-def _package(entry: Any, where: str) -> LockedPackage:
+def _package(entry: Any, where: str,
+             groups: Tuple[str, ...]) -> LockedPackage:
     if not isinstance(entry, dict):
         raise InputError("{}: is not a table".format(where))
     name = toml.get(entry, "name", str, where)
@@ -138,7 +164,7 @@ def _package(entry: Any, where: str) -> LockedPackage:
     index = toml.get(entry, "index", str, where)
     return LockedPackage(
         name=name, version=toml.get(entry, "version", str, where),
-        marker=_marker(marker, toml.join(where, "marker"))
+        marker=_marker(marker, toml.join(where, "marker"), groups)
         if marker is not None else None,
         requires_python=_specifier(entry, where),
         wheels=tuple(_file(w, "{}[{}]".format(toml.join(where, "wheels"), i))
@@ -147,7 +173,7 @@ def _package(entry: Any, where: str) -> LockedPackage:
         if sdist is not None else None,
         other="locked as a{} {} (piwcheck checks wheels and sdists)".format(
             "n" if other == "archive" else "", other) if other else None,
-        source=where, index=index)
+        source=where, index=index, marker_text=marker)
 
 
 def _file(entry: Any, where: str) -> LockedFile:

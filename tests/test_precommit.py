@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Where maintainers run piwcheck: the pre-commit hook's entry and args
-(read from .pre-commit-hooks.yaml) on a sample project, and the README's
-GitHub Actions command, both against the test servers.  Until --matrix,
---format and --fail-on exist, the test runs them for one Pi
+"""The pre-commit hook's entry and args (read from .pre-commit-hooks.yaml)
+on a sample project against the test servers (test_docs runs the
+README's GitHub Actions command with the helpers here).  Until --matrix,
+--format and --fail-on exist, the tests run them for one Pi
 (``--pi bookworm-32``) instead: ``_today`` says how."""
 
 import configparser
@@ -118,34 +118,3 @@ def test_pre_commit_hook(tmp_path, server, pypi):
     assert proc.stdout == direct.stdout
     for name in ("numpy", "rpi-gpio", "pillow", "gpiozero"):
         assert name in proc.stdout.lower()
-
-
-@needs_source
-def test_readme_actions_command(tmp_path, server, pypi):
-    with open(os.path.join(ROOT, "README.rst"), encoding="utf-8") as f:
-        readme = f.read()
-    line = next(line.strip() for line in readme.splitlines()
-                if line.strip().startswith("- run: piwcheck "))
-    command = line[len("- run: "):]
-    words, _, redirect = command.partition(" >> ")
-    assert redirect == '"$GITHUB_STEP_SUMMARY"'
-    args = words.split()[1:]
-    assert "--matrix" in args and "markdown" in args
-    _sample(tmp_path)
-    summary = tmp_path / "summary.md"
-    shim = tmp_path / "bin"
-    shim.mkdir()
-    (shim / "piwcheck").write_text("#!/bin/sh\nexec {} -m piwcheck {} "
-                                   '"$@"\n'.format(sys.executable, " ".join(
-                                       _fakes(server, pypi))))
-    (shim / "piwcheck").chmod(0o755)
-    today = " ".join(["piwcheck"] + _today(args)) + " >> " + redirect
-    env = dict(_env(), GITHUB_STEP_SUMMARY=str(summary),
-               PATH=str(shim) + os.pathsep + os.environ["PATH"])
-    proc = subprocess.run(["sh", "-c", today], cwd=str(tmp_path), env=env,
-                          capture_output=True, text=True, timeout=300)
-    direct = _direct(tmp_path, _fakes(server, pypi) + _today(args))
-    assert proc.returncode == direct.returncode == 1  # pillow: no wheel
-    assert summary.read_text() == direct.stdout
-    for name in ("numpy", "pillow", "gpiozero"):
-        assert name in direct.stdout.lower()
