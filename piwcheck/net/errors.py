@@ -62,17 +62,18 @@ def check_length(resp) -> None:
             resp.url, got, expected))
 
 
-def check_status(resp, url: str) -> None:
+def check_status(resp, url: str, ok=(200,)) -> None:
     """NotFound for a 404, Retry for a 429 or a 5xx, FetchError for any
-    other answer but a 200."""
+    other answer but a 200 (or those in ``ok``)."""
     code = resp.status_code
+    if code in ok:
+        return
     if code == 404:
         raise NotFound("{} answered 404".format(url))
     if code == 429 or 500 <= code < 600:
         raise Retry("{} answered HTTP {}".format(url, code),
                     retry_after(resp.headers.get("Retry-After")))
-    if code != 200:
-        raise FetchError("{} answered HTTP {}".format(url, code))
+    raise FetchError("{} answered HTTP {}".format(url, code))
 
 
 def translate(exc: Exception, url: str, timeout: float) -> Exception:

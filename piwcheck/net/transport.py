@@ -148,6 +148,26 @@ class Transport:
             return None if body is None else digest.hexdigest()
         return self._with_retries(url, deadline, once)
 
+    def span(self, url: str, ranges: str, max_bytes: int, whole,
+             whole_max: int, seconds: float):
+        """The answer to a range request (``ranges.span``)."""
+        from .ranges import span
+
+        return span(self, url, ranges, max_bytes, whole, whole_max,
+                    seconds)
+
+    def kept(self, key: str) -> Optional[Any]:
+        """The model kept under ``key`` (not a URL: say, a file's
+        hash) by ``keep``, or None."""
+        latest = self.models.latest(key) if self.models is not None \
+            else None
+        return latest[1] if latest is not None else None
+
+    def keep(self, key: str, model: Any) -> None:
+        """Keep ``model`` under ``key`` in the cache, if there is one."""
+        if self.models is not None:
+            self.models.set(key, b"kept", model)
+
 
     def _with_retries(self, url: str, deadline: float,
                       once: Callable[[], Any]) -> Any:
@@ -198,7 +218,8 @@ class Transport:
 
 
     def _get(self, url: str, accept: str, deadline: float, fresh: bool,
-             read=None, extra: Optional[Dict[str, str]] = None):
+             read=None, extra: Optional[Dict[str, str]] = None,
+             ok=(200,)):
         """One try: (body, content type, whether it came from the
         cache); ``read(response, deadline)`` takes the body instead (and
         the answer is not cached; a 304 to the conditional ``extra``
@@ -214,9 +235,10 @@ class Transport:
         try:
             with dog, self.http.get(url, timeout=(timeout, timeout),
                                     stream=True, headers=headers) as resp:
-                if resp.status_code == 304 and read is not None and extra:
+                if resp.status_code == 304 and read is not None and \
+                        _conditional(extra):
                     return None, "", False
-                check_status(resp, url)
+                check_status(resp, url, ok)
                 try:
                     body = (read or self._read)(resp, deadline)
                 except DataError as exc:  # a damaged entry, if cached
@@ -313,13 +335,17 @@ class Transport:
         except Retry as exc:
             raise FetchError(str(exc))
 
-    def _read(self, resp, deadline: float) -> bytes:
+    def _read(self, resp, deadline: float,
+              max_bytes: Optional[int] = None) -> bytes:
         """The body, within the size cap (decoded, and as sent) and the
         deadline."""
+        cap = self.max_bytes if max_bytes is None else max_bytes
+
         def too_large() -> Exception:
-            return FetchError("{}: the answer is larger than {} MB".format(
-                resp.url, self.max_bytes // 1000000))
-        chunks = list(body_stream(resp, resp.url, self.max_bytes,
+            return FetchError("{}: the answer is larger than {}".format(
+                resp.url, "{} MB".format(cap // 1000000)
+                if cap >= 1000000 else "{:,} bytes".format(cap)))
+        chunks = list(body_stream(resp, resp.url, cap,
                                   deadline, too_large,
                                   lambda: self._late(resp.url)))
         check_length(resp)
@@ -345,6 +371,12 @@ class Transport:
 def _raw(body: bytes, ctype: str) -> bytes:
     """The body itself: no model, none kept."""
     return body
+
+
+def _conditional(extra: Optional[Dict[str, str]]) -> bool:
+    """Whether ``extra`` headers make a request conditional."""
+    return bool(extra) and ("If-None-Match" in extra or
+                            "If-Modified-Since" in extra)
 
 
 def _headers(accept: str, fresh: bool, streamed: bool,
