@@ -103,6 +103,17 @@ class Index:
         API, or None."""
         return None
 
+    def file_metadata(self, f: File):
+        """The core metadata read from file ``f`` itself (a wheel's
+        METADATA), as pip reads it when no index offers it; None when
+        this index cannot read it (an sdist: pip would build it)."""
+        return None
+
+    def cached_file_metadata(self, f: File):
+        """What ``file_metadata(f)`` read into a cache before, or
+        None."""
+        return None
+
     def download(self, f: File, out, max_bytes: int,
                  seconds: float) -> str:
         """Write file ``f`` into ``out`` (binary, open for writing),

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from typing import Any, Dict, List, Optional
 from urllib.parse import urljoin, urlsplit
 
-from ..errors import DataError
+from ..errors import DataError, PiwcheckError
 from ..metadata import Metadata, parse_core, parse_release_json
 from ..model import (MAX_FILES, MAX_RELEASE_FILES, File, Project, Release,
                      is_http_url, is_sha256)
@@ -74,6 +74,28 @@ class SimpleIndex(HttpIndex):
                 "application/json")
         except NotFound:
             return None
+
+    def file_metadata(self, f: File) -> Optional[Metadata]:
+        """A wheel's METADATA, read by range requests where its server
+        allows (else the whole file, within a cap), and kept in the
+        cache by the file's sha256."""
+        from ..net.errors import describe
+        from .lazywheel import wheel_metadata
+
+        if not f.is_wheel:
+            return None
+        try:
+            return wheel_metadata(self.transport, f)
+        except PiwcheckError:
+            raise
+        except Exception as exc:  # the boundary of one file's reading
+            raise DataError("{}: the wheel cannot be read ({})".format(
+                f.url, describe(exc))) from exc
+
+    def cached_file_metadata(self, f: File) -> Optional[Metadata]:
+        from .lazywheel import kept_metadata
+
+        return kept_metadata(self.transport, f) if f.is_wheel else None
 
     def parse(self, body: bytes, ctype: str, name: str,
               url: str) -> Project:
