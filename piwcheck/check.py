@@ -140,7 +140,8 @@ def _popularity(report: Report, stats, downloads: bool) -> Report:
 def _uncached(p: PackageResult) -> bool:
     """--offline found nothing in the cache for ``p`` on any index: the
     cached statistics may still say what was meant."""
-    return p.status is Status.ERROR and bool(p.reason) and all(
+    return p.status is Status.ERROR and p.file is None and bool(
+        p.reason) and all(
         part.endswith("not in cache") for part in p.reason.split("; "))
 
 
@@ -242,6 +243,12 @@ def _select(package: Package, known, spec: SpecifierSet, outcome,
             or [pick.candidate], known.offers, target)
         package.warnings.extend(
             outcome.warnings.get((name, pick.version), ()))
+        unknown = outcome.unknown.get((name, pick.version))
+        if unknown and pick.candidate.file.is_wheel:
+            # never "ok" with its dependencies unread: pip reads them
+            package.status, package.reason = Status.ERROR, unknown
+        elif unknown:  # an sdist: no-wheel, and what it brings unknown
+            package.warnings.append(unknown)
 
 
 def notes(target: Target, indexes) -> Tuple[str, ...]:

@@ -46,7 +46,8 @@ class MemIndex(Index):
         return project
 
     def metadata(self, f):
-        return self.metadata_of.get(f.filename)
+        # a file given no metadata has metadata of no dependencies
+        return self.metadata_of.get(f.filename, requires())
 
     def download(self, f, out, max_bytes, seconds):
         body = self.files.get(f.filename)

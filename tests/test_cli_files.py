@@ -99,7 +99,12 @@ def test_unknown_dependencies_are_said(server, capsys):
                               "legacy-tool")
     legacy = pkgs(doc)["legacy-tool"]
     assert legacy["pip_dependencies"] is None
-    assert "does not list its dependencies" in legacy["warnings"][0]
+    # never "ok" with its dependencies unread: an error, saying why
+    assert code == 3 and legacy["status"] == "error"
+    assert legacy["reason"] == (
+        "its dependencies are unknown: no index offers its metadata, "
+        "piwheels does not list them, and piwcheck does not read "
+        "legacy_tool-0.9-cp37-cp37m-linux_armv7l.whl from piwheels")
 
 
 def test_constraints_narrow_but_add_nothing(server, capsys, tmp_path):

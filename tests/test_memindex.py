@@ -173,7 +173,8 @@ class CoreMetadataIndex(MemIndex):
         from piwcheck.metadata import parse_core
 
         body = self.metadata_of.get(f.filename)
-        return parse_core(body, f.url + ".metadata") if body else None
+        return parse_core(body, f.url + ".metadata") if body else \
+            requires()
 
 
 def _top_with(*lines):
@@ -233,13 +234,14 @@ def test_a_requires_dist_that_cannot_be_valid_is_a_warning(line):
 ], ids=["bytes", "dependencies"])
 def test_metadata_over_its_bounds_is_not_read(lines, why):
     """A metadata file over 16 MB, or of over 5,000 dependencies, is not
-    parsed: that package's warnings say so, and the run goes on."""
+    parsed: that package is an error saying so (its dependencies are
+    unknown), and the run goes on."""
     report, got = _checked(_top_with(*lines), "top", "other")
-    assert got["top"].status.value == "ok" and got["other"].status.value \
-        == "ok" and "dep" not in got
-    assert got["top"].warnings[0] == (
-        "could not read its metadata: {}/top/top-1.0-py3-none-any.whl"
-        ".metadata: {}".format(PYPI, why))
+    assert got["top"].status.value == "error" and got["other"].status \
+        .value == "ok" and "dep" not in got and report.exit_code == 3
+    assert got["top"].reason == (
+        "its dependencies could not be read: {}/top/top-1.0-py3-none-any"
+        ".whl.metadata: {}".format(PYPI, why))
 
 
 def test_a_requires_python_that_is_no_specifier_is_ignored():

@@ -34,13 +34,16 @@ def test_offline_repeats_the_online_run(both, server, pypi, capsys):
 
 def test_offline_metadata_piece_missing_is_said_once(both, server, pypi,
                                                       capsys):
-    """Documents cached by a --no-deps run, metadata never read: its
-    one warning, not one per place it was looked for."""
+    """Documents cached by a --no-deps run, metadata never read: said
+    once, not once per place it was looked for; and its dependencies
+    unread, the package is no "ok" (an error, exit 3)."""
     run_json(capsys, *PI, *both, "--no-deps", "pydantic")
     code, doc, _ = run_json(capsys, *PI, *both, "--offline", "pydantic")
-    warnings = doc["packages"][0]["warnings"]
-    missing = [w for w in warnings if "could not read its metadata" in w]
-    assert missing == ["could not read its metadata: not in cache"]
+    pydantic = doc["packages"][0]
+    assert not [w for w in pydantic["warnings"] if "metadata" in w]
+    assert pydantic["status"] == "error" and code == 3
+    assert pydantic["reason"] == \
+        "its dependencies could not be read: not in cache"
 
 
 def test_a_404_is_asked_again_online(fresh_server, capsys):

@@ -11,7 +11,7 @@ the sooner it runs (``Pool`` priorities), so the levels overlap.
 ``fetcher`` makes every fetch, ``deps`` says where dependencies come
 from, ``provider`` answers resolvelib, ``pool`` runs the work."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from packaging.specifiers import SpecifierSet
@@ -44,6 +44,9 @@ class Outcome:
     settled: Dict[str, Tuple[str, str]]
     #: (name, version) -> warnings about the pick's metadata
     warnings: Dict[Tuple[str, Optional[Version]], List[str]]
+    #: (name, version) -> why the pick's dependencies are unknown
+    unknown: Dict[Tuple[str, Optional[Version]], str] = field(
+        default_factory=dict)
 
 
 def resolve(fetcher: Fetcher, roots: Sequence[Req], target: Target,
@@ -80,7 +83,9 @@ def resolve(fetcher: Fetcher, roots: Sequence[Req], target: Target,
         break
     else:
         raise InputError("the resolution did not settle")
-    return _outcome(result, settled, provider.warnings)
+    outcome = _outcome(result, settled, provider.warnings)
+    outcome.unknown.update(provider.unknown)
+    return outcome
 
 
 def _give_up(live: Sequence[Req], settled, provider, why: str) -> Outcome:

@@ -122,25 +122,41 @@ def _dependency(text: str, meta: Metadata, env: dict,
                parsed.specifier, shown)
 
 
+@dataclass(frozen=True)
+class Read:
+    """What was read of a candidate's metadata: the metadata (None when
+    none could be had), warnings about it, and, when its dependencies
+    are unknown, why (said on the package)."""
+
+    metadata: Optional[Metadata]
+    warnings: Tuple[str, ...] = ()
+    unknown: Optional[str] = None
+
+
 def read_metadata(indexes: Sequence, name: str, cand: Candidate,
-                  offers: Sequence[Offer]
-                  ) -> Tuple[Optional[Metadata], List[str]]:
-    """(metadata, warnings) of ``cand``, where pip would read its
-    dependencies: the file's own metadata; for a file without
-    (piwheels'), a wheel of the same release on another index; else the
-    index's per-release JSON; else piwheels' list of names."""
-    warnings: List[str] = []
+                  offers: Sequence[Offer]) -> Read:
+    """What pip would read of ``cand``'s dependencies: the file's own
+    metadata file; for a file without (piwheels'), a wheel of the same
+    release on another index; else the index's per-release JSON; else
+    piwheels' list of names; else the wheel itself, as pip reads it."""
+    failures: List[str] = []  # each once: --offline's "not in cache"
+
+    def failed(exc: Exception) -> None:
+        if str(exc) not in failures:
+            failures.append(str(exc))
+
+    def said(*more: str) -> Tuple[str, ...]:
+        return tuple("could not read its metadata: " + why
+                     for why in failures) + more
     for index, mf in _sources(indexes, cand, offers):
         try:
             meta = index.metadata(mf) if mf is not None else \
                 index.release_metadata(name, str(cand.version))
         except (FetchError, NotFound) as exc:
-            warning = "could not read its metadata: {}".format(exc)
-            if warning not in warnings:  # --offline: "not in cache" once
-                warnings.append(warning)
+            failed(exc)
             continue
         if meta is not None:
-            return meta, warnings
+            return Read(meta, said())
     f = cand.file
     names = f.pip_dependencies
     if names is None:
@@ -148,15 +164,30 @@ def read_metadata(indexes: Sequence, name: str, cand: Candidate,
                       for c in o.candidates if c.version == cand.version
                       and c.file.pip_dependencies is not None), None)
     if names is not None:
-        if names:
-            warnings.append("dependencies from piwheels' name list: "
-                            "versions and markers unknown")
-        return Metadata(tuple(names), None, "piwheels"), warnings
-    warnings.append("{}no index offers its metadata: its dependencies are "
-                    "unknown and were not checked".format(
-                        "piwheels does not list its dependencies, and "
-                        if f.builder_abi is not None else ""))
-    return None, warnings
+        note = ("dependencies from piwheels' name list: versions and "
+                "markers unknown",) if names else ()
+        return Read(Metadata(tuple(names), None, "piwheels"), said(*note))
+    index = next((ix for ix in indexes if ix.url == f.index), None)
+    try:
+        meta = index.file_metadata(f) if index is not None else None
+    except (FetchError, NotFound) as exc:
+        failed(exc)
+        meta = None
+    if meta is not None:
+        return Read(meta, said())
+    if failures:
+        return Read(None, (), "its dependencies could not be read: " +
+                    "; ".join(failures))
+    if not f.is_wheel:
+        why = "no index offers its metadata, and pip would build {} to " \
+              "learn them".format(f.filename)
+    else:
+        why = "no index offers its metadata{}, and piwcheck does not " \
+              "read {} from {}".format(
+                  ", piwheels does not list them" if f.builder_abi
+                  is not None else "", f.filename,
+                  index.label if index is not None else f.index)
+    return Read(None, (), "its dependencies are unknown: " + why)
 
 
 def _sources(indexes: Sequence, cand: Candidate, offers: Sequence[Offer]
@@ -179,11 +210,12 @@ def _sources(indexes: Sequence, cand: Candidate, offers: Sequence[Offer]
 
 def cached_metadata(indexes: Sequence, f: File) -> Optional[Metadata]:
     """The metadata of ``f`` known without fetching: as last read into
-    a cache, or piwheels' list of names; None when neither is at hand."""
+    a cache (its metadata file, or the wheel itself), or piwheels' list
+    of names; None when none is at hand."""
+    index = next((ix for ix in indexes if ix.url == f.index), None)
     if f.has_metadata:
-        index = next((ix for ix in indexes if ix.url == f.index), None)
         cached = index.cached_metadata(f) if index else None
         return cached[1] if cached else None
     if f.pip_dependencies is not None:
         return Metadata(f.pip_dependencies, None, "piwheels")
-    return None
+    return index.cached_file_metadata(f) if index else None

@@ -19,7 +19,7 @@ from ..errors import NotFound, PiwcheckError, internal_error
 from ..metadata import Metadata
 from ..select import Candidate, Formats, Offer, offer, ranked
 from ..target import Target
-from .deps import cached_metadata, dependencies, read_metadata
+from .deps import Read, cached_metadata, dependencies, read_metadata
 
 
 @dataclass
@@ -280,17 +280,16 @@ class Fetcher:
     def _follow(self, name: str, future) -> None:
         if future.cancelled() or future.exception() is not None:
             return
-        meta, _ = future.result()
+        meta = future.result().metadata
         if meta is not None:
             self.guard(name, self._start_dependencies, name, meta)
 
     def metadata(self, name: str, cand: Candidate,
-                 offers: Sequence[Offer]) -> Tuple[Optional[Metadata],
-                                                   List[str]]:
-        """(metadata, warnings) of ``cand`` (waiting for it)."""
+                 offers: Sequence[Offer]) -> Read:
+        """What was read of ``cand``'s metadata (waiting for it)."""
         future = self.start_metadata(name, cand, offers)
         if future is None:
-            return None, []
+            return Read(None)
         try:
             return future.result()
         except PiwcheckError as exc:
@@ -298,7 +297,7 @@ class Fetcher:
         except Exception as exc:  # a bug: this package's, not the run's
             self.broke(name, exc)
             why = internal_error(exc)
-        return None, ["its dependencies could not be read: " + why]
+        return Read(None, (), "its dependencies could not be read: " + why)
 
     def close(self) -> None:
         """Start nothing more; drop what has not started."""

@@ -49,6 +49,8 @@ class _Provider:
         self.settled = settled
         #: (name, version) -> warnings about its metadata
         self.warnings: Dict[Tuple[str, Optional[Version]], List[str]] = {}
+        #: (name, version) -> why its dependencies are unknown
+        self.unknown: Dict[Tuple[str, Optional[Version]], str] = {}
 
     def identify(self, requirement_or_candidate):
         r = requirement_or_candidate
@@ -102,7 +104,7 @@ class _Provider:
                 continue
             seen.add(c.version)
             picks.append(Pick(name, extras, c.version, c))
-        if picks:
+        if picks and self.deps:
             self.fetcher.start_metadata(name, picks[0].candidate,
                                         known.offers)
         return picks
@@ -130,12 +132,14 @@ class _Provider:
                 "=={}".format(candidate.version)),
                 "{}=={}".format(candidate.name, candidate.version)))
         known = self.fetcher.known(candidate.name)
-        meta, warnings = self.fetcher.metadata(candidate.name,
-                                               candidate.candidate,
-                                               known.offers)
+        read = self.fetcher.metadata(candidate.name, candidate.candidate,
+                                     known.offers)
         key = (candidate.name, candidate.version)
-        said = self.warnings.setdefault(key, list(warnings))
+        said = self.warnings.setdefault(key, list(read.warnings))
+        meta = read.metadata
         if meta is None:
+            if read.unknown:
+                self.unknown[key] = read.unknown
             return base
         reqs, warnings = dependencies(meta, self.target, candidate.extras)
         for w in warnings:
