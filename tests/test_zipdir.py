@@ -54,7 +54,11 @@ _members = st.lists(st.tuples(
 @settings(derandomize=True, max_examples=150, deadline=None)
 @given(_members, st.binary(min_size=1, max_size=3000),
        st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]),
-       st.binary(max_size=300), st.booleans(), st.integers(0, 40))
+       # a comment holding an end record's signature: zipfile's versions
+       # disagree on such a zip (3.13 refuses it), so it is no reference
+       st.binary(max_size=300).filter(lambda c: b"PK\x05" not in c and
+                                      b"PK\x06" not in c),
+       st.booleans(), st.integers(0, 40))
 def test_it_reads_what_zipfile_reads(members, meta, method, comment, zip64,
                                      at):
     data = _wheel(members, meta, method, comment, zip64, at)
