@@ -29,8 +29,7 @@ tests/; piwcheck from --tree, put first on PYTHONPATH)::
 The bench itself needs the tests' libraries (pytest, packaging,
 requests, cachecontrol, msgpack: /usr/bin/python3 on Debian 12 has
 them); --python only changes the interpreter piwcheck runs under.
-Each child is killed after --timeout seconds (30) and runs under a 2 GB
-address-space limit, so a hang or a bomb is a FAIL, not a stuck or
+Each child is killed after --timeout seconds (30) or past 2 GB of RSS, so a hang or a bomb is a FAIL, not a stuck or
 swapping machine.  Cases that need something absent (a C compiler for
 the ELF cases, an ISO-8859-1 locale: emulated with PYTHONIOENCODING)
 say so; a case that cannot run at all is SKIP with its reason.
@@ -68,9 +67,12 @@ CATALOGUE = {e.id: e for e in hostile.CATALOGUE}
 MAX_SECONDS = 10.0
 MAX_RSS_MB = 200.0
 DOCUMENTED = (0, 1, 2, 3, 130)
-#: The child's address space (a bomb that is expanded fails here rather
-#: than swapping the machine).
-LIMIT_AS = 2 << 30
+#: A child whose RSS passes this is killed (sampled every 10 ms): a bomb
+#: that is expanded fails here rather than swapping the machine.  No
+#: rlimit by default: RLIMIT_AS and RLIMIT_DATA fail threads early on a
+#: 64-bit machine (glibc's arenas), which would be the bench's artefact.
+KILL_RSS = 2 << 30
+LIMIT_DATA = 0
 #: A Raspberry Pi target, as the tests describe one.
 PI = ["--platform", "linux_armv7l", "--abi", "cp311"]
 OPTS = ["--no-deps", "--timeout", "2"] + PI
@@ -101,7 +103,7 @@ class Run:
     @property
     def shown_code(self):
         if self.timed_out:
-            return "T/O"
+            return "RSS!" if self.timed_out == "rss" else "T/O"
         return "sig{}".format(-self.code) if self.code < 0 else str(
             self.code)
 
@@ -135,37 +137,41 @@ def _drain(stream, into, most=32 << 20):
 
 
 def _sample(pid):
-    """(threads, peak RSS in kB) of a running process, from /proc: its
-    VmHWM is its own since exec (wait4's ru_maxrss is not: it keeps the
-    RSS of the bench that forked it)."""
-    threads = hwm = 0
+    """{Threads, VmHWM, VmRSS, VmData, VmSize} (kB) of a running process,
+    from /proc: its VmHWM is its peak RSS since exec (wait4's ru_maxrss
+    is not: it keeps the RSS of the bench that forked it)."""
+    got = {}
     try:
         with open("/proc/{}/status".format(pid)) as f:
             for line in f:
-                if line.startswith("Threads:"):
-                    threads = int(line.split()[1])
-                elif line.startswith("VmHWM:"):
-                    hwm = int(line.split()[1])
-    except (OSError, ValueError):
+                key, _, value = line.partition(":")
+                if key in ("Threads", "VmHWM", "VmRSS", "VmData",
+                           "VmSize"):
+                    got[key] = int(value.split()[0])
+    except (OSError, ValueError, IndexError):
         pass
-    return threads, hwm
+    return got
 
 
 def spawn(cmd, env, timeout, stdin=subprocess.DEVNULL,
           stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=None,
-          limit_as=LIMIT_AS, fsize=None, close_fds=(), ignore_sigint=False,
+          limit_data="default", fsize=None, close_fds=(), ignore_sigint=False,
           signal_when=None):
     """Run ``cmd`` in a session of its own, with SIGINT's default
-    disposition (or ignored), under ``limit_as``; kill its group at
+    disposition (or ignored), under ``limit_data``; kill its group at
     ``timeout``.  ``signal_when`` is (predicate(seconds), signal)."""
+    if limit_data == "default":
+        limit_data = LIMIT_DATA
+
     def pre():
         signal.signal(signal.SIGINT,
                       signal.SIG_IGN if ignore_sigint else signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_UNBLOCK,
                                [signal.SIGINT, signal.SIGTERM])
-        if limit_as:
-            resource.setrlimit(resource.RLIMIT_AS, (limit_as, limit_as))
+        if limit_data:
+            resource.setrlimit(resource.RLIMIT_DATA,
+                               (limit_data, limit_data))
         if fsize is not None:
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
@@ -183,7 +189,7 @@ def spawn(cmd, env, timeout, stdin=subprocess.DEVNULL,
                                  daemon=True)
             t.start()
             readers.append(t)
-    timed_out, sent, threads, hwm = False, False, 0, 0
+    timed_out, sent, peak = False, False, {}
     while True:
         info = os.waitid(os.P_PID, proc.pid,
                          os.WEXITED | os.WNOHANG | os.WNOWAIT)
@@ -197,8 +203,12 @@ def spawn(cmd, env, timeout, stdin=subprocess.DEVNULL,
             timed_out = True
             _killpg(proc.pid)
             break
-        t, h = _sample(proc.pid)
-        threads, hwm = max(threads, t), max(hwm, h)
+        for key, value in _sample(proc.pid).items():
+            peak[key] = max(peak.get(key, 0), value)
+        if peak.get("VmRSS", 0) > KILL_RSS >> 10:
+            timed_out = "rss"
+            _killpg(proc.pid)
+            break
         time.sleep(0.002 if signal_when and not sent else 0.01)
     took = time.monotonic() - start
     _killpg(proc.pid)  # what it left running (a --python that sleeps)
@@ -208,9 +218,11 @@ def spawn(cmd, env, timeout, stdin=subprocess.DEVNULL,
         info.si_status if info is not None else -signal.SIGKILL)
     for t in readers:
         t.join(5)
-    return Run(proc.returncode, b"".join(out).decode("utf-8", "replace"),
+    run = Run(proc.returncode, b"".join(out).decode("utf-8", "replace"),
                b"".join(err).decode("utf-8", "replace"), took,
-               hwm, timed_out, threads)
+               peak.get("VmHWM", 0), timed_out, peak.get("Threads", 0))
+    run.peak = peak
+    return run
 
 
 def _killpg(pgid):
@@ -242,7 +254,9 @@ def judge(r, codes, good=None, one_line=True, seconds=MAX_SECONDS,
     ``good`` a callable(r) -> (reported, why) or None, ``also`` further
     (ok, cause) pairs."""
     causes = []
-    if r.timed_out:
+    if r.timed_out == "rss":
+        causes.append("killed at {} MB of RSS".format(KILL_RSS >> 20))
+    elif r.timed_out:
         causes.append("killed after {:.0f} s".format(r.seconds))
     if r.traceback:
         causes.append("traceback: " + r.last_error()[:90])
@@ -586,8 +600,11 @@ def _(b):
     r = b.run(["--json", "--timeout", "5"] + PI + ["--piwheels-url",
               b.piw.url] + b.pypi.only + ["chain-500", GOOD_PYPI],
               env=b.env(cache=cache))
-    return judge(r, (0,), json_good(GOOD_PYPI),
-                 also=[(not cold, "; ".join(cold))])
+    v = judge(r, (0,), json_good(GOOD_PYPI),
+              also=[(not cold, "; ".join(cold))])
+    v.note = "{} threads, {} MB VmData at most".format(
+        r.threads, r.peak.get("VmData", 0) >> 10)
+    return v
 
 
 @case("chain-1100-tree", "bad documents")
@@ -596,8 +613,11 @@ def _(b):
     r = b.run(["--tree", "--timeout", "5"] + PI + ["--piwheels-url",
               b.piw.url] + b.pypi.only + ["chain-0", GOOD_PYPI],
               env=b.env(cache=cache))
-    return judge(r, (0,), text_good(GOOD_PYPI),
-                 also=[(not cold, "; ".join(cold))])
+    v = judge(r, (0,), text_good(GOOD_PYPI),
+              also=[(not cold, "; ".join(cold))])
+    v.note = "{} threads, {} MB VmData at most".format(
+        r.threads, r.peak.get("VmData", 0) >> 10)
+    return v
 
 
 # -- 3. memory and time bombs -------------------------------------------------
@@ -802,16 +822,21 @@ def _(b):
 
 @case("threads-400-reqs-j200-3-indexes", "memory and time bombs")
 def _(b):
-    """As a 32-bit Pi: a 3 GB address space, and few malloc arenas."""
+    """As on a 32-bit Pi, whose 3 GB of address space hold about 380
+    thread stacks of 8 MB: 3 GB of RLIMIT_DATA, which thread stacks
+    count against (RLIMIT_AS on a 64-bit machine would count glibc's
+    64 MB arena reservations too, which a 32-bit Pi does not have)."""
     path = b.write("req.txt", "".join("absent-{}\n".format(i)
                                       for i in range(400)) + GOOD_PIW + "\n")
     r = b.run(["--json", "-j", "200"] + OPTS + [
         "--piwheels-url", b.piw.url, "--index-url", b.pypi.index,
         "--extra-index-url", b.piw.index, "--extra-index-url",
         b.pypi.url + "/simple/", "-r", path],
-        env=b.env(MALLOC_ARENA_MAX="2"), limit_as=3 << 30)
+        limit_data=3 << 30)
     v = judge(r, (1,), json_good(GOOD_PIW))
-    v.note = "{} threads at most".format(r.threads)
+    v.note = "{} threads, {} MB VmData, {} MB VmSize at most".format(
+        r.threads, r.peak.get("VmData", 0) >> 10, r.peak.get("VmSize", 0)
+        >> 10)
     return v
 
 
@@ -1314,7 +1339,7 @@ def _pytest(b, args, **kwargs):
     cmd = [b.python, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
            "-W", "ignore::DeprecationWarning"] + args
     env = b.env(PIWCHECK_JUDGE_PYTHON=None)
-    return spawn(cmd, env, max(b.timeout, 180), cwd=b.tree, limit_as=None,
+    return spawn(cmd, env, max(b.timeout, 180), cwd=b.tree, limit_data=None,
                  **kwargs)
 
 
@@ -1342,7 +1367,7 @@ def _(b):
         how = "XDG_CONFIG_DIRS only"
     env = b.env(XDG_CONFIG_DIRS=os.path.dirname(xdg),
                 PIP_CONFIG_FILE=None)
-    r = spawn(cmd, env, max(b.timeout, 180), cwd=b.tree, limit_as=None)
+    r = spawn(cmd, env, max(b.timeout, 180), cwd=b.tree, limit_data=None)
     v = judge(r, (0,), one_line=False, seconds=None, rss=None)
     v.causes = v.causes[:1] and ["pytest: " + (r.out.strip().splitlines()
                                                or ["?"])[-1][:80]]
@@ -1584,6 +1609,7 @@ def line(name, v):
 
 
 def main(argv=None):
+    global LIMIT_DATA
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", default=ROOT,
                         help="the piwcheck checkout to run (default: this "
@@ -1595,6 +1621,10 @@ def main(argv=None):
                         "shell wildcards match several)")
     parser.add_argument("--timeout", type=float, default=30.0,
                         help="seconds before a child is killed")
+    parser.add_argument("--limit-data", type=int, default=LIMIT_DATA >> 20,
+                        metavar="MB", help="each child's RLIMIT_DATA "
+                        "(default: %(default)s: none; a child is killed "
+                        "past {} MB of RSS)".format(KILL_RSS >> 20))
     parser.add_argument("--list", action="store_true")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="show the stderr of each FAIL")
@@ -1609,6 +1639,7 @@ def main(argv=None):
         parser.error("no reproduction is named {}".format(args.only))
     print("piwcheck from {} under {}".format(args.tree, args.python))
     sys.stdout.flush()
+    LIMIT_DATA = args.limit_data << 20
     bench = Bench(args.tree, args.python, args.timeout, args.verbose)
     counts = {"n": 0, "pass": 0, "fail": 0, "tb": 0, "skip": 0}
     started = time.monotonic()
