@@ -64,8 +64,8 @@ def check(inputs: Inputs, target: Target, indexes,
     try:
         results = _resolve(packages, roots, limits, inputs.constraints,
                            fetcher)
-        if options.deep:
-            _deep(results, pool, indexes, target, options.cache_dir)
+        pure = _deep(results, pool, indexes, target, options.cache_dir) \
+            if options.deep else []
     except KeyboardInterrupt:
         # Ctrl-C: start nothing more, end what is under way at once
         fetcher.close()
@@ -78,7 +78,7 @@ def check(inputs: Inputs, target: Target, indexes,
     pool.shutdown(wait=True)
     if progress:
         progress(len(results), len(results))
-    report = _finish(results, target, indexes)
+    report = _finish(results, target, indexes, _pure_note(pure))
     if on_error is not None:
         for bug in dict.fromkeys(p.bug for p in results if p.bug):
             on_error(bug)
@@ -146,18 +146,22 @@ def _uncached(p: PackageResult) -> bool:
 
 
 def _deep(packages: List[Package], pool, indexes, target: Target,
-          cache_dir: Optional[str]) -> None:
+          cache_dir: Optional[str]) -> List[str]:
     """Download and read the chosen wheel of every package that has one,
-    on ``pool``."""
+    on ``pool``; the names of those whose wheel is pure Python (not
+    read: it has no compiled files)."""
     from .libs.deep import Machinery, safe_inspect
 
     by_url = {ix.url: ix for ix in indexes}
     machinery = None
-    jobs = []
+    jobs, pure = [], []
     for p in packages:
         f = p.selection.file if p.selection else None
-        if p.status is None and f is not None and f.is_wheel and \
-                not all(t.platform == "any" for t in f.tags):
+        if p.status is not None or f is None or not f.is_wheel:
+            continue
+        if all(t.platform == "any" for t in f.tags):
+            pure.append(p.name)
+        else:
             index = by_url.get(f.index) or indexes[0]
             machinery = machinery or Machinery(target)
             jobs.append((p, pool.submit(
@@ -172,8 +176,16 @@ def _deep(packages: List[Package], pool, indexes, target: Target,
             continue
         if fatal:  # pip would refuse the file too
             p.status, p.reason = Status.ERROR, why
-        elif why:
+        elif why:  # a warning, and exit 3: the answer is not confirmed
             p.warnings.append(why)
+            p.unread = why
+    return pure
+
+
+
+def _pure_note(names: List[str]) -> Tuple[str, ...]:
+    from .libs.deep import pure_note
+    return pure_note(names) if names else ()
 
 
 def _assess(package: Package, outcome, fetcher: Fetcher,
@@ -260,7 +272,8 @@ def notes(target: Target, indexes) -> Tuple[str, ...]:
     return tuple(found)
 
 
-def _finish(packages: List[Package], target: Target, indexes) -> Report:
+def _finish(packages: List[Package], target: Target, indexes,
+            more_notes: Tuple[str, ...] = ()) -> Report:
     stage = _stage(packages, target)
     results = [_result_safely(p, stage) for p in packages]
     install = list(stage.install) + [
@@ -271,6 +284,7 @@ def _finish(packages: List[Package], target: Target, indexes) -> Report:
     return Report(
         target=target, indexes=tuple((ix.label, ix.url) for ix in indexes),
         packages=tuple(results), notes=notes(target, indexes),
+        late_notes=more_notes,
         apt_install=tuple(install), apt_command=apt.install_command(install))
 
 
@@ -367,4 +381,5 @@ def _result(e: Package, stage: "apt.Stage") -> PackageResult:
         status=status, version=sel.version, file=sel.file,
         apt_dependencies=apt_deps, apt_note=apt_note,
         pip_dependencies=sel.file.pip_dependencies,
-        warnings=tuple(warnings), reason=e.reason, deep=e.deep, **common)
+        warnings=tuple(warnings), reason=e.reason, deep=e.deep,
+        unread=e.unread, **common)

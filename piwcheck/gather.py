@@ -36,6 +36,8 @@ class Package:
     warnings: List[str] = field(default_factory=list)
     #: --deep: the chosen wheel's compiled files, read
     deep: Optional[DistributionResult] = None
+    #: --deep: why its chosen wheel could not be read (exit 3)
+    unread: Optional[str] = None
     #: the bug (an exception not foreseen) that made it an error
     bug: Optional[Exception] = None
 

@@ -95,6 +95,8 @@ class PackageResult:
     fallback_file: Optional[File] = None
     #: --deep: the chosen wheel's compiled files, read.
     deep: Optional["DistributionResult"] = None
+    #: --deep: why the chosen wheel could not be read (a warning too).
+    unread: Optional[str] = None
     #: From piwheels' statistics, when they were at hand.
     downloads: Optional[Downloads] = None
     #: Known names close to one no index has, the most used first.
@@ -115,6 +117,8 @@ class Report:
     notes: Tuple[str, ...]
     apt_install: Tuple[str, ...]
     apt_command: Optional[str]
+    #: Notes known only once the check is done (after the packages).
+    late_notes: Tuple[str, ...] = ()
 
     def counts(self) -> Dict[str, int]:
         """How many packages have each status."""
@@ -125,7 +129,13 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        return exit_code(p.status for p in self.packages)
+        """exit_code of the statuses; 3 when --deep could not read a
+        chosen wheel (the index's or the network's fault)."""
+        code = exit_code(p.status for p in self.packages)
+        if code != EXIT_UNREACHABLE and any(p.unread for p in
+                                            self.packages):
+            return EXIT_UNREACHABLE
+        return code
 
 
 @dataclass(frozen=True)

@@ -438,7 +438,7 @@ def test_deep_has_a_size_cap(tmp_path, pypi, capsys, monkeypatch):
                  "deepbig"])
     out = capsys.readouterr().out
     size = len(pypi.files.data(pypi.files.entries["deepbig"][0]))
-    assert code == 0 and "  warning: --deep: {} is {:.1f} MB, more than " \
+    assert code == 3 and "  warning: --deep: {} is {:.1f} MB, more than " \
         "--deep downloads (0.0 MB)".format(fn, size / 1e6) in out
     assert not [p for _, p in pypi.arrivals if p.endswith(".whl")]
 
@@ -470,7 +470,7 @@ def test_deep_stops_a_download_past_the_cap(tmp_path, fresh_server, capsys,
                  "--index-url", fresh_server.index, "deeplie"])
     out = capsys.readouterr().out
     assert "--deep: {}/simple/deeplie/{}: larger than 0.0 MB".format(
-        fresh_server.url, fn) in out and code == 0
+        fresh_server.url, fn) in out and code == 3
 
 
 @needs_aarch64

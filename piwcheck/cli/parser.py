@@ -21,7 +21,8 @@ exit status:
   1  action needed: missing apt packages, no usable wheel, or not found
   2  usage or input error, requirements that conflict, or the output
      cannot be written
-  3  an index unreachable, or it answered nonsense
+  3  an index unreachable, or it answered nonsense, or --deep could not
+     download or read a wheel
   130, 143  interrupted (Ctrl-C), terminated (SIGTERM)
 
 environment:

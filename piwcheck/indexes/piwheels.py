@@ -197,3 +197,25 @@ class PiwheelsIndex(HttpIndex):
     def parse(self, body: bytes, ctype: str, name: str,
               url: str) -> Project:
         return parse_project(decode_json(body, ctype, url), name, self.url)
+
+    def file_url(self, f: File) -> str:
+        """Where ``f`` is downloaded from: its ``file_url`` on this
+        site (or, for piwheels.org, on its archive hosts); a URL on any
+        other site is taken onto this one, path kept, so a --piwheels-url
+        mirror is not bypassed by the piwheels.org URLs it copied."""
+        from urllib.parse import urlsplit, urlunsplit
+
+        given, own = urlsplit(f.url), urlsplit(self.site)
+        if given.netloc == own.netloc and given.scheme == own.scheme:
+            return f.url
+        if self.site == DEFAULT_PIWHEELS_URL and \
+                given.scheme == "https" and \
+                given.hostname and given.hostname.endswith(".piwheels.org"):
+            return f.url
+        path = own.path.rstrip("/") + "/" + given.path.lstrip("/")
+        return urlunsplit((own.scheme, own.netloc, path, given.query, ""))
+
+    def download(self, f: File, out, max_bytes: int,
+                 seconds: float) -> str:
+        return self.transport.download(self.file_url(f), out, max_bytes,
+                                       seconds)

@@ -19,7 +19,9 @@ from .naming import Owners, name_packages
 
 #: The largest wheel downloaded (PyTorch's are about this size).
 MAX_BYTES = 512 * 1000 * 1000
-#: The most time one download may take.
+#: The most time one download's bytes may take once its answer has come
+#: (within three times --timeout, as a document's); none may come more
+#: than --timeout after the last.
 SECONDS = 900.0
 
 
@@ -114,6 +116,13 @@ def safe_inspect(index, f: File, target, cache_dir, apt_known=None,
     except (PiwcheckError, OSError) as exc:
         return None, "--deep: {}".format(exc), \
             isinstance(exc, (DataError, InputError))
+
+
+def pure_note(names: List[str]) -> Tuple[str, ...]:
+    """The note that says which wheels --deep did not read, and why."""
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    return ("--deep read no pure-Python wheel (platform any: no compiled "
+            "files, nothing to load): {}".format(shown),)
 
 
 def verdict(deep: DistributionResult, f: File, status: Status

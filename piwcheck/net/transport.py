@@ -128,25 +128,30 @@ class Transport:
                  started: Optional[Callable[[Any], None]] = None
                  ) -> Optional[str]:
         """Stream the file at ``url`` into ``out`` (a binary file open
-        for writing), within ``max_bytes`` and ``seconds``, with the
-        retries of a document; its sha256, or None when ``headers``
-        (If-None-Match, If-Modified-Since) brought a 304.  ``started``
-        gets the response's headers before the body.  Not kept in the
-        HTTP cache: the caller keeps the file."""
+        for writing), within ``max_bytes``; its sha256, or None when
+        ``headers`` (If-None-Match, If-Modified-Since) brought a 304.
+        The answer must begin within a document's budget (three times
+        --timeout, tries and waits included); then its bytes may take
+        up to ``seconds`` in all, none more than --timeout after the
+        last.  ``started`` gets the response's headers before the body.
+        Not kept in the HTTP cache: the caller keeps the file."""
         import hashlib
 
         if self.offline:
             raise FetchError("{}: not in the cache, and --offline "
                              "downloads nothing".format(url))
-        deadline = time.monotonic() + seconds
+        now = time.monotonic()
+        answer_by, done_by = now + self.budget, now + max(seconds,
+                                                          self.budget)
 
         def once():
             digest = hashlib.sha256()
             read = stream_into(out, digest, url, max_bytes, seconds,
                                started)
-            body = self._get(url, "*/*", deadline, False, read, headers)[0]
+            body = self._get(url, "*/*", answer_by, False, read, headers,
+                             body_by=done_by)[0]
             return None if body is None else digest.hexdigest()
-        return self._with_retries(url, deadline, once)
+        return self._with_retries(url, answer_by, once)
 
     def span(self, url: str, ranges: str, max_bytes: int, whole,
              whole_max: int, seconds: float):
@@ -167,7 +172,6 @@ class Transport:
         """Keep ``model`` under ``key`` in the cache, if there is one."""
         if self.models is not None:
             self.models.set(key, b"kept", model)
-
 
     def _with_retries(self, url: str, deadline: float,
                       once: Callable[[], Any]) -> Any:
@@ -219,19 +223,21 @@ class Transport:
 
     def _get(self, url: str, accept: str, deadline: float, fresh: bool,
              read=None, extra: Optional[Dict[str, str]] = None,
-             ok=(200,)):
+             ok=(200,), body_by: Optional[float] = None):
         """One try: (body, content type, whether it came from the
         cache); ``read(response, deadline)`` takes the body instead (and
         the answer is not cached; a 304 to the conditional ``extra``
         headers gives a body of None).  A watchdog shuts the connection
         when the deadline passes, however slowly the server sends
-        headers or body."""
+        headers or body; ``body_by``, when given, is the body's deadline
+        once the headers have come by ``deadline`` (a download)."""
         import requests
 
         left = deadline - time.monotonic()
         timeout = max(0.1, min(self.timeout, left))
         headers = _headers(accept, fresh, read is not None, extra)
-        dog = self._watchdog(deadline)
+        dog, late, started_at = self._watchdog(deadline), self._late, \
+            time.monotonic()
         try:
             with dog, self.http.get(url, timeout=(timeout, timeout),
                                     stream=True, headers=headers) as resp:
@@ -239,6 +245,11 @@ class Transport:
                         _conditional(extra):
                     return None, "", False
                 check_status(resp, url, ok)
+                if body_by is not None:
+                    deadline, late = body_by, lambda u: FetchError(
+                        "{}: not downloaded within {} s".format(
+                            u, secs(body_by - started_at)))
+                    dog.extend(body_by + WATCHDOG_GRACE)
                 try:
                     body = (read or self._read)(resp, deadline)
                 except DataError as exc:  # a damaged entry, if cached
@@ -246,7 +257,7 @@ class Transport:
                                                   False))
                     raise
                 if dog.expired.is_set():
-                    raise self._late(url)
+                    raise late(url)
                 return (body, resp.headers.get("Content-Type", ""),
                         bool(getattr(resp, "from_cache", False)))
         except (requests.exceptions.RequestException, OSError,
@@ -254,7 +265,7 @@ class Transport:
             if self._stop.is_set():
                 raise FetchError("interrupted")
             if dog.expired.is_set():
-                raise self._late(url)
+                raise late(url)
             if isinstance(exc, Retry):
                 raise
             raise translate(exc, url, self.timeout)

@@ -45,6 +45,18 @@ class Watchdog:
         if expired:
             _shut(conn)
 
+    def extend(self, deadline: float) -> None:
+        """Shut the connection at ``deadline`` instead, unless it has
+        been shut already."""
+        with self._lock:
+            if self.expired.is_set():
+                return
+            self._timer.cancel()
+            self._timer = threading.Timer(
+                max(0.0, deadline - time.monotonic()), self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+
     def fire(self) -> None:
         """Shut the connection now (and any it takes later)."""
         self._expire()

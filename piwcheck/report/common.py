@@ -110,8 +110,10 @@ def count_line(statuses: List[Status], one: str, many: str) -> str:
 
 
 def closing_lines(report: Report) -> List[str]:
-    """'6 packages: 5 ok, 1 without a wheel', then the apt command."""
-    lines = [count_line([p.status for p in report.packages], "package",
+    """The notes known only after the check, '6 packages: 5 ok, 1
+    without a wheel', then the apt command."""
+    lines = ["note: " + n for n in report.late_notes]
+    lines += [count_line([p.status for p in report.packages], "package",
                         "packages")]
     if report.apt_command:
         checked = report.target.local and any(

@@ -102,7 +102,7 @@ def render_json(report: Report, version: str) -> str:
             if t.os_id else None,
             "dpkg_arch": t.dpkg_arch,
             "local": t.local,
-            "notes": list(report.notes),
+            "notes": list(report.notes) + list(report.late_notes),
             "pip_version": t.pip_version,
             "assumed": list(t.assumed),
         },
