@@ -252,7 +252,8 @@ def _select(package: Package, known, spec: SpecifierSet, outcome,
     else:
         package.selection = describe(
             pick.candidate, ranked(known.offers, spec, name, pre, formats)
-            or [pick.candidate], known.offers, target)
+            or [pick.candidate], known.offers, target,
+            formats.allowed(name)[0])
         package.warnings.extend(
             outcome.warnings.get((name, pick.version), ()))
         unknown = outcome.unknown.get((name, pick.version))

@@ -280,14 +280,17 @@ def choose(offers: Sequence[Offer], spec: SpecifierSet, target: Target,
         wheels_ok, sdists_ok = formats.allowed(name)
         return Selection(None, None, _why_none(offers, spec, target,
                                                wheels_ok, sdists_ok))
-    return describe(matching[0], matching, offers, target)
+    return describe(matching[0], matching, offers, target,
+                    formats.allowed(name)[0])
 
 
 def describe(best: Candidate, matching: Sequence[Candidate],
-             offers: Sequence[Offer], target: Target) -> Selection:
+             offers: Sequence[Offer], target: Target,
+             wheels_ok: bool = True) -> Selection:
     """The Selection of ``best`` among ``matching`` (ranked, best
-    first): its warnings and, for an sdist, why there is no wheel and the
-    newest wheel there is."""
+    first): its warnings and, for an sdist, why there is no wheel (none
+    for the target, or ``wheels_ok`` false: --no-binary) and the newest
+    wheel there is."""
     chosen = _with_piwheels_data(best.file, matching)
     warnings = []
     if chosen.yanked:
@@ -303,6 +306,12 @@ def describe(best: Candidate, matching: Sequence[Candidate],
     if chosen.is_wheel:
         return Selection(str(best.version), chosen,
                          warnings=tuple(warnings))
+    if not wheels_ok:
+        return Selection(
+            str(best.version), chosen, "wheels are excluded by --no-binary:"
+            " pip would build {} from {}".format(
+                chosen.filename, _label(offers, chosen)),
+            warnings=tuple(warnings))
     reason = "no wheel for this target in any index: pip would build " \
              "{} from {}".format(chosen.filename, _label(offers, chosen))
     why = _no_wheel_reason(offers, best.version)

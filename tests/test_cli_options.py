@@ -133,3 +133,32 @@ def test_installed_quiet_prints_only_the_apt_command(capsys, monkeypatch):
                          "/usr/bin/python3")
     assert code == 1 and out == "sudo apt install libb1\n"
     assert err == "piwcheck: b 2: missing apt packages\n"
+
+
+def test_no_binary_gives_its_own_reason(both, capsys):
+    """pip builds numpy's sdist because --no-binary excludes its wheels,
+    not because there is none for the Pi."""
+    code, doc, _ = run_json(capsys, *PI, *both, "--no-deps", "numpy")
+    assert pkgs(doc)["numpy"]["status"] == "ok"
+    code, doc, _ = run_json(capsys, *PI, *both, "--no-deps", "--no-binary",
+                            "numpy", "numpy")
+    numpy = pkgs(doc)["numpy"]
+    assert numpy["status"] == "no-wheel" and code == 1
+    assert numpy["reason"].startswith("wheels are excluded by --no-binary: "
+                                       "pip would build numpy-")
+    assert "no wheel for this target" not in numpy["reason"]
+
+
+@pytest.mark.parametrize("asked", [["gpiozero"], ["colorzero"]])
+def test_a_constraint_that_empties_a_package_is_named(server, capsys,
+                                                       tmp_path, asked):
+    """colorzero<0 leaves no release of colorzero, a dependency of
+    gpiozero or asked for itself: no-match, and the reason says so."""
+    path = tmp_path / "constraints.txt"
+    path.write_text("colorzero<0\n")
+    code, doc, _ = run_json(capsys, *PI, *server.only, "-c", str(path),
+                            *asked)
+    colorzero = pkgs(doc)["colorzero"]
+    assert colorzero["status"] == "no-match" and code == 1
+    assert colorzero["reason"] == "no release matches '<0' (the " \
+        "constraint colorzero<0 applies)"

@@ -130,15 +130,18 @@ def _cause(name: str, infos: list, provider, why_none) -> Tuple[str, str]:
     """(status, reason) of ``name``, which ``infos`` (a
     ResolutionImpossible's causes) name."""
     known = provider.fetcher.known(name)
+    limit = provider.constraints.get(name, SpecifierSet())
     alone = [i for i in infos if ranked(
-        known.offers, i.requirement.specifier
-        & provider.constraints.get(name, SpecifierSet()), name,
+        known.offers, i.requirement.specifier & limit, name,
         provider.pre, provider.formats)]
     spec = SpecifierSet()
     for i in infos:
         spec &= i.requirement.specifier
     if not alone:
-        return ("no-match", why_none(name, spec))
+        why = why_none(name, spec & limit) or "no file matches"
+        if str(limit):  # the constraint's part, named
+            why += " (the constraint {}{} applies)".format(name, limit)
+        return ("no-match", why)
     parts = ["{} ({})".format(
         i.requirement.text, "{} {}".format(i.parent.name,
                                            i.parent.version)
