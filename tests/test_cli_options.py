@@ -82,9 +82,13 @@ def test_a_new_output_file_is_not_left_by_a_failed_run(server, capsys,
     assert code == 2 and path.read_text() == "kept\n"
 
 
-def test_installed_refuses_what_it_would_ignore(capsys):
-    code, out, err = run(capsys, "--installed", "numpy")
-    assert code == 2 and "name no packages" in err
+def test_installed_refuses_what_it_would_ignore(capsys, tmp_path):
+    code, out, err = run(capsys, "--installed", "num/py")
+    assert code == 2 and "'num/py' is not a valid project name" in err
+    req = tmp_path / "r.txt"
+    req.write_text("numpy\n")
+    code, out, err = run(capsys, "--installed", "-r", str(req))
+    assert code == 2 and "--installed takes project names" in err
     code, out, err = run(capsys, "--installed", "--tree")
     assert code == 2 and "--tree shows what a check resolved" in err
 
@@ -162,3 +166,65 @@ def test_a_constraint_that_empties_a_package_is_named(server, capsys,
     assert colorzero["status"] == "no-match" and code == 1
     assert colorzero["reason"] == "no release matches '<0' (the " \
         "constraint colorzero<0 applies)"
+
+
+def a_site(tmp_path):
+    """A site folder: ``good`` (a compiled module: a copy of one of this
+    Python's), ``other`` (the same), ``pure`` (no compiled file) and
+    ``aptone`` (an egg-info, as Debian's packages have); a Python that
+    answers with it."""
+    import glob
+    import shutil
+    import sysconfig
+
+    from helpers import site_python
+    so = sorted(glob.glob(os.path.join(sysconfig.get_config_var(
+        "DESTSHARED"), "*.so")))[0]
+    site = tmp_path / "site"
+    for name, files in (("good", ["good/m.so"]), ("other", ["other/m.so"]),
+                        ("pure", ["pure/__init__.py"])):
+        info = site / "{}-1.0.dist-info".format(name)
+        info.mkdir(parents=True)
+        (info / "RECORD").write_text("".join(f + ",,\n" for f in files))
+        for f in files:
+            (site / f).parent.mkdir(exist_ok=True)
+            if f.endswith(".so"):
+                shutil.copy(so, str(site / f))
+            else:
+                (site / f).write_text("")
+    (site / "aptone-2.0.egg-info").mkdir()
+    return str(site_python(tmp_path, site))
+
+
+def test_installed_checks_the_names_given(capsys, tmp_path):
+    python = a_site(tmp_path)
+    code, doc, _ = run_json(capsys, "--installed", "--python", python)
+    assert sorted(d["name"] for d in doc["distributions"]) == ["good",
+                                                               "other"]
+    code, doc, _ = run_json(capsys, "--installed", "--python", python,
+                            "Good", "numpy", "pure", "aptone")
+    dists = {d["name"]: d for d in doc["distributions"]}
+    assert sorted(dists) == ["aptone", "good", "numpy", "pure"]
+    assert dists["numpy"]["status"] == "not-found"
+    assert dists["numpy"]["errors"] == ["not installed"]
+    assert dists["pure"]["status"] == dists["aptone"]["status"] == "ok"
+    assert dists["aptone"]["version"] == "2.0"
+    assert code == 1 and doc["exit_code"] == 1
+    code, out, _ = run(capsys, "--installed", "--python", python, "numpy")
+    assert "numpy: not installed" in out and code == 1
+    assert "good" not in out
+    code, out, _ = run(capsys, "--installed", "--python", python, "good")
+    assert code == 0
+
+
+def test_installed_summary_is_a_summary(capsys, tmp_path):
+    python = a_site(tmp_path)
+    code, plain, _ = run(capsys, "--installed", "--python", python, "-v",
+                         "good", "numpy")
+    code2, out, _ = run(capsys, "--installed", "--python", python,
+                        "--summary", "good", "numpy")
+    assert code == code2 == 1 and out != plain
+    assert out.splitlines()[0] == "numpy: not installed"
+    assert "good" not in out and "Checked:" not in out
+    assert out.splitlines()[1].startswith("2 distributions with compiled "
+                                          "files: ")

@@ -263,8 +263,9 @@ def installed_mode(s: Settings) -> int:
     # the machine's facts (dpkg's architecture, the release); --python
     # only says where the packages are
     tgt = s.target() if s.wheels else target.local_target()
+    names = () if s.wheels else s.requirements
     report = check_environment(tgt, list(s.wheels), _users_python(s),
-                               lambda: _piwheels_of_pip(s))
+                               lambda: _piwheels_of_pip(s), names)
     if s.quiet:  # as a check's -q: problems on stderr, the apt command
         from ..report import clean
         from ..report.common import LABELS

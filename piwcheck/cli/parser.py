@@ -18,11 +18,11 @@ needs that are not installed."""
 EPILOG = """\
 exit status:
   0  ready: every package has a wheel and its apt packages are installed
-  1  action needed: missing apt packages, no usable wheel, or not found
+  1  action needed: missing apt packages, no usable wheel, not found, or
+     (--installed NAME) not installed
   2  usage or input error, requirements that conflict, or the output
      cannot be written
-  3  an index unreachable, or it answered nonsense, or --deep could not
-     download or read a wheel
+  3  an index unreachable, or it answered nonsense
   130, 143  interrupted (Ctrl-C), terminated (SIGTERM)
 
 environment:
@@ -140,13 +140,15 @@ def _add_what(parser) -> None:
         help="download each wheel pip would install (checked against the "
              "index's sha256, kept in the cache) and read its compiled "
              "files: the libraries they need, and the apt packages that "
-             "provide them, for wheels piwheels has no apt list for")
+             "provide them, for wheels piwheels has no apt list for; "
+             "one that cannot be downloaded or read is a warning, exit 3")
     parser.add_argument(
         "--installed", action="store_true",
         help="check what is installed instead (for this python3, or "
              "--python's): the libraries its compiled files need, which "
              "are missing, and whether they can run on this machine; "
-             "wheel files given as REQUIREMENT (with or without "
+             "project names given check only those (one not installed: "
+             "exit 1); wheel files given as REQUIREMENT (with or without "
              "--installed) are checked the same way")
 
 

@@ -210,10 +210,13 @@ def _mode(args, wheels: Sequence[str]) -> str:
     if wheels and (len(wheels) != len(args.requirements) or args.files):
         raise UsageError("check wheel files on their own, without -r or "
                          "other requirements")
+    if args.files and not wheels:
+        raise UsageError("--installed takes project names, not -r files")
     if args.requirements and not wheels:
-        raise UsageError("--installed checks all that is installed: name "
-                         "no packages (wheel files are checked on their "
-                         "own)")
+        from ..names import canonical_name
+
+        for name in args.requirements:
+            canonical_name(name)  # InputError: not a project name
     if args.tree:
         raise UsageError("--tree shows what a check resolved: not for "
                          "--installed or wheel files")

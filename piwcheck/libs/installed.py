@@ -113,38 +113,52 @@ def _read_tags(info_dir: str) -> Tuple[str, ...]:
         return ()
 
 
-def distributions(dirs: Sequence[str]) -> List[Tuple[str, str, str,
-                                                     List[str]]]:
+def distributions(dirs: Sequence[str], only=None
+                  ) -> List[Tuple[str, str, str, List[str]]]:
     """(name, version, site dir, compiled files) of every distribution
-    installed with a RECORD (pip's) in ``dirs``."""
-    out = []
+    installed with a RECORD (pip's) in ``dirs``; given ``only`` (a set
+    of canonical names), of those alone, and of them also the ones
+    without compiled files or a RECORD (apt's, which dpkg looks after:
+    their files are not read), the first found of each name."""
+    from packaging.utils import canonicalize_name
+
+    out, seen = [], set()
     for d in dirs:
         try:
             names = sorted(os.listdir(d))
         except OSError:
             continue
         for fn in names:
-            if not fn.endswith(".dist-info"):
+            kind = next((k for k in (".dist-info", ".egg-info")
+                         if fn.endswith(k)), None)
+            if kind is None or (kind == ".egg-info" and only is None):
+                continue
+            name, _, version = fn[:-len(kind)].partition("-")
+            canon = canonicalize_name(name)
+            if only is not None and (canon not in only or canon in seen):
                 continue
             record = os.path.join(d, fn, "RECORD")
             try:
                 with open(record, encoding="utf-8", errors="replace") as f:
                     rows = [line.split(",")[0] for line in f]
-            except OSError:
-                continue  # an apt-installed one: dpkg looks after it
-            name, _, version = fn[:-len(".dist-info")].partition("-")
+            except OSError:  # an apt-installed one: dpkg looks after it
+                rows = []
+                if only is None:
+                    continue
             files = [os.path.normpath(os.path.join(d, r)) for r in rows
                      if _SO_RE.search(r)]
-            if files:
-                out.append((name, version, d, files))
+            if files or only is not None:
+                seen.add(canon)
+                out.append((name, version.split("-")[0], d, files))
     return out
 
 
 def check_installed(dirs: Sequence[str], machine: Machine,
-                    loader: Loader) -> List[Distribution]:
-    """Every distribution in ``dirs`` with compiled files, checked."""
+                    loader: Loader, only=None) -> List[Distribution]:
+    """Every distribution in ``dirs`` with compiled files (given
+    ``only``, a set of canonical names: those named), checked."""
     result = []
-    for name, version, site, files in distributions(dirs):
+    for name, version, site, files in distributions(dirs, only):
         dist = Distribution(name, version, site, tags=_read_tags(
             os.path.join(site, "{}-{}.dist-info".format(name, version))))
         for path in files:

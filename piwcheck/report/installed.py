@@ -14,7 +14,9 @@ def render_installed_text(report: InstalledReport, verbose: bool = False,
              if verbose or d.status is not Status.OK or d.requires]
     for d in shown:
         lines.append("")
-        lines.append("{} {}: {}".format(d.name, d.version, LABELS[d.status]))
+        lines.append(_head(d))
+        if d.status is Status.NOT_FOUND:  # a name given, not installed
+            continue
         lines.append("  files:  {} compiled module{} in {}".format(
             d.modules, "" if d.modules == 1 else "s", d.location))
         for lib in d.libraries:
@@ -33,12 +35,42 @@ def render_installed_text(report: InstalledReport, verbose: bool = False,
             lines.append("  needs:  " + ", ".join(d.requires) +
                          " (from its METADATA; pip installs these too)")
     lines.append("")
-    lines.append(count_line([d.status for d in report.distributions],
-                            "distribution with compiled files",
-                            "distributions with compiled files"))
+    lines.extend(_closing(report))
+    return colored([clean(line) for line in lines], _heads(shown), color)
+
+
+def render_installed_summary(report: InstalledReport,
+                             color: bool = False) -> str:
+    """--summary of --installed or of wheel files: a line for each
+    distribution that needs action or failed, the counts, the apt
+    command."""
+    shown = [d for d in report.distributions if d.status is not Status.OK]
+    lines = [_head(d) + (": " + "; ".join(d.errors) if d.errors and
+                         d.status is not Status.NOT_FOUND else "")
+             for d in shown]
+    return colored([clean(line) for line in lines + _closing(report)],
+                   _heads(shown), color)
+
+
+def _head(d) -> str:
+    """'name version: status' (a name not installed has no version)."""
+    if d.status is Status.NOT_FOUND:
+        return "{}: not installed".format(d.name)
+    return "{} {}: {}".format(d.name, d.version, LABELS[d.status])
+
+
+def _heads(shown):
+    return {clean(d.name if d.status is Status.NOT_FOUND else
+                  "{} {}".format(d.name, d.version)): d.status
+            for d in shown}
+
+
+def _closing(report: InstalledReport):
+    """The counts, then the apt command."""
+    lines = [count_line([d.status for d in report.distributions],
+                        "distribution with compiled files",
+                        "distributions with compiled files")]
     if report.apt_command:
         lines.append("Install the missing libraries with:")
         lines.append("  " + report.apt_command)
-    return colored([clean(line) for line in lines],
-                   {clean("{} {}".format(d.name, d.version)): d.status
-                    for d in shown}, color)
+    return lines

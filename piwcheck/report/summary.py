@@ -26,5 +26,9 @@ class SummaryFormat(Format):
     def check(self, report: Report, opts: Options) -> str:
         return render_summary(report, opts.color)
 
+    def installed(self, report, opts: Options) -> str:
+        from .installed import render_installed_summary
+        return render_installed_summary(report, opts.color)
+
 
 FORMAT = SummaryFormat()
