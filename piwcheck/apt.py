@@ -25,15 +25,21 @@ _SHOWN = 80
 
 def why_invalid(name) -> Optional[str]:
     """Why apt would not read ``name`` as exactly one package to install
-    (None: it would).  apt takes an argument as a package's exact name
-    first; '.' and '+' inside a Debian name are safe so: apt(8) since
-    1.9.6 never reads an argument without a leading '^' or trailing '$'
-    as a regex (apt-get still does, for a name no package has).  What
-    apt reads otherwise is refused: a trailing '-' (remove) or '+',
-    '=version' and '/release', an ':arch' that is not a dpkg
-    architecture ('any', 'all', 'linux-*' select others), and
-    everything outside Debian's name rules ('?' and '~' patterns, globs,
-    regexes, options, shell words)."""
+    (None: it would).  apt-get (apt-pkg's cacheset.cc) takes an argument
+    as a package's exact name first; only when no package has that name
+    does it read one holding any of ``.?*[]!`` as a glob and one holding
+    any of ``.?+*|[^$`` as a regex (apt(8) since 1.9.6 only one with a
+    leading '^' or a trailing '$').  Of these, only '.' and '+' are in
+    Debian's names (libglib2.0-0, python3.11, libstdc++6), so a name
+    holding them is accepted only where an exact package can have it:
+    '.' between two letters or digits, '+' after a letter, a digit or
+    another '+' and never before a '.'; and neither last.  Also refused:
+    a trailing '-' (remove), '=version' and '/release', an ':arch' that
+    is not a dpkg architecture ('any', 'all', 'linux-*' select others),
+    and everything outside Debian's name rules ('?' and '~' patterns,
+    globs, regexes, options, shell words).  On this machine apt is asked
+    too, and a name it does not have never reaches the command (see
+    stage), so apt-get never reads one as a pattern."""
     if not isinstance(name, str) or not name:
         return "not a Debian package name"
     pkg, colon, arch = name.partition(":")
@@ -47,8 +53,27 @@ def why_invalid(name) -> Optional[str]:
     if pkg[-1] == "+":
         return "apt would read its trailing '+' as a modifier, not a " \
             "part of the name"
+    why = _pattern_mark(pkg)
+    if why:
+        return why
     if colon and arch not in DPKG_ARCHES:
         return "its architecture {} is not one of dpkg's".format(shown(arch))
+    return None
+
+
+def _pattern_mark(pkg: str) -> Optional[str]:
+    """Why a '.' or '+' in ``pkg`` cannot be in an exact package's name,
+    so apt-get would read it as a glob or regex; None when each can."""
+    for i, c in enumerate(pkg):
+        before, after = pkg[i - 1:i], pkg[i + 1:i + 2]
+        if c == "." and not (before.isalnum() and after.isalnum()):
+            return "its '.' is not between letters or digits: no " \
+                "package has such a name, so apt-get would read it as a " \
+                "regex"
+        if c == "+" and (not (before.isalnum() or before == "+")
+                         or after == "."):
+            return "its '+' does not follow a letter or digit as in " \
+                "Debian's names: apt-get would read it as a regex"
     return None
 
 

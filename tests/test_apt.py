@@ -19,7 +19,9 @@ from piwcheck.facts import DPKG_ARCHES
 @pytest.mark.parametrize("name", [
     "libc6", "libssl1.1", "libstdc++6", "libgtk-3-0", "zlib1g",
     "libopenblas0-pthread", "libok2:armhf", "python3.11", "libglib2.0-0",
-    "libgtk2.0-0t64", "libsigc++-2.0-0v5", "libffi8:arm64", "lib1."])
+    "libgtk2.0-0t64", "libsigc++-2.0-0v5", "libffi8:arm64",
+    "libgtk-3-0t64", "python3-ruamel.yaml", "dvd+rw-tools", "libc++1-14",
+    "libxml++2.6-2v5", "gir1.2-gtk-3.0"])
 def test_valid_names(name):
     assert apt.valid_name(name)
 
@@ -33,7 +35,9 @@ def test_valid_names(name):
     "libc6:any", "libc6:all", "libc6:native", "libc6:linux-*",
     "libc6:armhf:armhf", "lib*", "zlib1?", "lib[a-z]", "^zlib", "zlib$",
     "zlib|ssh", "zlib1g^", "?name(ssh)", "~nssh", "!zlib", "libc6_",
-    None, 6])
+    # a '.' or '+' no exact package has: apt-get reads it as a regex
+    "lib1.", "lib1.:armhf", "zlib1.-dev", "lib..1", "libfoo-.1",
+    "lib-+x", "libc++.1", "zlib1.+x", "a.", "0.+", None, 6])
 def test_invalid_names(name):
     assert not apt.valid_name(name)
     assert apt.why_invalid(name)
@@ -132,7 +136,13 @@ if given is not None:
         assert POLICY.fullmatch(name)
         assert not SPECIAL & set(name)
         pkg, _, arch = name.partition(":")
-        assert pkg[-1] not in "+-"
+        assert pkg[-1] not in "+-."
+        for i, c in enumerate(pkg):  # as in an exact package's name
+            if c == ".":
+                assert pkg[i - 1].isalnum() and pkg[i + 1].isalnum()
+            if c == "+":
+                assert pkg[i - 1].isalnum() or pkg[i - 1] == "+"
+                assert pkg[i + 1] != "."
         assert not arch or arch in DPKG_ARCHES
         assert apt.install_command([name]) == "sudo apt install " + name
 
@@ -206,7 +216,9 @@ if given is not None:
         selection), by apt-get and apt; one it has not is only an error
         for apt (the command is ``apt install``), never another package,
         though decoys a glob, regex or modifier would select or remove
-        are there, installed."""
+        are there, installed; and apt.known says it has not (so on this
+        machine it never reaches the command, and apt-get, which reads
+        an unknown name with '.' or '+' as a regex, never sees it)."""
         arch = native_arch()
         ok = {n: has for n, has in names if apt.valid_name(n)
               and n.partition(":")[2] in ("", arch)}
@@ -232,6 +244,18 @@ if given is not None:
             for name in unknown:
                 inst, other = _simulate("apt", [name], env)
                 assert not inst and not other, name
+            if unknown:
+                saved = os.environ.get("APT_CONFIG")
+                os.environ["APT_CONFIG"] = env["APT_CONFIG"]
+                try:
+                    said = apt.known(unknown + known, arch)
+                finally:
+                    if saved is None:
+                        del os.environ["APT_CONFIG"]
+                    else:
+                        os.environ["APT_CONFIG"] = saved
+                assert said == dict({n: False for n in unknown},
+                                    **{n: True for n in known}), said
 
 
 def _evil_project(server, platforms, abi="cp311"):
@@ -248,7 +272,8 @@ def _evil_project(server, platforms, abi="cp311"):
             "file_abi_tag": abi, "platform": plat, "requires_python": None,
             "pip_dependencies": [],
             "apt_dependencies": ["libopenblas0-pthread", "openssh-client-",
-                                 "zlib1.+", "libc6:any", "lib\x1b[2Jx"]}
+                                 "zlib1.+", "libc6:any", "lib\x1b[2Jx",
+                                 "lib1."]}
     server.add("aptevil", doc)
 
 
@@ -259,7 +284,8 @@ def _refused(out):
              "remove"),
             ("'zlib1.+'", "apt would read its trailing '+' as a modifier"),
             ("'libc6:any'", "its architecture 'any' is not one of dpkg's"),
-            ("'lib\\x1b[2Jx'", "not a Debian package name")):
+            ("'lib\\x1b[2Jx'", "not a Debian package name"),
+            ("'lib1.'", "its '.' is not between letters or digits")):
         assert "warning: piwheels lists an invalid apt package name " + \
             shown + " (" + why in out
 
@@ -281,7 +307,7 @@ def test_the_command_has_only_names_apt_installs(fresh_server, capsys):
                  "aptevil"])
     doc = json.loads(capsys.readouterr().out)
     assert doc["apt_install"] == ["libopenblas0-pthread"]
-    assert len(doc["packages"][0]["warnings"]) == 4
+    assert len(doc["packages"][0]["warnings"]) == 5
 
 
 def test_the_command_has_only_names_apt_installs_here(fresh_server, capsys,
