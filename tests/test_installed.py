@@ -661,3 +661,40 @@ def test_installed_output_goes_to_the_file(tmp_path, capsys):
     assert out == "" and err.splitlines() == [
         "piwcheck: error: --output {}: cannot write it: No such file or "
         "directory".format(bad)]
+
+
+# --installed --python: an interpreter that never answers, or answers
+# nonsense, is one line within probe.SECONDS
+
+
+def _bad_python(tmp_path, body):
+    path = tmp_path / "python"
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_installed_python_that_never_answers(tmp_path, capsys, monkeypatch):
+    import time
+
+    from piwcheck import probe
+    monkeypatch.setattr(probe, "SECONDS", 1.0)
+    bad = _bad_python(tmp_path, "sleep 60 &\nexec sleep 60\n")
+    began = time.monotonic()
+    code = main(["--installed", "--python", bad])
+    err = capsys.readouterr().err
+    assert time.monotonic() - began < 5
+    assert code == 2 and err == "piwcheck: error: --python {}: not a " \
+        "Python interpreter piwcheck can ask (it did not answer within " \
+        "1 s)\n".format(bad)
+
+
+@pytest.mark.parametrize("said", ["", "[1, 2]", '{"a": 1}', "[[[[" * 1000,
+                                  "not json"],
+                         ids=["empty", "numbers", "object", "nested", "text"])
+def test_installed_python_that_answers_nonsense(tmp_path, capsys, said):
+    bad = _bad_python(tmp_path, "cat <<'END'\n{}\nEND\n".format(said))
+    code = main(["--installed", "--python", bad])
+    err = capsys.readouterr().err
+    assert code == 2 and err == "piwcheck: error: --python {}: not a " \
+        "Python interpreter piwcheck can ask\n".format(bad)

@@ -73,7 +73,9 @@ class Distribution:
 
 
 def site_dirs(python: Optional[str] = None) -> List[str]:
-    """The folders the target interpreter imports packages from."""
+    """The folders the target interpreter imports packages from; asked
+    of ``python`` within probe.SECONDS (InputError, one line, when it
+    does not answer so, or not with a list of folders)."""
     code = ("import json, site, sys; print(json.dumps([p for p in "
             "site.getsitepackages() + [site.getusersitepackages()] + "
             "sys.path]))")
@@ -83,13 +85,24 @@ def site_dirs(python: Optional[str] = None) -> List[str]:
         paths = site.getsitepackages() + [site.getusersitepackages()] + \
             sys.path
     else:
+        from ..probe import BYTES, SECONDS, ProbeError, named_path, \
+            run_bounded
+
+        named = named_path(python)
         try:
-            out = subprocess.run([python, "-I", "-c", code],
-                                 capture_output=True, text=True, timeout=60)
-            paths = json.loads(out.stdout)
-        except (OSError, subprocess.SubprocessError, ValueError):
+            out = run_bounded([python, "-I", "-c", code], SECONDS, BYTES)
+            paths = json.loads(out.stdout.decode("utf-8", "replace")) \
+                if out.returncode == 0 else None
+        except ProbeError as exc:
             raise InputError("--python {}: not a Python interpreter "
-                             "piwcheck can ask".format(python))
+                             "piwcheck can ask ({})".format(named, exc))
+        except (OSError, ValueError, subprocess.SubprocessError,
+                RecursionError):
+            paths = None
+        if not isinstance(paths, list) or \
+                not all(isinstance(p, str) for p in paths):
+            raise InputError("--python {}: not a Python interpreter "
+                             "piwcheck can ask".format(named))
     seen = []
     for p in paths:
         if p and os.path.isdir(p) and os.path.realpath(p) not in (
