@@ -228,3 +228,49 @@ def test_installed_summary_is_a_summary(capsys, tmp_path):
     assert "good" not in out and "Checked:" not in out
     assert out.splitlines()[1].startswith("2 distributions with compiled "
                                           "files: ")
+
+
+def test_threads_in_all_stay_within_the_cap(capsys):
+    """-j 64 against three indexes that answer slowly: the threads this
+    process runs (the fake servers' own left out) never pass the
+    documented 64 in all, with the watchdogs' clock and the main thread
+    beside them: no thread per request in flight."""
+    import threading
+    import time
+
+    from piwcheck.cli.settings import MAX_JOBS
+    from piwserver import PiwheelsServer
+    from pypiserver import PypiServer
+
+    servers = [PiwheelsServer(delay=0.3).start(),
+               PypiServer(delay=0.3).start(), PypiServer(delay=0.3).start()]
+
+    def servers_own(t):
+        target = getattr(t, "_target", None)
+        return getattr(target, "__name__", "") in (
+            "process_request_thread", "serve_forever")
+
+    peak, done = [0], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            mine = [t for t in threading.enumerate()
+                    if not servers_own(t) and t is not sampler]
+            peak[0] = max(peak[0], len(mine))
+            time.sleep(0.005)
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        code, out, err = run(
+            capsys, "--no-cache", "--no-deps", "-j", "64", *PI,
+            "--piwheels-url", servers[0].url, "--index-url",
+            servers[1].index, "--extra-index-url", servers[2].index,
+            "--extra-index-url", servers[0].index,
+            *["pkg-{}".format(i) for i in range(120)])
+    finally:
+        done.set()
+        sampler.join()
+        for s in servers:
+            s.stop()
+    assert code == 1 and "120 packages" in out, err[-300:]
+    assert MAX_JOBS < peak[0] <= MAX_JOBS + 2, peak[0]
