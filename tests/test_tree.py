@@ -166,3 +166,38 @@ def test_tree_in_a_locale_that_has_no_box_characters(both, env):
         pieces[0]) in out
     assert "{}cffi 1.17.1 (cffi>=1.12): ok (its dependencies are " \
         "above)".format(pieces[0]) in out
+
+
+def test_a_chain_1100_deep_is_resolved_and_drawn_in_linear_work(
+        monkeypatch):
+    """p0 -> p1 -> ... -> p1100 from the in-memory index, checked and
+    drawn: resolvelib asks whether each pin satisfies each criterion in
+    every round (n*n/2 times for a chain); the answer is worked out once
+    per requirement and candidate, so the specifier checks grow with the
+    chain, not its square.  Drawn whole, within a generous time."""
+    import time
+
+    from memindex import MemIndex
+    from test_fetcher import chain
+
+    from helpers import pi
+    from piwcheck.check import CheckOptions, check
+    from piwcheck.inputs import Inputs, parse_line
+    from piwcheck.resolve import provider
+
+    asked = [0]
+    real = provider.spec_contains
+
+    def counted(spec, version):
+        asked[0] += 1
+        return real(spec, version)
+    monkeypatch.setattr(provider, "spec_contains", counted)
+    began = time.monotonic()
+    report = check(Inputs([parse_line("p0")]), pi(), [chain(MemIndex, 1100)],
+                   CheckOptions(workers=2))
+    lines = render_tree(report, head=False).splitlines()
+    took = time.monotonic() - began
+    assert lines[1101] == " " * 4 * 1099 + "└── p1100 1.0: ok"
+    assert lines[-1] == "1101 packages: 1101 ok"
+    assert 1100 <= asked[0] <= 4 * 1101, asked[0]
+    assert took < 60, took  # about 3 to 6 s here, 10 to 12 s before

@@ -51,6 +51,10 @@ class _Provider:
         self.warnings: Dict[Tuple[str, Optional[Version]], List[str]] = {}
         #: (name, version) -> why its dependencies are unknown
         self.unknown: Dict[Tuple[str, Optional[Version]], str] = {}
+        #: (id of requirement, id of candidate) -> (both, is_satisfied_by):
+        #: resolvelib asks of every criterion in every round, so a chain of
+        #: n asks n*n/2 times (both are kept, so their ids stay theirs)
+        self._satisfied: Dict[Tuple[int, int], tuple] = {}
 
     def identify(self, requirement_or_candidate):
         r = requirement_or_candidate
@@ -110,6 +114,15 @@ class _Provider:
         return picks
 
     def is_satisfied_by(self, requirement, candidate):
+        key = (id(requirement), id(candidate))
+        known = self._satisfied.get(key)
+        if known is not None:
+            return known[2]
+        ok = self._is_satisfied_by(requirement, candidate)
+        self._satisfied[key] = (requirement, candidate, ok)
+        return ok
+
+    def _is_satisfied_by(self, requirement, candidate) -> bool:
         if candidate.missing:
             return True
         c = candidate.candidate
