@@ -167,3 +167,34 @@ def test_not_found_entry(tmp_path):
     models.drop(URL)
     models.drop(URL)  # twice is fine
     assert os.listdir(models.directory) == []
+
+
+def test_a_disk_that_takes_no_write_is_one_warning(server, tmp_path):
+    """Every write to a file fails (RLIMIT_FSIZE 0: EFBIG), the cache's,
+    /tmp's and CacheControl's buffer of each body alike, as on a Pi
+    whose one SD card is full: one warning, and every package checked
+    without the cache."""
+    import resource
+
+    def no_writes():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep +
+               os.environ.get("PYTHONPATH", ""),
+               XDG_CACHE_HOME=str(tmp_path / "cache"))
+    env.pop("DEBUG", None)
+    p = subprocess.run(
+        [sys.executable, "-m", "piwcheck", "--json", "-j", "1",
+         "--platform", "linux_armv7l", "--abi", "cp311", *server.only,
+         "numpy", "rpi-gpio", "gpiozero"], env=env, cwd=str(tmp_path),
+        capture_output=True, text=True, timeout=120, preexec_fn=no_writes)
+    doc = json.loads(p.stdout)
+    assert {x["name"]: x["status"] for x in doc["packages"]
+            if x["name"] in ("numpy", "rpi-gpio", "gpiozero")} == \
+        {"numpy": "ok", "rpi-gpio": "ok", "gpiozero": "ok"}, p.stderr
+    lines = p.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        "piwcheck: warning: the cache cannot be written ("), p.stderr
+    assert lines[0].endswith("); the check went on without it")
+    assert p.returncode == 0

@@ -52,6 +52,10 @@ def check_mode(s: Settings) -> int:
             clear()
         if stats is not None:
             _close_statistics(s, stats)
+    if transport.cache_lost:
+        print("piwcheck: warning: the cache cannot be written ({}); the "
+              "check went on without it".format(clean(transport.cache_lost)),
+              file=sys.stderr)
     for line in problem_lines(report, s.quiet):
         print("piwcheck: " + clean(line), file=sys.stderr)
     out = fmt.check(report, Options(s.verbose, s.quiet, s.coloured,

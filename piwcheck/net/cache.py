@@ -26,22 +26,25 @@ from ..metadata import Metadata
 from ..model import File, Project, Release
 
 
-def _write(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically; give up quietly."""
+def _write(path: str, data: bytes) -> Optional[str]:
+    """Write ``data`` to ``path`` atomically; give up quietly: why it
+    could not be written, or None."""
     try:
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path),
                                    prefix=".tmp-")
-    except OSError:
-        return
+    except OSError as exc:
+        return exc.strerror or str(exc)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
-    except OSError:
+    except OSError as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        return exc.strerror or str(exc)
+    return None
 
 
 class DirCache(BaseCache):
@@ -50,6 +53,8 @@ class DirCache(BaseCache):
     def __init__(self, directory: str):
         self.directory = os.path.join(directory, "http")
         os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        #: Why an entry could not be written (the first), or None.
+        self.failed: Optional[str] = None
 
     def _path(self, key: str) -> str:
         return os.path.join(self.directory,
@@ -63,7 +68,7 @@ class DirCache(BaseCache):
             return None
 
     def set(self, key: str, value: bytes, expires=None) -> None:
-        _write(self._path(key), value)
+        self.failed = _write(self._path(key), value) or self.failed
 
     def delete(self, key: str) -> None:
         try:
@@ -128,6 +133,8 @@ class ModelCache:
         self.directory = os.path.join(directory, "model")
         os.makedirs(self.directory, mode=0o700, exist_ok=True)
         self._stamp = _stamp()
+        #: Why an entry could not be written (the first), or None.
+        self.failed: Optional[str] = None
 
     def _path(self, url: str) -> str:
         return os.path.join(self.directory,
@@ -198,6 +205,7 @@ class ModelCache:
             pass
 
     def _write(self, url: str, key: bytes, payload: bytes) -> None:
-        _write(self._path(url), b"".join([
+        self.failed = _write(self._path(url), b"".join([
             self._stamp, key, b"\n",
-            hashlib.sha256(payload).hexdigest().encode(), b"\n", payload]))
+            hashlib.sha256(payload).hexdigest().encode(), b"\n",
+            payload])) or self.failed

@@ -72,6 +72,26 @@ class HttpSession:
         """requests' get, on this session."""
         return self.session.get(url, **kwargs)
 
+    #: Why the HTTP cache was given up for the rest of the run (it could
+    #: not write: a full disk, no usable temporary folder), or None.
+    cache_lost: Optional[str] = None
+
+    def drop_cache(self, why: str) -> bool:
+        """Go on without the HTTP cache, for ``why``; False when there
+        is none to drop (it is not what failed)."""
+        import requests
+
+        if self.cache is None or self.cache_lost is not None:
+            return False
+        self.cache_lost = why
+        adapter = watched(requests.adapters.HTTPAdapter)(
+            pool_connections=self.adapter._pool_connections,
+            pool_maxsize=self.adapter._pool_maxsize)
+        self.adapter = adapter
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        return True
+
     def forget(self, url: str) -> None:
         """Drop the HTTP cache entry of ``url``, if any."""
         if self.cache is not None:

@@ -4,6 +4,7 @@ through the same retry loop (timeouts, retries, a site taken to be down,
 a stop), a time budget per document enforced by a watchdog, a size cap,
 and the cache of parsed models."""
 
+import errno
 import time
 from typing import Any, Callable, Dict, Optional, Tuple
 
@@ -268,6 +269,11 @@ class Transport:
                 raise late(url)
             if isinstance(exc, Retry):
                 raise
+            if _local_write_failure(exc) and self.http.drop_cache(
+                    exc.strerror or str(exc)):
+                # the cache could not write (a full disk): once, and the
+                # run goes on without it, this try again at once
+                raise Retry("{}: {}".format(url, exc), after=0.0)
             raise translate(exc, url, self.timeout)
         except PiwcheckError:
             raise
@@ -318,6 +324,14 @@ class Transport:
                 time.sleep(0.02)
         fire_all()
         threading.Thread(target=keep_firing, daemon=True).start()
+
+    @property
+    def cache_lost(self) -> Optional[str]:
+        """Why the HTTP cache was given up during the run, or could
+        not write an entry, or None."""
+        http = self.http
+        return http.cache_lost or (http.cache and http.cache.failed) or \
+            (http.models and http.models.failed) or None
 
     def _late(self, url: str) -> FetchError:
         return FetchError("{}: the answer took longer than {} s".format(
@@ -402,3 +416,22 @@ def _headers(accept: str, fresh: bool, streamed: bool,
         headers["Cache-Control"] = "no-store"
         headers.update(extra or {})
     return headers
+
+
+#: What this machine's file system answers when the cache (or the
+#: temporary file CacheControl keeps a body in) cannot be written:
+#: full, too large, read-only, over quota, not allowed, no temporary
+#: folder at all (tempfile's ENOENT).
+_WRITE_ERRNOS = frozenset(getattr(errno, n) for n in (
+    "ENOSPC", "EFBIG", "EROFS", "EDQUOT", "EACCES", "EPERM", "ENOENT")
+    if hasattr(errno, n))
+
+
+def _local_write_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` is this machine's file system failing, not the
+    network (requests' own errors are OSErrors too)."""
+    import requests
+
+    return isinstance(exc, OSError) and not isinstance(
+        exc, requests.exceptions.RequestException) and \
+        exc.errno in _WRITE_ERRNOS
