@@ -254,11 +254,14 @@ class IndexHandler(BaseHTTPRequestHandler):
         entry = files.entry(canon, rest[:-len(".metadata")] if meta else rest)
         if entry is None:
             return self.send_body(404, NOT_FOUND, "text/html", name=canon)
+        body = files.meta(entry) if meta else files.data(entry)
+        if body is None:  # not held (the recorded corpus has no files)
+            return self.send_body(404, NOT_FOUND, "text/html", name=canon)
         if meta:
-            return self.send_body(200, files.meta(entry).encode(),
-                                  "text/plain", name=canon)
-        return self.send_body(200, files.data(entry),
-                              "application/octet-stream", name=canon)
+            return self.send_body(200, body.encode(), "text/plain",
+                                  name=canon)
+        return self.send_body(200, body, "application/octet-stream",
+                              name=canon)
 
     def simple_page(self, canon):
         """/simple/<canon>/: JSON when asked and offered, else HTML."""
