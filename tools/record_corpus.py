@@ -136,6 +136,8 @@ class Fetcher:
         self.session.headers["User-Agent"] = "piwcheck-record-corpus"
         self.cache = cache
         self.requests = 0
+        #: answers taken from --cache (fetched by an earlier run)
+        self.from_cache = 0
         if cache:
             os.makedirs(cache, exist_ok=True)
 
@@ -143,6 +145,7 @@ class Fetcher:
         path = os.path.join(self.cache, hashlib.sha256(
             key.encode()).hexdigest()) if self.cache else None
         if path and os.path.exists(path):
+            self.from_cache += 1
             with open(path, "rb") as f:
                 return f.read()
         data = make()
@@ -386,14 +389,16 @@ def main(argv=None):
         with open(os.path.join(metadir, fn + ".metadata"), "w") as f:
             f.write(text)
     with open(os.path.join(args.out, "RECORDED"), "w") as f:
-        f.write("recorded {} from https://pypi.org/simple/ ({} requests)\n"
-                "{} projects, {} metadata files\n\n".format(
+        f.write("recorded {} from https://pypi.org/simple/ ({} requests, "
+                "{} answers from --cache)\n{} projects, {} metadata files"
+                "\n\n".format(
                     datetime.datetime.now(datetime.timezone.utc).strftime(
                         "%Y-%m-%d %H:%M UTC"), rec.fetch.requests,
-                    len(rec.pages), len(rec.meta)))
+                    rec.fetch.from_cache, len(rec.pages), len(rec.meta)))
         f.write("\n".join(lines) + "\n")
-    print("{} projects, {} metadata files, {} requests".format(
-        len(rec.pages), len(rec.meta), rec.fetch.requests))
+    print("{} projects, {} metadata files, {} requests, {} from the "
+          "cache".format(len(rec.pages), len(rec.meta), rec.fetch.requests,
+                         rec.fetch.from_cache))
 
 
 if __name__ == "__main__":
