@@ -203,6 +203,10 @@ def _assess(package: Package, outcome, fetcher: Fetcher,
     if package.status is not None or fetcher.broken(name):
         return package
     known = fetcher.known(name)
+    package.skipped.extend(
+        "{}: {} file{} pip skips too: {} ({})".format(
+            o.label, n, "" if n == 1 else "s", why, first)
+        for o in known.offers for why, n, first in o.skipped)
     failed = ["{}: {}".format(fetcher.indexes[i].label, why)
               for i, why in sorted(known.failures.items())]
     for line in failed:
@@ -343,7 +347,7 @@ def _common(e: Package) -> dict:
         name=e.name,
         source=tuple(r.source for r in e.requirements) + tuple(
             "constraint " + c for c in e.constrained_by),
-        asked=bool(e.requirements),
+        asked=bool(e.requirements), skipped=tuple(e.skipped),
         required_by=tuple(sorted(dict.fromkeys(
             p for p, _, _ in e.required_by))),
         required_by_detail=tuple(sorted(set(e.required_by))))

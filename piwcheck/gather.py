@@ -34,6 +34,8 @@ class Package:
     status: Optional[Status] = None
     reason: Optional[str] = None
     warnings: List[str] = field(default_factory=list)
+    #: (-v) the files of its indexes' pages that pip skips too
+    skipped: List[str] = field(default_factory=list)
     #: --deep: the chosen wheel's compiled files, read
     deep: Optional[DistributionResult] = None
     #: --deep: why its chosen wheel could not be read (exit 3)

@@ -120,3 +120,5 @@ class Project:
     releases: Tuple[Release, ...]
     #: The URL of the index.
     index: str = ""
+    #: Files on its page that pip skips: (why, how many, the first).
+    skipped: Tuple[Tuple[str, int, str], ...] = ()

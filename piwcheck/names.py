@@ -158,6 +158,25 @@ def file_belongs(filename: str, project: str,
     return release is None or _same_version(text, version, release)
 
 
+def skip_reason(filename: str, project: str) -> Optional[str]:
+    """Why pip skips an index file of ``project`` (canonical name), in
+    its words; None when it reads it (see ``file_version``)."""
+    if file_version(filename, project) is not None:
+        return None
+    if len(filename) > MAX_FILENAME or _BAD_FILENAME_RE.search(filename):
+        return "not a file name"
+    if filename.endswith(".whl"):
+        parts = filename[:-4].split("-")
+        if tag_triple(filename) and _canon(parts[0]) != project:
+            return "wrong project name"
+        return "invalid wheel filename"
+    if not any(filename.lower().endswith(e) for e in SDIST_ENDINGS):
+        return "not a wheel or an sdist"
+    if _sdist_version(filename, project) is None:
+        return "wrong project name"
+    return "invalid version"
+
+
 def _sdist_version(filename: str, project: str) -> Optional[str]:
     """The version text of an sdist of ``project``; None when
     ``filename`` is not one (no archive ending, another project)."""

@@ -104,6 +104,8 @@ class PackageResult:
     #: Asked for (on the command line or in a requirements file), not
     #: only brought in by a dependency or named by a constraint.
     asked: bool = False
+    #: (-v) files of its indexes' pages that pip skips too, why.
+    skipped: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.version import Version
 
 from .facts import PIWHEELS_PLATFORMS, builder_release, machine_arch
@@ -30,10 +30,14 @@ def python_ok(requires_python: Optional[str], version: str) -> bool:
     if not requires_python:
         return True
     try:
-        return SpecifierSet(requires_python).contains(version,
-                                                      prereleases=True)
+        spec = SpecifierSet(requires_python)
     except InvalidSpecifier:
         return True
+    # packaging < 22 reads what is invalid to later ones (and to pip
+    # since 24.1) as a LegacySpecifier: invalid, so ignored, here too
+    if not all(isinstance(s, Specifier) for s in spec):
+        return True
+    return spec.contains(version, prereleases=True)
 
 
 def spec_contains(spec: SpecifierSet, version: str) -> bool:
@@ -137,6 +141,8 @@ class Offer:
     #: For each release, a wheel (of any tags) whose metadata the index
     #: serves: where a release's dependencies can be read.
     metadata_files: Mapping[Version, File] = field(default_factory=dict)
+    #: The files of the page pip skips (Project.skipped).
+    skipped: Tuple[Tuple[str, int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -198,7 +204,7 @@ def offer(project: Project, target: Target, order: int = 0,
             no_wheel_reasons[r.parsed] = why_no_wheel(r, target)
     return Offer(project.index, label or project.index, order,
                  tuple(candidates), tuple(versions), no_wheel_reasons,
-                 metadata_files)
+                 metadata_files, project.skipped)
 
 
 def why_no_wheel(release: Release, target: Target) -> str:

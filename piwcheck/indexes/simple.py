@@ -11,12 +11,14 @@ from ..errors import DataError, PiwcheckError
 from ..metadata import Metadata, parse_core, parse_release_json
 from ..model import (MAX_FILES, MAX_RELEASE_FILES, File, Project, Release,
                      is_http_url, is_sha256)
-from ..names import file_version, wheel_tags
+from ..names import file_version, skip_reason, wheel_tags
 from . import decode_json, guarded
 from .http import HttpIndex
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 #: What pip sends: JSON preferred, HTML as it has always been served.
+#: Longest file name a skipped file is shown by.
+MAX_SHOWN = 120
 ACCEPT = ", ".join([JSON_TYPE, "application/vnd.pypi.simple.v1+html; q=0.1",
                     "text/html; q=0.01"])
 
@@ -241,9 +243,15 @@ def project_from_rows(name: str, rows: List[Dict[str, Any]],
 
     canon = canonical_name(name)
     by_version: Dict[Any, List[File]] = {}
+    skipped: Dict[str, List[Any]] = {}
     for row in rows:
         version = file_version(row["filename"], canon)
-        if version is None or not is_http_url(row["url"]):
+        if version is None:
+            why = skip_reason(row["filename"], canon) or "invalid version"
+            skipped.setdefault(why, [0, row["filename"][:MAX_SHOWN]])
+            skipped[why][0] += 1
+            continue
+        if not is_http_url(row["url"]):
             continue
         by_version.setdefault(version, []).append(File(
             filename=row["filename"], url=row["url"], sha256=row["sha256"],
@@ -263,4 +271,6 @@ def project_from_rows(name: str, rows: List[Dict[str, Any]],
                 yanked=all(f.yanked for f in files), skip_reason="",
                 files=tuple(sorted(files, key=lambda f: f.filename)))
         for v, files in by_version.items())
-    return Project(name=name, summary="", releases=releases, index=index)
+    return Project(name=name, summary="", releases=releases, index=index,
+                   skipped=tuple((why, n, first) for why, (n, first)
+                                 in sorted(skipped.items())))

@@ -87,6 +87,8 @@ def _block(pkg: PackageResult, verbose: bool, labels) -> List[str]:
         lines.append("  why:    " + pkg.reason)
     if pkg.suggestions:
         lines.append("  hint:   " + did_you_mean(pkg.suggestions))
+    if verbose:
+        lines.extend("  skipped: " + line for line in pkg.skipped)
     if verbose and pkg.downloads:
         lines.append("  downloads: {:,} in the last 30 days, {:,} in all "
                      "(piwheels)".format(pkg.downloads.last_30_days,
