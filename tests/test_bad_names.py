@@ -179,3 +179,32 @@ def test_pip_skips_what_piwcheck_skips(tmp_path, capsys, server):
     assert pip is not None, error
     ours = {p["name"]: p["file"]["filename"] for p in doc["packages"]}
     assert ours == pip
+
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+#: Pieces real names are made of, and what breaks them.
+_PIECES = st.sampled_from(["demo", "Demo", "other", "1.0", "2.0.0x", "v2",
+                           "1!2.0", "dev", "", "py3", "py36+", "cp311",
+                           "abi3", "none", "any", "linux_x86_64", "x1", "3",
+                           ".", "py3.", "_", "+", "*", "\u0661", "\x00"])
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=7),
+       st.sampled_from([".whl", ".tar.gz", ".zip", ".exe", ""]),
+       st.sampled_from(["json", "html"]))
+def test_any_name_is_read_or_skipped_with_a_reason(pieces, ending, page):
+    # on every packaging version: no exception; a file is either read
+    # or skipped with pip's reason, never both, never neither
+    filename = "-".join(pieces) + ending
+    if not filename or page == "html" and "\x00" in filename:
+        return
+    project = _project([GOOD, filename], page)
+    read = [f.filename for r in project.releases for f in r.files]
+    why = skip_reason(filename, "demo")
+    if filename != GOOD:
+        assert (filename in read) == (why is None)
+        assert sum(n for _, n, _ in project.skipped) == (why is not None)
+    _chosen(project, pre=True)
