@@ -28,7 +28,14 @@ from piwcheck.target import pi_platforms
 from piwserver import PiwheelsServer
 from test_pip_judge import JUDGE, WHY
 
-pytestmark = pytest.mark.skipif(JUDGE is None, reason=WHY or "")
+pytestmark = [
+    pytest.mark.skipif(JUDGE is None, reason=WHY or ""),
+    # about 80 pip runs: minutes natively, where CI runs them on every
+    # library set; far too long on an emulated CPU (tests/pi/pi_suite.py)
+    pytest.mark.skipif(bool(os.environ.get("PIWCHECK_EMULATED")),
+                       reason="the corpus judge runs natively, not in the "
+                       "emulated root"),
+]
 
 #: --pi KIND: (abi, Python, Debian release, machine).
 TARGETS = {
