@@ -51,7 +51,7 @@ PROJECTS = sorted(load_pages())
 #: pydantic 0.18, whose only wheel is named ``py36+`` (pip skips it).
 SPECIFIED = ["numpy<2", "pillow>=10,<11", "scipy<1.14", "pandas<2.2",
              "protobuf<5", "pydantic<2", "matplotlib<3.9", "urllib3<2",
-             "cryptography<42", "opencv-python-headless<4.11",
+             "cryptography<42", "opencv-python-headless<4.12",
              "pydantic==0.18"]
 
 #: Whole install sets, dependencies resolved.

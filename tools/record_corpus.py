@@ -54,7 +54,7 @@ NEWEST = 4
 #: Requirements whose newest match is kept too (the judge's specifiers,
 #: and releases kept for their badly named files).
 SPECS = """numpy<2 pillow>=10,<11 scipy<1.14 pandas<2.2 protobuf<5
-pydantic<2 matplotlib<3.9 urllib3<2 cryptography<42 opencv-python-headless<4.11
+pydantic<2 matplotlib<3.9 urllib3<2 cryptography<42 opencv-python-headless<4.12
 pydantic==0.18 pydantic==0.18.1 pydantic==0.18.2""".split()
 
 #: The judge's targets: (abi, Python, glibc minor, machine).
