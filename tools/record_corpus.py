@@ -27,7 +27,6 @@ import zlib
 import requests
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -54,8 +53,8 @@ NEWEST = 4
 #: Requirements whose newest match is kept too (the judge's specifiers,
 #: and releases kept for their badly named files).
 SPECS = """numpy<2 pillow>=10,<11 scipy<1.14 pandas<2.2 protobuf<5
-pydantic<2 matplotlib<3.9 urllib3<2 cryptography<42 opencv-python-headless<4.12
-pydantic==0.18 pydantic==0.18.1 pydantic==0.18.2""".split()
+pydantic<2 matplotlib<3.9 urllib3<2 cryptography<42
+opencv-python-headless<4.12 pydantic==0.18 pydantic==0.18.1 pydantic==0.18.2""".split()
 
 #: The judge's targets: (abi, Python, glibc minor, machine).
 TARGETS = {
@@ -265,7 +264,8 @@ class Recorder:
         self.pages[canon] = self.fetch.page(canon)
         rels = self.releases(canon)
         finals = sorted((parsed(v), v) for v in rels
-                        if parsed(v) is not None and not parsed(v).is_prerelease
+                        if parsed(v) is not None
+                        and not parsed(v).is_prerelease
                         and not all(f.get("yanked") for f in rels[v]))
         self.keep[canon] = {v for _, v in finals[-NEWEST:]}
         return canon
