@@ -123,7 +123,7 @@ _piwcheck()
             _filedir
             return
             ;;
-        --python)
+        --python|--cert|--client-cert)
             _filedir
             return
             ;;
@@ -135,7 +135,7 @@ _piwcheck()
             COMPREPLY=($(compgen -W 'cp37m cp39 cp311 cp313' -- "$cur"))
             return
             ;;
-        --index-url|--timeout|-j|--jobs)
+        --index-url|--timeout|--default-timeout|--retries|--proxy|--trusted-host|-j|--jobs)
             return
             ;;
     esac

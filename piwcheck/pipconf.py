@@ -131,7 +131,32 @@ def read(env: Optional[Mapping[str, str]] = None, isolated: bool = False,
     """pip's options for ``pip install`` from its files (``prefix``: the
     target interpreter's sys.prefix, for a venv's pip.conf) and, unless
     ``isolated``, its ``PIP_*`` variables."""
-    env = os.environ if env is None else env
+    items, sources = _items(os.environ if env is None else env, isolated,
+                            prefix)
+    options = PipOptions(sources=sources)
+    for key, value, where in items:
+        options = _apply(options, key, value, where)
+    return options
+
+
+def network(env: Optional[Mapping[str, str]] = None, isolated: bool = False,
+            prefix: Optional[str] = None):
+    """pip's network settings (a net.options.NetOptions) from the same
+    files and variables as :func:`read`."""
+    from .net.options import NetOptions
+
+    options = NetOptions()
+    for key, value, where in _items(os.environ if env is None else env,
+                                    isolated, prefix)[0]:
+        options = options.set(key, value, where)
+    return options
+
+
+def _items(env: Mapping[str, str], isolated: bool, prefix: Optional[str]
+           ) -> Tuple[List[Tuple[str, str, str]], Tuple[str, ...]]:
+    """(key, value, where it came from) of each setting, in pip's order
+    (the files' [global], their [install], the variables), and the
+    sources read."""
     merged: Dict[Tuple[str, str], Tuple[str, str]] = {}
     sources = []
     for path in config_files(env, isolated, prefix):
@@ -163,10 +188,7 @@ def read(env: Optional[Mapping[str, str]] = None, isolated: bool = False,
             if name.startswith("PIP_") and name != "PIP_CONFIG_FILE":
                 items.append((_norm(name[4:]), value, "$" + name))
                 sources.append("$" + name)
-    options = PipOptions(sources=tuple(dict.fromkeys(sources)))
-    for key, value, where in items:
-        options = _apply(options, key, value, where)
-    return options
+    return items, tuple(dict.fromkeys(sources))
 
 
 def _apply(options: PipOptions, key: str, value: str,

@@ -66,8 +66,9 @@ class FakeIndex:
             time.sleep(max(0.0, done - time.monotonic()))
             wfile.write(piece)
 
-    def start(self, port=0, tls=None):
-        """Listen on 127.0.0.1; ``tls`` is (certfile, keyfile) for HTTPS."""
+    def start(self, port=0, tls=None, client_ca=None):
+        """Listen on 127.0.0.1; ``tls`` is (certfile, keyfile) for HTTPS;
+        ``client_ca``: the clients must show a certificate it signed."""
         server = self
 
         class Handler(self.handler):
@@ -86,6 +87,9 @@ class FakeIndex:
             import ssl
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(*tls)
+            if client_ca:
+                context.verify_mode = ssl.CERT_REQUIRED
+                context.load_verify_locations(client_ca)
             self._httpd.socket = context.wrap_socket(self._httpd.socket,
                                                      server_side=True)
             self.scheme = "https"

@@ -223,7 +223,7 @@ def test_bad_requirement_is_usage_error(server, capsys):
     (["--timeout", "nan", "x"], "give seconds from 0.05 to 3600"),
     (["--timeout", "1e12", "x"], "give seconds from 0.05 to 3600"),
     (["--timeout", "0.0001", "x"], "give seconds from 0.05 to 3600"),
-    (["--timeout", "soon", "x"], "is not a number of seconds"),
+    (["--timeout", "soon", "x"], "'soon': not a number of seconds"),
     (["-q", "-v", "x"], "-q/--quiet and -v/--verbose contradict"),
     (["--index-url", "ftp://x", "x"], "--index-url"),
     (["--no-such-option"], "unrecognized arguments"),

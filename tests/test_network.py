@@ -130,7 +130,7 @@ def test_http_proxy(server, capsys, monkeypatch):
     monkeypatch.setenv("HTTP_PROXY", server.url)
     monkeypatch.setenv("http_proxy", server.url)
     code, out, err = run(capsys, *FAST, *piw("http://piwheels.invalid"),
-                         "numpy")
+                         "--trusted-host", "piwheels.invalid", "numpy")
     assert code == 0, err
     assert server.proxied == 1
 
@@ -321,7 +321,7 @@ def test_dead_proxy_is_one_line(capsys, monkeypatch):
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
     start = time.monotonic()
     code, out, err = run(capsys, *FAST, *piw("http://piwheels.invalid"),
-                         "numpy")
+                         "--trusted-host", "piwheels.invalid", "numpy")
     assert code == 3 and time.monotonic() - start < 3.5
     reason = json.loads(out)["packages"][0]["reason"]
     assert "through the proxy" in reason
@@ -353,7 +353,8 @@ def test_slow_headers_bounded_on_every_route(certificate, server, capsys,
             url = tls.url
         target.faults["numpy"] = "trickle-headers"
         start = time.monotonic()
-        code, out, err = run(capsys, *FAST, *piw(url), "numpy", "RPi.GPIO")
+        code, out, err = run(capsys, *FAST, *piw(url), "numpy", "RPi.GPIO",
+                             "--trusted-host", "piwheels.invalid")
         took = time.monotonic() - start
         found = pkgs(json.loads(out))
         assert code == 3

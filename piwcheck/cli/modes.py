@@ -168,9 +168,12 @@ def _indexes(s: Settings, opts, transport):
     for each it would ask that piwcheck cannot read."""
     from ..indexes import make_indexes
     from ..report import clean
-    from .settings import sources
+    from .settings import read_locations, sources
 
-    indexes, skipped = make_indexes(sources(s, opts), transport)
+    found, untrusted = read_locations(s, sources(s, opts))
+    for note in untrusted:
+        print("piwcheck: warning: " + clean(note), file=sys.stderr)
+    indexes, skipped = make_indexes(found, transport)
     for url in skipped:
         print("piwcheck: warning: index {} is not read (only http and "
               "https indexes are)".format(clean(url)), file=sys.stderr)
@@ -214,15 +217,18 @@ def _transport(s: Settings):
     cache_dir = s.cache()
     if cache_dir and not s.offline:
         sweep_stale(cache_dir)
+    net = s.network
     try:
-        return Transport(timeout=s.timeout, connections=s.jobs,
-                         cache_dir=cache_dir, offline=s.offline)
+        return Transport(timeout=net.timeout, connections=s.jobs,
+                         cache_dir=cache_dir, offline=s.offline,
+                         retries=net.retries, net=net)
     except CacheError as exc:
         if s.cache_dir or s.offline:
             raise
         print("piwcheck: warning: {}; going on without it".format(exc),
               file=sys.stderr)
-        return Transport(timeout=s.timeout, connections=s.jobs)
+        return Transport(timeout=net.timeout, connections=s.jobs,
+                         retries=net.retries, net=net)
 
 
 #: A temporary file older than this is a killed run's (SIGKILL, a power

@@ -28,7 +28,8 @@ exit status:
 environment:
   PIWCHECK_PIWHEELS_URL  default for --piwheels-url
   PIP_CONFIG_FILE, PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_NO_INDEX,
-  PIP_PRE, PIP_ONLY_BINARY, PIP_NO_BINARY, PIP_PREFER_BINARY
+  PIP_CERT, PIP_CLIENT_CERT, PIP_TRUSTED_HOST, PIP_PROXY, PIP_TIMEOUT,
+  PIP_RETRIES, PIP_PRE, PIP_ONLY_BINARY, PIP_NO_BINARY, PIP_PREFER_BINARY
                       pip's own settings, read as pip reads them
   XDG_CACHE_HOME      where the cache goes (see --cache-dir)
   HTTPS_PROXY, HTTP_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE
@@ -58,25 +59,16 @@ def version() -> str:
     return __version__
 
 
-#: The --timeout range: long enough to connect on a slow link, short of
-#: what urllib3 can turn into a deadline.
-TIMEOUT_RANGE = (0.05, 3600.0)
-
-
-def _timeout(text: str) -> float:
-    """--timeout: finite seconds within TIMEOUT_RANGE."""
-    import math
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("{!r} is not a number of seconds"
-                                         .format(text))
-    low, high = TIMEOUT_RANGE
-    if not math.isfinite(value) or not low <= value <= high:
-        raise argparse.ArgumentTypeError(
-            "{!r}: give seconds from {:g} to {:g}".format(text, low, high))
-    return value
+def _checked(check):
+    """An argparse type from one of net.options' checks (ValueError
+    saying why a value is not one)."""
+    def convert(text: str):
+        try:
+            return check(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError("{!r}: {}".format(text, exc))
+    convert.__name__ = check.__name__
+    return convert
 
 
 def _pip_version(text: str) -> str:
@@ -228,12 +220,38 @@ def _add_indexes(parser) -> None:
 
 
 def _add_network(parser) -> None:
-    """How long to wait, how much at once."""
+    """How long to wait, how much at once; pip's network options (their
+    defaults: pip's configuration and PIP_* variables)."""
+    from ..net import options
+
     parser.add_argument(
-        "--timeout", metavar="SECONDS", type=_timeout,
-        default=DEFAULT_TIMEOUT,
+        "--timeout", "--default-timeout", metavar="SECONDS",
+        type=_checked(options.timeout_value), dest="timeout",
         help="seconds to wait to connect and between bytes; each document "
-             "gets three times this in all (default: %(default)g)")
+             "gets three times this in all (default: pip's timeout, else "
+             "{:g})".format(DEFAULT_TIMEOUT))
+    parser.add_argument(
+        "--retries", metavar="N", type=_checked(options.retries_value),
+        help="tries after the first for each document, 0 to {} (default: "
+             "pip's retries, else {})".format(options.RETRIES_RANGE[1],
+                                             options.DEFAULT_RETRIES))
+    parser.add_argument(
+        "--cert", metavar="PATH",
+        help="the CA bundle to verify TLS with, as pip's option "
+             "(REQUESTS_CA_BUNDLE wins over it, as in pip)")
+    parser.add_argument(
+        "--client-cert", metavar="PATH",
+        help="a PEM file with the TLS client key and certificate, as pip")
+    parser.add_argument(
+        "--trusted-host", metavar="HOST[:PORT]", action="append",
+        default=[], type=_checked(options.trusted_host),
+        help="read this host's http:// indexes and do not verify its TLS "
+             "certificate, as pip; repeatable")
+    parser.add_argument(
+        "--proxy", metavar="URL", type=_checked(options.proxy_value),
+        help="send every request through this proxy "
+             "(scheme://[user:password@]host:port), as pip; proxy "
+             "variables are then ignored")
     parser.add_argument(
         "-j", "--jobs", metavar="N", type=int, default=16,
         help="fetch up to N documents at once from each index, 1 to 64, "

@@ -14,6 +14,7 @@ needed (:attr:`Settings.piwheels_site`)."""
 import os
 import sys
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 from functools import cached_property
 from typing import Optional, Sequence, Tuple
 
@@ -62,8 +63,8 @@ class Settings:
     prefer_binary: bool
     #: --piwheels-url as given (see piwheels_site).
     piwheels_url: str
-    # the network and the cache
-    timeout: float
+    # the network and the cache (--timeout: None when not given)
+    timeout: Optional[float]
     jobs: int
     cache_dir: Optional[str]
     no_cache: bool
@@ -77,6 +78,12 @@ class Settings:
     #: --extra and --group, for a pyproject.toml.
     extras: Tuple[str, ...] = ()
     groups: Tuple[str, ...] = ()
+    # the command line's layer of pip's network settings
+    cert: Optional[str] = None
+    client_cert: Optional[str] = None
+    trusted_hosts: Tuple[str, ...] = ()
+    proxy: Optional[str] = None
+    retries: Optional[int] = None
 
     @classmethod
     def from_args(cls, args) -> "Settings":
@@ -107,7 +114,12 @@ class Settings:
             verbose=args.verbose,
             output=None if args.output == "-" else args.output,
             color=args.color, extras=tuple(args.extras),
-            groups=tuple(args.groups))
+            groups=tuple(args.groups), **_network_args(args))
+
+    @cached_property
+    def network(self):
+        """pip's network settings, as net_options layers them."""
+        return net_options(self)
 
     @property
     def described(self) -> bool:
@@ -258,6 +270,50 @@ def pip_config(s: Settings):
     return pipconf.read(isolated=s.isolated, prefix=prefix)
 
 
+def _network_args(args) -> dict:
+    """The network options of argparse's ``args`` (--cert, --client-cert,
+    --trusted-host, --proxy, --retries), as Settings' fields."""
+    return dict(cert=args.cert, client_cert=args.client_cert,
+                trusted_hosts=tuple(args.trusted_host), proxy=args.proxy,
+                retries=args.retries)
+
+
+def net_options(s: Settings):
+    """pip's network settings, layered as pip layers them: this
+    machine's pip configuration and PIP_* variables (not for
+    --isolated; also for a described target: the network is this
+    machine's), then the command line; the files they name checked."""
+    from .. import pipconf
+
+    prefix = os.environ.get("VIRTUAL_ENV") or sys.prefix
+    net = pipconf.network(isolated=s.isolated, prefix=prefix)
+    for key, value in (("cert", s.cert), ("client-cert", s.client_cert),
+                       ("proxy", s.proxy), ("timeout", s.timeout),
+                       ("retries", s.retries)):
+        if value is not None:
+            net = net.set(key, str(value), "--" + key)
+    for host in s.trusted_hosts:  # added to the configured ones, as pip
+        net = net.set("trusted-host", host, "--trusted-host", add=True)
+    return net.checked()
+
+
+def read_locations(s: Settings, found):
+    """``found`` (indexes.Sources) without the http:// locations pip
+    ignores (on a host neither this machine nor trusted), and a warning
+    for each; InputError when none is left."""
+    from ..errors import InputError
+
+    kept = tuple(loc for loc in found.locations if s.network.reads(loc[1]))
+    dropped = [loc[1] for loc in found.locations if loc not in kept]
+    notes = ["index {} is not read: pip ignores an http:// index on a "
+             "host it does not trust (--trusted-host {} trusts it)".format(
+                 url, urlsplit(url).netloc.rpartition("@")[2])
+             for url in dropped]
+    if dropped and not kept:
+        raise InputError("no index to check: " + "; ".join(notes))
+    return replace(found, locations=kept), notes
+
+
 def pip_options(s: Settings, files):
     """The options the target's pip would install with, layered as pip
     layers them: its configuration (Raspberry Pi OS's for a described
@@ -315,4 +371,5 @@ def installed_sources(s: Settings):
 
     site = s.piwheels_site
     urls = pip_config(s).index_urls + list(s.extra_index_urls)
-    return Sources(tuple(("index-url", url) for url in urls), site)
+    return Sources(tuple(("index-url", url) for url in urls
+                         if s.network.reads(url)), site)

@@ -6,7 +6,7 @@ cache beside it), including --offline's read of a cached answer
 however old."""
 
 import os
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
 from ..errors import CacheError, FetchError
@@ -23,11 +23,12 @@ def site(url: str) -> str:
 class HttpSession:
     """A requests session, its adapter and, given ``cache_dir``, the HTTP
     cache (``cache``) and the model cache (``models``); both are None
-    without one.  CacheError when the cache folder cannot be used."""
+    without one; ``net`` (a NetOptions): pip's TLS and proxy settings.
+    CacheError when the cache folder cannot be used."""
 
     def __init__(self, connections: int = 16,
                  cache_dir: Optional[str] = None,
-                 offline: bool = False):
+                 offline: bool = False, net=None):
         import requests
 
         _quiet_urllib3()
@@ -49,7 +50,8 @@ class HttpSession:
         self.session.headers["User-Agent"] = "piwcheck"
         # only what body.py undoes itself, within its bounds
         self.session.headers["Accept-Encoding"] = ACCEPT_ENCODING
-        _remember_environment(self.session)
+        trusted = _pip_settings(self.session, net)
+        _remember_environment(self.session, trusted)
 
     def _cached_adapter(self, cache_dir: str, connections: int):
         """CacheControl's adapter over ``cache_dir`` (which it makes)."""
@@ -128,10 +130,47 @@ def _quiet_urllib3() -> None:
         warnings.filterwarnings("ignore", category=category)
 
 
-def _remember_environment(session) -> None:
+def _pip_settings(session, net) -> Callable[[str], bool]:
+    """pip's settings on ``session``, as pip sets them on its own: the
+    CA bundle (``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE`` still win
+    over it, as requests has it in pip), the client certificate, and a
+    proxy for every request, which makes the environment's proxy and CA
+    variables ignored.  What tells whether a URL's host is trusted (its
+    certificate not verified)."""
+    if net is None:
+        return lambda url: False
+    if net.cert:
+        session.verify = net.cert
+    if net.client_cert:
+        session.cert = net.client_cert
+    if net.proxy:
+        session.proxies = {"http": net.proxy, "https": net.proxy}
+        session.trust_env = False
+    if not net.trusted_hosts:
+        return lambda url: False
+    import warnings
+
+    import urllib3.exceptions
+
+    warnings.filterwarnings(
+        "ignore", category=urllib3.exceptions.InsecureRequestWarning)
+
+    def trusted(url: str) -> bool:
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError:
+            return False
+        return net.is_trusted(parts.hostname, port)
+    return trusted
+
+
+def _remember_environment(session, trusted: Callable[[str], bool]
+                          ) -> None:
     """requests reads the proxy and CA variables from the environment on
     every request (two scans of os.environ each); they do not change
-    during a run, so work them out once per site."""
+    during a run, so work them out once per site.  A trusted site's
+    certificate is not verified."""
     merge = session.merge_environment_settings
     known: Dict[Tuple, Any] = {}
     import threading
@@ -139,11 +178,13 @@ def _remember_environment(session) -> None:
 
     def remembered(url, proxies, stream, verify, cert):
         if proxies:
-            return merge(url, proxies, stream, verify, cert)
-        key = (site(url), stream, verify, cert)
-        with lock:
-            if key not in known:
-                known[key] = merge(url, proxies, stream, verify, cert)
-            settings = known[key]
-        return dict(settings, proxies=dict(settings["proxies"]))
+            settings = merge(url, proxies, stream, verify, cert)
+        else:
+            key = (site(url), stream, verify, cert)
+            with lock:
+                if key not in known:
+                    known[key] = merge(url, proxies, stream, verify, cert)
+                settings = known[key]
+        return dict(settings, proxies=dict(settings["proxies"]),
+                    verify=False if trusted(url) else settings["verify"])
     session.merge_environment_settings = remembered

@@ -14,6 +14,7 @@ from .body import stream as body_stream
 from .body import stream_into
 from .errors import (Retry, check_length, check_status, describe, secs,
                      translate)
+from .options import DEFAULT_RETRIES
 from .session import HttpSession, site
 from .watchdog import Watchdog
 
@@ -23,8 +24,6 @@ MAX_BYTES = 64 * 1000 * 1000
 #: Seconds past a document's deadline before its connection is shut.
 WATCHDOG_GRACE = 0.5
 
-#: Most tries for one document (the first and three retries).
-MAX_ATTEMPTS = 4
 
 #: parse(body, content type) -> model; DataError when it is not one.
 Parse = Callable[[bytes, str], Any]
@@ -36,19 +35,24 @@ class Transport:
     persistent HTTP cache that also keeps each document's parsed model.
     ``connections`` sizes its connection pools: how many connections it
     keeps open to a site, and for how many sites (the command line's
-    --jobs)."""
+    --jobs).  ``retries``: tries after the first, as pip's --retries;
+    ``net`` (a NetOptions): the CA bundle, client certificate, trusted
+    hosts and proxy of the session."""
 
     def __init__(self, timeout: float = DEFAULT_TIMEOUT,
                  connections: int = 16, max_bytes: int = MAX_BYTES,
-                 cache_dir: Optional[str] = None, offline: bool = False):
+                 cache_dir: Optional[str] = None, offline: bool = False,
+                 retries: int = DEFAULT_RETRIES, net=None):
         import threading
 
         self.timeout = timeout
+        #: Most tries for one document.
+        self.max_attempts = 1 + retries
         #: Seconds one document may take, all tries and waits included.
         self.budget = 3 * timeout
         self.max_bytes = max_bytes
         self.offline = offline
-        self.http = HttpSession(connections, cache_dir, offline)
+        self.http = HttpSession(connections, cache_dir, offline, net)
         #: The parsed models (None: there is no cache).
         self.models = self.http.models
         #: Where the cache is (None: there is none).
@@ -203,7 +207,7 @@ class Transport:
         wait = exc.after if exc.after is not None else min(
             0.5 * 2 ** (attempt - 1), 4.0)
         left = deadline - time.monotonic()
-        if attempt >= MAX_ATTEMPTS or wait >= left:
+        if attempt >= self.max_attempts or wait >= left:
             message = str(exc)
             if exc.after is not None and exc.after >= left:
                 message += " (asked to wait {} s, more than the {} s " \
