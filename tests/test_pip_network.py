@@ -232,6 +232,24 @@ def test_http_index_needs_trusted_host(server, clean_env, capsys):
         "trust (--trusted-host mirror.invalid trusts it)\n"
 
 
+def test_trusted_host_in_a_requirements_file(server, tmp_path, capsys):
+    """pip trusts a requirements file's --trusted-host for the run: its
+    http:// index is read."""
+    req = tmp_path / "req.txt"
+    req.write_text("-i http://piwheels.invalid/simple\n"
+                   "--trusted-host piwheels.invalid\nnumpy\n")
+    args = [*BASE, "--piwheels-url", "http://piwheels.invalid", "--proxy",
+            server.url, "-r", str(req)]
+    code, out, err = run(capsys, *args)
+    assert code == 0 and err == "", err
+    assert pkgs(json.loads(out))["numpy"]["version"] == "2.1.3"
+    req.write_text("-i http://piwheels.invalid/simple\n"
+                   "--trusted-host piwheels.invalid/x\nnumpy\n")
+    code, out, err = run(capsys, *args)
+    assert code == 2 and err == "piwcheck: error: {}:2: --trusted-host " \
+        "piwheels.invalid/x: not a host or host:port\n".format(req)
+
+
 def test_timeout_in_pip_conf_bounds_a_stalled_server(server, clean_env,
                                                      capsys):
     server.faults["numpy"] = "hang"

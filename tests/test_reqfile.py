@@ -158,7 +158,8 @@ def test_file_level_options(tmp_path):
     assert p.options.formats == [("only-binary", "cryptography"),
                                  ("no-binary", ":all:")]
     assert p.options.prefer_binary and p.options.no_index
-    assert len(p.ignored) == 3
+    assert p.options.trusted_hosts == ["x.org"]
+    assert len(p.ignored) == 2
     assert p.ignored[0].endswith(":3: --find-links /tmp/wheels ignored")
 
 

@@ -28,6 +28,8 @@ def check_mode(s: Settings) -> int:
 
     transport = _transport(s)
     inputs = _inputs(s, transport)
+    transport.http.trust(inputs.options.trusted_hosts, "--trusted-host in "
+                         "a requirements file")
     opts = pip_options(s, inputs.options)
     indexes = _indexes(s, opts, transport)
     tgt = s.target()
@@ -170,7 +172,7 @@ def _indexes(s: Settings, opts, transport):
     from ..report import clean
     from .settings import read_locations, sources
 
-    found, untrusted = read_locations(s, sources(s, opts))
+    found, untrusted = read_locations(sources(s, opts), transport.http.net)
     for note in untrusted:
         print("piwcheck: warning: " + clean(note), file=sys.stderr)
     indexes, skipped = make_indexes(found, transport)

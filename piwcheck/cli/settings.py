@@ -297,13 +297,14 @@ def net_options(s: Settings):
     return net.checked()
 
 
-def read_locations(s: Settings, found):
+def read_locations(found, net):
     """``found`` (indexes.Sources) without the http:// locations pip
-    ignores (on a host neither this machine nor trusted), and a warning
-    for each; InputError when none is left."""
+    ignores (on a host neither this machine nor trusted by ``net``, a
+    NetOptions), and a warning for each; InputError when none is
+    left."""
     from ..errors import InputError
 
-    kept = tuple(loc for loc in found.locations if s.network.reads(loc[1]))
+    kept = tuple(loc for loc in found.locations if net.reads(loc[1]))
     dropped = [loc[1] for loc in found.locations if loc not in kept]
     notes = ["index {} is not read: pip ignores an http:// index on a "
              "host it does not trust (--trusted-host {} trusts it)".format(

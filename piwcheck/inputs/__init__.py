@@ -29,6 +29,8 @@ class FileOptions:
     no_index: bool = False
     prefer_binary: bool = False
     formats: List[Tuple[str, str]] = field(default_factory=list)
+    #: --trusted-host: the run's session trusts them too, as pip's.
+    trusted_hosts: List[str] = field(default_factory=list)
 
     def join(self, later: "FileOptions") -> "FileOptions":
         """These options, then ``later``'s, as pip reads one file after
@@ -40,7 +42,8 @@ class FileOptions:
             extra_index_urls=self.extra_index_urls + later.extra_index_urls,
             no_index=self.no_index or later.no_index,
             prefer_binary=self.prefer_binary or later.prefer_binary,
-            formats=self.formats + later.formats)
+            formats=self.formats + later.formats,
+            trusted_hosts=self.trusted_hosts + later.trusted_hosts)
 
 
 @dataclass

@@ -137,11 +137,21 @@ def _options(text: str, where: str) -> optparse.Values:
 
 
 #: A file-level option that changes nothing in a check: noted with -v.
-_NOTED = (("find_links", "--find-links"), ("trusted_hosts",
-                                            "--trusted-host"),
+_NOTED = (("find_links", "--find-links"),
           ("require_hashes", "--require-hashes"),
           ("no_require_hashes", "--no-require-hashes"),
           ("features", "--use-feature"))
+
+
+def _trusted_hosts(opts: optparse.Values, where: str) -> List[str]:
+    """A line's --trusted-host values, each a host or host:port."""
+    from ..net.options import trusted_host
+
+    try:
+        return [trusted_host(h) for h in opts.trusted_hosts or ()]
+    except ValueError as exc:
+        raise InputError("{}: --trusted-host {}: {}".format(
+            where, " ".join(opts.trusted_hosts), exc))
 
 
 class Reader:
@@ -268,6 +278,7 @@ class Reader:
         if opts.prefer_binary:
             options.prefer_binary = True
         options.formats.extend(opts.ordered)
+        options.trusted_hosts.extend(_trusted_hosts(opts, where))
         for dest, name in _NOTED:
             value = getattr(opts, dest)
             if value:

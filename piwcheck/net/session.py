@@ -50,8 +50,29 @@ class HttpSession:
         self.session.headers["User-Agent"] = "piwcheck"
         # only what body.py undoes itself, within its bounds
         self.session.headers["Accept-Encoding"] = ACCEPT_ENCODING
-        trusted = _pip_settings(self.session, net)
-        _remember_environment(self.session, trusted)
+        from .options import NetOptions
+
+        #: pip's settings; trust() adds hosts.
+        self.net = net or NetOptions()
+        _pip_settings(self.session, self.net)
+        _remember_environment(self.session, self._trusted)
+
+    def trust(self, hosts, where: str) -> None:
+        """Trust ``hosts`` too (a requirements file's --trusted-host)."""
+        for host in hosts:
+            self.net = self.net.set("trusted-host", host, where, add=True)
+
+    def _trusted(self, url: str) -> bool:
+        """Whether the host of ``url`` is trusted: its certificate is not
+        verified."""
+        if not self.net.trusted_hosts:
+            return False
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError:
+            return False
+        return self.net.is_trusted(parts.hostname, port)
 
     def _cached_adapter(self, cache_dir: str, connections: int):
         """CacheControl's adapter over ``cache_dir`` (which it makes)."""
@@ -130,15 +151,19 @@ def _quiet_urllib3() -> None:
         warnings.filterwarnings("ignore", category=category)
 
 
-def _pip_settings(session, net) -> Callable[[str], bool]:
+def _pip_settings(session, net) -> None:
     """pip's settings on ``session``, as pip sets them on its own: the
     CA bundle (``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE`` still win
     over it, as requests has it in pip), the client certificate, and a
     proxy for every request, which makes the environment's proxy and CA
-    variables ignored.  What tells whether a URL's host is trusted (its
-    certificate not verified)."""
-    if net is None:
-        return lambda url: False
+    variables ignored; no warning for a request not verified (a trusted
+    host's)."""
+    import warnings
+
+    import urllib3.exceptions
+
+    warnings.filterwarnings(
+        "ignore", category=urllib3.exceptions.InsecureRequestWarning)
     if net.cert:
         session.verify = net.cert
     if net.client_cert:
@@ -146,23 +171,6 @@ def _pip_settings(session, net) -> Callable[[str], bool]:
     if net.proxy:
         session.proxies = {"http": net.proxy, "https": net.proxy}
         session.trust_env = False
-    if not net.trusted_hosts:
-        return lambda url: False
-    import warnings
-
-    import urllib3.exceptions
-
-    warnings.filterwarnings(
-        "ignore", category=urllib3.exceptions.InsecureRequestWarning)
-
-    def trusted(url: str) -> bool:
-        parts = urlsplit(url)
-        try:
-            port = parts.port
-        except ValueError:
-            return False
-        return net.is_trusted(parts.hostname, port)
-    return trusted
 
 
 def _remember_environment(session, trusted: Callable[[str], bool]

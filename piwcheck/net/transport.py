@@ -52,6 +52,7 @@ class Transport:
         self.budget = 3 * timeout
         self.max_bytes = max_bytes
         self.offline = offline
+        #: The session; its ``net``: pip's settings (``trust`` adds hosts).
         self.http = HttpSession(connections, cache_dir, offline, net)
         #: The parsed models (None: there is no cache).
         self.models = self.http.models
