@@ -37,21 +37,29 @@ def pki(tmp_path_factory):
     p = {name: str(d / name) for name in (
         "ca.pem", "ca.key", "other.pem", "other.key", "server.pem",
         "server.key", "client.pem", "client.key", "client-both.pem",
-        "ext")}
+        "server.ext", "client.ext")}
+    # the extensions Python 3.13's strict verification asks for
     for ca in ("ca", "other"):
         _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
                  "2", "-subj", "/CN=piwcheck test " + ca, "-keyout",
-                 p[ca + ".key"], "-out", p[ca + ".pem"])
-    with open(p["ext"], "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1\n")
+                 p[ca + ".key"], "-out", p[ca + ".pem"], "-addext",
+                 "basicConstraints=critical,CA:TRUE", "-addext",
+                 "keyUsage=critical,keyCertSign,cRLSign")
+    for who, usage in (("server", "serverAuth"), ("client", "clientAuth")):
+        with open(p[who + ".ext"], "w") as f:
+            f.write("basicConstraints=CA:FALSE\n"
+                    "keyUsage=critical,digitalSignature,keyEncipherment\n"
+                    "extendedKeyUsage={}\nsubjectKeyIdentifier=hash\n"
+                    "authorityKeyIdentifier=keyid\n{}".format(
+                        usage, "subjectAltName=IP:127.0.0.1\n"
+                        if who == "server" else ""))
     for who, cn in (("server", "127.0.0.1"), ("client", "a Pi")):
         csr = str(d / (who + ".csr"))
         _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj",
                  "/CN=" + cn, "-keyout", p[who + ".key"], "-out", csr)
         _openssl("x509", "-req", "-in", csr, "-CA", p["ca.pem"], "-CAkey",
                  p["ca.key"], "-CAcreateserial", "-days", "2",
-                 "-out", p[who + ".pem"],
-                 *(["-extfile", p["ext"]] if who == "server" else []))
+                 "-out", p[who + ".pem"], "-extfile", p[who + ".ext"])
     with open(p["client-both.pem"], "w") as out:
         for name in ("client.key", "client.pem"):
             with open(p[name]) as f:
