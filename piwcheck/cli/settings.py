@@ -14,9 +14,9 @@ needed (:attr:`Settings.piwheels_site`)."""
 import os
 import sys
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit
 from functools import cached_property
 from typing import Optional, Sequence, Tuple
+from urllib.parse import urlsplit
 
 #: The modes: check requirements, what is installed (or wheel files),
 #: piwheels' download statistics.
