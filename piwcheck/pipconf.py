@@ -38,8 +38,18 @@ class PipOptions:
     prefer_binary: bool = False
     all_releases: frozenset = frozenset()
     only_final: frozenset = frozenset()
+    #: --find-links locations (paths or URLs), in pip's order.
+    find_links: Tuple[str, ...] = ()
     #: Where the values came from (files read, variables), for -v.
     sources: Tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def locations(self) -> List[Tuple[str, str]]:
+        """Where pip looks, in its order, as (option, location): the
+        find-links locations, then the index URLs."""
+        return [("find-links", loc) for loc in dict.fromkeys(
+            self.find_links)] + [("index-url", url)
+                                 for url in self.index_urls]
 
     @property
     def index_urls(self) -> List[str]:
@@ -193,6 +203,8 @@ def _items(env: Mapping[str, str], isolated: bool, prefix: Optional[str]
 
 def _apply(options: PipOptions, key: str, value: str,
            where: str) -> PipOptions:
+    if key in ("find-links", "f"):  # pip splits a list on white space
+        return replace(options, find_links=tuple(value.split()))
     if key in ("index-url", "i"):
         return replace(options, index_url=value.strip())
     if key == "extra-index-url":

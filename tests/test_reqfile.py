@@ -159,8 +159,23 @@ def test_file_level_options(tmp_path):
                                  ("no-binary", ":all:")]
     assert p.options.prefer_binary and p.options.no_index
     assert p.options.trusted_hosts == ["x.org"]
+    assert p.options.find_links == ["/tmp/wheels"]
     assert len(p.ignored) == 2
-    assert p.ignored[0].endswith(":3: --find-links /tmp/wheels ignored")
+    assert p.ignored[0].endswith(":6: --require-hashes ignored")
+
+
+def test_find_links_relative_to_the_file_when_it_exists_there(tmp_path,
+                                                              monkeypatch):
+    # as pip: a line's first --find-links; a relative path is the file's
+    # folder's when it exists there, else taken as written (the cwd's)
+    (tmp_path / "sub" / "wheels").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    f = tmp_path / "sub" / "r.txt"
+    f.write_text("-f wheels -f other\n--find-links elsewhere\nnumpy\n")
+    p = Reader()
+    p.read(os.path.join("sub", "r.txt"))
+    assert p.inputs.options.find_links == [
+        str(tmp_path / "sub" / "wheels"), "elsewhere"]
 
 
 def test_pre_option(tmp_path):

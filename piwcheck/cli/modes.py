@@ -179,6 +179,11 @@ def _indexes(s: Settings, opts, transport):
     for url in skipped:
         print("piwcheck: warning: index {} is not read (only http and "
               "https indexes are)".format(clean(url)), file=sys.stderr)
+    for ix in indexes:
+        for line in ix.notes if s.verbose else ():
+            print("piwcheck: " + clean(line), file=sys.stderr)
+        for line in ix.warnings:
+            print("piwcheck: warning: " + clean(line), file=sys.stderr)
     return indexes
 
 

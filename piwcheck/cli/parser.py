@@ -28,8 +28,9 @@ exit status:
 environment:
   PIWCHECK_PIWHEELS_URL  default for --piwheels-url
   PIP_CONFIG_FILE, PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_NO_INDEX,
-  PIP_CERT, PIP_CLIENT_CERT, PIP_TRUSTED_HOST, PIP_PROXY, PIP_TIMEOUT,
-  PIP_RETRIES, PIP_PRE, PIP_ONLY_BINARY, PIP_NO_BINARY, PIP_PREFER_BINARY
+  PIP_FIND_LINKS, PIP_CERT, PIP_CLIENT_CERT, PIP_TRUSTED_HOST, PIP_PROXY,
+  PIP_TIMEOUT, PIP_RETRIES, PIP_PRE, PIP_ONLY_BINARY, PIP_NO_BINARY,
+  PIP_PREFER_BINARY
                       pip's own settings, read as pip reads them
   XDG_CACHE_HOME      where the cache goes (see --cache-dir)
   HTTPS_PROXY, HTTP_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_what(parser)
     _add_target(parser)
     _add_indexes(parser)
+    _add_links(parser)
     _add_network(parser)
     _add_cache(parser)
     _add_output(parser)
@@ -198,7 +200,9 @@ def _add_indexes(parser) -> None:
         help="another index, as pip's option; repeatable")
     index.add_argument(
         "--isolated", action="store_true",
-        help="ignore pip's user configuration and PIP_* variables, as pip")
+        help="ignore pip's user configuration and PIP_* variables, as "
+             "pip; for a described target, any configuration (PyPI only, "
+             "or the indexes given)")
     index.add_argument(
         "--piwheels-url", metavar="URL",
         default=os.environ.get("PIWCHECK_PIWHEELS_URL")
@@ -217,6 +221,22 @@ def _add_indexes(parser) -> None:
     index.add_argument(
         "--prefer-binary", action="store_true",
         help="prefer an older wheel to a newer sdist, as pip")
+
+
+def _add_links(parser) -> None:
+    """Files beside the indexes, or instead of them, as pip's
+    options."""
+    links = parser.add_argument_group(
+        "find-links", "local folders and pages of links pip also reads "
+        "(pip.conf's find-links too)")
+    links.add_argument(
+        "-f", "--find-links", metavar="PATH|URL", action="append",
+        default=[],
+        help="also look for files in this folder (wheelhouse), local "
+             "file or HTML page of links, as pip's option; repeatable")
+    links.add_argument(
+        "--no-index", action="store_true",
+        help="ask no index, only the --find-links locations, as pip")
 
 
 def _add_network(parser) -> None:

@@ -61,6 +61,8 @@ class Settings:
     only_binary: Tuple[str, ...]
     no_binary: Tuple[str, ...]
     prefer_binary: bool
+    find_links: Tuple[str, ...]
+    no_index: bool
     #: --piwheels-url as given (see piwheels_site).
     piwheels_url: str
     # the network and the cache (--timeout: None when not given)
@@ -107,6 +109,7 @@ class Settings:
             only_binary=tuple(args.only_binary),
             no_binary=tuple(args.no_binary),
             prefer_binary=args.prefer_binary,
+            find_links=tuple(args.find_links), no_index=args.no_index,
             piwheels_url=args.piwheels_url, timeout=args.timeout,
             jobs=args.jobs, cache_dir=args.cache_dir,
             no_cache=args.no_cache, offline=args.offline,
@@ -327,11 +330,7 @@ def pip_options(s: Settings, files):
         if not url.startswith(("http://", "https://")):
             raise InputError("--index-url/--extra-index-url {!r}: expected "
                              "an http:// or https:// URL".format(url))
-    site = s.piwheels_site
-    if s.described:
-        opts = pipconf.raspberry_pi_os(site)
-    else:
-        opts = pip_config(s)
+    opts = configuration(s)
     if s.index_url:
         opts = replace(opts, index_url=s.index_url)
     if s.extra_index_urls:  # added to the configured ones, as in pip
@@ -341,6 +340,7 @@ def pip_options(s: Settings, files):
                            ("no-binary", s.no_binary)):
         for value in values:
             opts = opts.with_format(option, value)
+    opts = _with_links(opts, s, files)
     if files.no_index:
         opts = replace(opts, no_index=True)
     if files.index_url:
@@ -356,13 +356,36 @@ def pip_options(s: Settings, files):
                    or files.prefer_binary)
 
 
+def configuration(s: Settings):
+    """The layer of pip's options below the command line's: none at all
+    for a described target with --isolated (as pip's --isolated, and
+    more: another machine's files are not this one's); Raspberry Pi
+    OS's for a described target; else this machine's pip configuration,
+    as the target's pip reads it."""
+    from .. import pipconf
+
+    if s.described:
+        return pipconf.PipOptions() if s.isolated else \
+            pipconf.raspberry_pi_os(s.piwheels_site)
+    return pip_config(s)
+
+
+def _with_links(opts, s: Settings, files):
+    """``opts`` with the command line's --find-links added to the
+    configured ones, then the files' (as pip's append options), and
+    --no-index."""
+    return replace(opts, find_links=opts.find_links + s.find_links +
+                   tuple(files.find_links),
+                   no_index=opts.no_index or s.no_index)
+
+
 def sources(s: Settings, opts):
-    """Where pip looks for files, for indexes.make_indexes: the index
-    URLs of ``opts`` (pip_options' result), in pip's order."""
+    """Where pip looks for files, for indexes.make_indexes: the
+    find-links locations and index URLs of ``opts`` (pip_options'
+    result), in pip's order."""
     from ..indexes import Sources
 
-    return Sources(tuple(("index-url", url) for url in opts.index_urls),
-                   s.piwheels_site, opts.no_index)
+    return Sources(tuple(opts.locations), s.piwheels_site, opts.no_index)
 
 
 def installed_sources(s: Settings):

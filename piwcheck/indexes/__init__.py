@@ -19,6 +19,7 @@ from ..model import File, Project
 KINDS = (
     (".piwheels", "PiwheelsIndex"),
     (".simple", "SimpleIndex"),
+    (".findlinks", "FindLinksIndex"),
 )
 
 
@@ -26,7 +27,8 @@ KINDS = (
 class Sources:
     """Where pip looks for files, in its order, as the settings say."""
 
-    #: (pip's option, URL) pairs: ("index-url", ...) for each index URL.
+    #: (pip's option, URL) pairs: ("find-links", path or URL) for each
+    #: find-links location, then ("index-url", ...) for each index URL.
     locations: Tuple[Tuple[str, str], ...]
     #: The piwheels site of this run (--piwheels-url, normalised).
     piwheels_site: str
@@ -45,6 +47,15 @@ class Index:
     #: and its word on why a release has no wheel for a target.
     has_apt_data = False
 
+    #: One reader reads every location of its option together, at the
+    #: place of the first (pip merges find-links' files before ranking).
+    joint = False
+
+    #: What is wrong with its locations, said once before the check;
+    #: and what -v adds.
+    warnings: Tuple[str, ...] = ()
+    notes: Tuple[str, ...] = ()
+
     def __init__(self, url: str):
         #: The index URL as pip names it.
         self.url = url
@@ -58,6 +69,12 @@ class Index:
     @classmethod
     def from_url(cls, url: str, piwheels_site: str, transport) -> "Index":
         """The reader of ``url`` (which this kind claims)."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_locations(cls, urls: List[str], piwheels_site: str,
+                       transport) -> "Index":
+        """The reader of all of ``urls`` (a joint kind's)."""
         raise NotImplementedError
 
     @property
@@ -145,18 +162,25 @@ def make_indexes(sources: Sources,
                  transport) -> Tuple[List[Index], List[str]]:
     """(a reader for each place pip would look, in its order; the URLs
     none reads).  InputError when there is no reader at all."""
-    indexes, skipped = [], []
+    indexes, skipped, joined = [], [], set()
     site = sources.piwheels_site
     for option, url in sources.locations:
         kind = _kind_of(option, url, site)
         if kind is None:
             skipped.append(url)
-        else:
+        elif not kind.joint:
             indexes.append(kind.from_url(url, site, transport))
+        elif kind not in joined:
+            joined.add(kind)
+            indexes.append(kind.from_locations(
+                [u for o, u in sources.locations
+                 if o == option and _kind_of(o, u, site) is kind],
+                site, transport))
     if not indexes:
         raise InputError("no index to check: {}".format(
-            "pip's configuration says --no-index" if sources.no_index else
-            "piwcheck reads only http(s) indexes, not " + ", ".join(skipped)))
+            "--no-index, and no --find-links (pip would find nothing)"
+            if sources.no_index else "piwcheck reads only http(s) "
+            "indexes, not " + ", ".join(skipped)))
     return indexes, skipped
 
 

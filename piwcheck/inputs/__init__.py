@@ -20,7 +20,7 @@ __all__ = ["FileOptions", "Inputs", "Requirement", "parse_line"]
 class FileOptions:
     """The index and format options files set, which pip applies after
     its own configuration and the command line's: --pre, --index-url,
-    --extra-index-url, --no-index, --prefer-binary, and
+    --extra-index-url, --no-index, --find-links, --prefer-binary, and
     --only-binary/--no-binary/--all-releases/--only-final in order."""
 
     pre: bool = False
@@ -31,6 +31,9 @@ class FileOptions:
     formats: List[Tuple[str, str]] = field(default_factory=list)
     #: --trusted-host: the run's session trusts them too, as pip's.
     trusted_hosts: List[str] = field(default_factory=list)
+    #: --find-links locations, a relative path made the file's when it
+    #: exists there (as pip).
+    find_links: List[str] = field(default_factory=list)
 
     def join(self, later: "FileOptions") -> "FileOptions":
         """These options, then ``later``'s, as pip reads one file after
@@ -43,7 +46,8 @@ class FileOptions:
             no_index=self.no_index or later.no_index,
             prefer_binary=self.prefer_binary or later.prefer_binary,
             formats=self.formats + later.formats,
-            trusted_hosts=self.trusted_hosts + later.trusted_hosts)
+            trusted_hosts=self.trusted_hosts + later.trusted_hosts,
+            find_links=self.find_links + later.find_links)
 
 
 @dataclass

@@ -5,6 +5,7 @@ standard input."""
 
 import os
 import stat
+from typing import Optional
 
 #: The most piwcheck reads of a requirements file or a pip.conf.
 MAX_BYTES = 10 * 1000 * 1000
@@ -16,25 +17,29 @@ class FileProblem(Exception):
     """Not a file piwcheck reads; the message says why (one line)."""
 
 
-def _bounded(read) -> bytes:
-    """What ``read(n)`` gives until it ends, at most MAX_BYTES."""
+def _bounded(read, limit: Optional[int] = None) -> bytes:
+    """What ``read(n)`` gives until it ends, at most ``limit`` bytes
+    (MAX_BYTES)."""
+    limit = MAX_BYTES if limit is None else limit
     chunks = []
     size = 0
     while True:
-        chunk = read(min(1 << 20, MAX_BYTES + 1 - size))
+        chunk = read(min(1 << 20, limit + 1 - size))
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
         size += len(chunk)
-        if size > MAX_BYTES:
+        if size > limit:
+            text = MAX_TEXT if limit == MAX_BYTES else \
+                "{:g} MB".format(limit / 1e6)
             raise FileProblem("larger than {} (piwcheck reads at most "
-                              "{})".format(MAX_TEXT, MAX_TEXT))
+                              "{})".format(text, text))
 
 
-def read_file(path: str) -> bytes:
+def read_file(path: str, limit: Optional[int] = None) -> bytes:
     """The bytes of the regular file at ``path``; OSError when it cannot
     be opened (IsADirectoryError for a directory), FileProblem when it is
-    not a regular file or is too large."""
+    not a regular file or is larger than ``limit``."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(
         os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(path, flags)  # a FIFO opens at once, and is refused below
@@ -44,7 +49,7 @@ def read_file(path: str) -> bytes:
             raise IsADirectoryError(21, "Is a directory", path)
         if not stat.S_ISREG(mode):
             raise FileProblem("not a regular file")
-        return _bounded(f.read)
+        return _bounded(f.read, limit)
 
 
 def read_stream(stream) -> bytes:

@@ -137,8 +137,7 @@ def _options(text: str, where: str) -> optparse.Values:
 
 
 #: A file-level option that changes nothing in a check: noted with -v.
-_NOTED = (("find_links", "--find-links"),
-          ("require_hashes", "--require-hashes"),
+_NOTED = (("require_hashes", "--require-hashes"),
           ("no_require_hashes", "--no-require-hashes"),
           ("features", "--use-feature"))
 
@@ -250,7 +249,7 @@ class Reader:
                                      False)
             return self._include(opts.constraints[0], where, base, True)
         elif opts:
-            self._options_line(opts, where)
+            self._options_line(opts, where, base)
         return None
 
     @staticmethod
@@ -266,8 +265,11 @@ class Reader:
                  "-e {})".format(exc, EDITABLE_ARGS_REFUSED, args)),))
         return req
 
-    def _options_line(self, opts: optparse.Values, where: str) -> None:
+    def _options_line(self, opts: optparse.Values, where: str,
+                      base: str = "") -> None:
         options = self.inputs.options
+        if opts.find_links:
+            options.find_links.append(_find_links(opts.find_links[0], base))
         if opts.pre:
             options.pre = True
         if opts.no_index:
@@ -326,3 +328,13 @@ class Reader:
             path = value if os.path.isabs(value) else os.path.normpath(
                 os.path.join(base, value))
         return path, nested_constraint, where + ": "
+
+
+def _find_links(value: str, base: str) -> str:
+    """A file's --find-links (pip takes a line's first): a path relative
+    to the file's folder (``base``) when it exists there, as pip."""
+    if not re.match(r"^https?://", base, re.I):
+        there = os.path.join(os.path.abspath(base), value)
+        if os.path.exists(there):
+            return there
+    return value
