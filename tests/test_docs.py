@@ -160,3 +160,54 @@ def test_readme_actions_command(tmp_path, server, pypi):
     assert summary.read_text() == direct.stdout
     for name in ("numpy", "pillow", "gpiozero"):
         assert name in direct.stdout.lower()
+
+
+def _one_index_commands():
+    """The README's "PyPI only" and "piwheels only" commands, by name."""
+    import re
+
+    with open(os.path.join(ROOT, "README.rst"), encoding="utf-8") as f:
+        text = f.read()
+    found = {}
+    for who, command in re.findall(
+            r"\* (PyPI|piwheels) only: ``(piwcheck [^`]+)``", text):
+        found[who] = command.split()[1:]
+    return found, text
+
+
+@needs_source
+def test_readme_one_index_commands_ask_that_index_only(capsys, tmp_path,
+                                                       monkeypatch):
+    """The commands ask only PyPI, only piwheels: offline (nothing is
+    asked of anyone), the Indexes line says what would be."""
+    from piwcheck.cli import main
+
+    found, text = _one_index_commands()
+    assert sorted(found) == ["PyPI", "piwheels"]
+    shown = {"PyPI": "Indexes: PyPI (https://pypi.org/simple)",
+             "piwheels": "Indexes: piwheels "
+                         "(https://www.piwheels.org/simple)"}
+    for who, args in found.items():
+        main(["--offline", "--cache-dir", str(tmp_path), "--piwheels-url",
+              "https://www.piwheels.org"] + args)
+        assert capsys.readouterr().out.splitlines()[1] == shown[who], who
+    # on the Pi: /etc/pip.conf names piwheels, and pip's --isolated
+    # still reads it; PIP_CONFIG_FILE=/dev/null drops every file
+    assert "``PIP_CONFIG_FILE=/dev/null piwcheck numpy``" in text
+    from piwcheck import pipconf
+    with open(pipconf.SITE_FILE, "w") as f:
+        f.write("[global]\nextra-index-url=https://www.piwheels.org/simple\n")
+    monkeypatch.delenv("PIP_CONFIG_FILE")
+    for args in (["numpy"], ["--isolated", "numpy"]):
+        main(["--offline", "--cache-dir", str(tmp_path), "--piwheels-url",
+              "https://www.piwheels.org"] + args)
+        assert capsys.readouterr().out.splitlines()[1] == \
+            "Indexes: PyPI (https://pypi.org/simple), piwheels " \
+            "(https://www.piwheels.org/simple)", args
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    for extra, who in (([], "PyPI"), (["--index-url",
+                                       "https://www.piwheels.org/simple"],
+                                      "piwheels")):
+        main(["--offline", "--cache-dir", str(tmp_path), "--piwheels-url",
+              "https://www.piwheels.org"] + extra + ["numpy"])
+        assert capsys.readouterr().out.splitlines()[1] == shown[who]
