@@ -28,10 +28,10 @@ exit status:
 environment:
   PIWCHECK_PIWHEELS_URL  default for --piwheels-url
   PIP_CONFIG_FILE, PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_NO_INDEX,
-  PIP_FIND_LINKS, PIP_CERT, PIP_CLIENT_CERT, PIP_TRUSTED_HOST, PIP_PROXY,
-  PIP_TIMEOUT, PIP_RETRIES, PIP_PRE, PIP_ONLY_BINARY, PIP_NO_BINARY,
-  PIP_PREFER_BINARY
+  PIP_CERT, PIP_CLIENT_CERT, PIP_TRUSTED_HOST, PIP_PROXY, PIP_TIMEOUT,
+  PIP_RETRIES, PIP_PRE, PIP_ONLY_BINARY, PIP_NO_BINARY, PIP_PREFER_BINARY
                       pip's own settings, read as pip reads them
+  PIP_FIND_LINKS      pip's find-links locations, as pip reads them
   XDG_CACHE_HOME      where the cache goes (see --cache-dir)
   HTTPS_PROXY, HTTP_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE
                       proxies and CA certificates, as requests reads them
