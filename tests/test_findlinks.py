@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from distfiles import metadata, sdist, wheel
 from helpers import pkgs, run, run_json
 from piwcheck.errors import DataError
-from piwcheck.indexes import findlinks, local
+from piwcheck.indexes import linkpage, local
 from piwcheck.target import pi_platforms
 from test_pip_judge import JUDGE, WHY
 
@@ -387,7 +387,7 @@ _TEXT = st.lists(st.sampled_from(
 @given(_TEXT)
 def test_any_page_is_links_or_one_data_error(text):
     try:
-        rows = findlinks.page_rows(text.encode("utf-8"), "text/html",
+        rows = linkpage.page_rows(text.encode("utf-8"), "text/html",
                                    "http://h/p/", False)
     except DataError as exc:
         assert "\n" not in str(exc)

@@ -9,23 +9,20 @@ import os
 import re
 import threading
 from typing import Any, Dict, List, Optional, Sequence, Tuple
-from urllib.parse import unquote, urljoin, urlsplit
 
 from ..errors import (DataError, FetchError, InputError, NotFound,
                       PiwcheckError)
 from ..metadata import parse_core
-from ..model import MAX_FILES, File, Project, Release, is_http_url, \
-    is_sha256
+from ..model import File, Project, Release
 from ..names import canonical_name, file_version, wheel_tags
-from . import decode_json, guarded
-from . import local
+from . import guarded, local
 from .http import HttpIndex
-from .simple import ACCEPT, JSON_TYPE, _json_rows, _Links
+from .linkpage import filename_of, page_rows
+from .simple import ACCEPT
 
 #: Archive endings: a find-links URL that ends so is a file, not a page.
 _ARCHIVES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tbz", ".tar.xz",
              ".txz", ".tlz", ".tar.lz", ".tar.lzma", ".tgz", ".tar")
-_SHA256 = re.compile(r"(?:^|&)sha256=([^&]*)")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
@@ -183,7 +180,7 @@ class FindLinksIndex(HttpIndex):
                 pages.append((source[1], source[2]))
             else:
                 url = source[1]
-                files.append((url, _filename(url)))
+                files.append((url, filename_of(url)))
                 if kind == "remote" and not url.lower().split("#")[0] \
                         .split("?")[0].endswith(_ARCHIVES):
                     pages.append((url, self._remote_rows(url)))
@@ -230,9 +227,10 @@ class FindLinksIndex(HttpIndex):
                 rp = self._requires_python(url, filename)
             out.append(File(
                 filename=filename, url=url, sha256=row["sha256"], size=size,
-                requires_python=rp, yanked=row["yanked"], index=self.url, builder_abi=None,
-                file_abi_tag=None, platform=None, apt_dependencies=None,
-                pip_dependencies=None, tags=wheel_tags(filename),
+                requires_python=rp, yanked=row["yanked"], index=self.url,
+                builder_abi=None, file_abi_tag=None, platform=None,
+                apt_dependencies=None, pip_dependencies=None,
+                tags=wheel_tags(filename),
                 has_metadata=filename.endswith(".whl") and (
                     is_local or bool(row["metadata"]))))
         return out
@@ -288,12 +286,6 @@ class FindLinksIndex(HttpIndex):
         return self.transport.download(f.url, out, max_bytes, seconds)
 
 
-def _filename(url: str) -> str:
-    """A link's file name, as pip's Link names it (unquoted)."""
-    path = urlsplit(url).path.rstrip("/")
-    return unquote(path.rsplit("/", 1)[-1])
-
-
 def _entries(n: int) -> str:
     return "1 entry" if n == 1 else "{:,} entries".format(n)
 
@@ -311,58 +303,3 @@ def _size(url: str) -> Optional[int]:
 
 def _version_text(filename: str, canon: str) -> str:
     return str(file_version(filename, canon))
-
-
-def _charset(ctype: str) -> str:
-    import codecs
-
-    match = re.search(r"charset=[\"']?([\w.:-]+)", ctype, re.I)
-    try:
-        return codecs.lookup(match.group(1)).name if match else "utf-8"
-    except LookupError:
-        return "utf-8"
-
-
-def page_rows(body: bytes, ctype: str, url: str,
-              local_page: bool) -> List[Dict[str, Any]]:
-    """The links of a find-links page (HTML as pip's parser reads it:
-    anchors' hrefs resolved against the page's URL or its base tag,
-    data-requires-python, data-yanked, PEP 658's attributes; or PEP 691
-    JSON); links that are not at an http(s) URL (nor, on a local page, a
-    file: one) are left out."""
-    kind = ctype.split(";")[0].strip().lower()
-    if kind in (JSON_TYPE, "application/json"):
-        rows = _json_rows(decode_json(body, ctype, url), url)
-    elif "html" in kind:
-        try:
-            text = body.decode(_charset(ctype))
-        except UnicodeDecodeError:
-            raise DataError("{}: the page is not {}".format(
-                url, _charset(ctype)))
-        if text.count("<a") + text.count("<A") > MAX_FILES:
-            raise DataError("{}: more than {:,} links".format(url, MAX_FILES))
-        parser = _Links()
-        parser.feed(text)
-        base = parser.base or url  # as pip: a relative base stays so
-        rows = []
-        for link in parser.links:
-            href = link.get("href")
-            if not href:
-                continue
-            full = urljoin(base, href.strip())
-            path, _, fragment = full.partition("#")
-            sha = _SHA256.search(fragment)
-            meta = link.get("data-core-metadata",
-                            link.get("data-dist-info-metadata"))
-            rows.append({
-                "filename": _filename(path), "url": path,
-                "sha256": sha.group(1) if sha and is_sha256(sha.group(1))
-                else None,
-                "requires_python": link.get("data-requires-python") or None,
-                "yanked": link.get("data-yanked") is not None,
-                "metadata": meta is not None and meta.lower() != "false"})
-    else:
-        raise DataError("{}: not a page of links (got {})".format(
-            url, kind or "no content type"))
-    return [r for r in rows if is_http_url(r["url"]) or (
-        local_page and r["url"].startswith("file:"))]
