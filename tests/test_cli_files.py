@@ -193,11 +193,15 @@ def test_file_errors_are_usage_errors(server, capsys, tmp_path):
 
 
 def test_verbose_notes_file_options(server, capsys, tmp_path):
-    req = write(tmp_path, "req.txt", "--find-links /tmp/wheels\n"
-                "RPi.GPIO\n")
+    req = write(tmp_path, "req.txt", "--trusted-host example.org\n"
+                "--find-links {}\nRPi.GPIO\n".format(tmp_path / "nowhere"))
     main(PI + [*server.only, "-v", "-r", req])
     err = capsys.readouterr().err
-    assert "req.txt:1: --find-links /tmp/wheels ignored" in err
+    assert "req.txt:1: --trusted-host example.org ignored" in err
+    # a file's --find-links is read, as pip reads it: not there, so
+    # ignored with a warning, as pip ignores it
+    assert "warning: find-links {} is ignored: it is neither an existing " \
+        "path nor a URL".format(tmp_path / "nowhere") in err
 
 
 def test_file_index_options_are_used(server, pypi, capsys, tmp_path):
