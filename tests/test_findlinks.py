@@ -343,10 +343,14 @@ def test_fifos_devices_and_odd_files_are_never_opened(tmp_path, capsys):
     assert time.monotonic() - start < 20
     gamma = pkgs(doc)["gamma"]
     # pip takes gamma 2.0 by its name too, and fails to read it
-    assert gamma["version"] == "2.0"
-    assert any("not a regular file" in w for w in gamma["warnings"])
+    # (its dependencies unread: that package's error, exit 3)
+    assert gamma["version"] == "2.0" and gamma["status"] == "error"
+    assert "not a regular file" in gamma["reason"], gamma
     lines = err.strip().splitlines()
-    assert all(line.startswith("piwcheck: warning: ") for line in lines)
+    assert all(line.startswith("piwcheck: warning: ") for line in
+               lines[:-1]), err
+    assert lines[-1].startswith("piwcheck: gamma: its dependencies could "
+                                "not be read: "), err
     assert sum("index.html is skipped" in line for line in lines) == 1
     assert sum("bad.html is skipped" in line for line in lines) == 1
     assert sum("neither a file nor a directory" in line
@@ -365,15 +369,18 @@ def test_a_huge_local_page_is_refused(tmp_path, capsys, monkeypatch):
     assert err.count("\n") == 1 and code == 1
 
 
-def test_a_local_wheel_that_is_no_zip_is_one_warning(tmp_path, capsys):
+def test_a_local_wheel_that_is_no_zip_is_that_packages_error(tmp_path,
+                                                             capsys):
     folder = tmp_path / "w"
     folder.mkdir()
     (folder / "gamma-1.0-py3-none-any.whl").write_bytes(b"PK\x05\x06" +
                                                         b"\xff" * 18)
     code, doc, err = run_json(capsys, "--no-cache", "--no-index",
                               "--find-links", str(folder), "gamma")
-    warnings = pkgs(doc)["gamma"]["warnings"]
-    assert any("not a wheel file" in w for w in warnings), warnings
+    # its dependencies could not be read: an error, as from any index
+    gamma = pkgs(doc)["gamma"]
+    assert code == 3 and gamma["status"] == "error", gamma
+    assert "not a wheel file" in gamma["reason"], gamma
 
 
 _TEXT = st.lists(st.sampled_from(

@@ -160,7 +160,7 @@ def test_file_level_options(tmp_path):
     assert p.options.prefer_binary and p.options.no_index
     assert p.options.trusted_hosts == ["x.org"]
     assert p.options.find_links == ["/tmp/wheels"]
-    assert len(p.ignored) == 2
+    assert len(p.ignored) == 1
     assert p.ignored[0].endswith(":6: --require-hashes ignored")
 
 
