@@ -56,6 +56,11 @@ TIME64_RENAMES = {
 PI_MACHINES = {"32": "armv7l", "64": "aarch64", "armv6": "armv6l",
                "armv7": "armv7l"}
 
+#: --matrix's default Pi kinds: every current Raspberry Pi OS release,
+#: 32- and 64-bit, and the Pi Zero/1 (armv6) kind of each.
+MATRIX_KINDS = ("bookworm-32", "bookworm-64", "bookworm-armv6",
+                "trixie-32", "trixie-64", "trixie-armv6")
+
 #: The first pip whose tags put linux_<arch> before manylinux (it
 #: vendors packaging 26.3).
 LINUX_FIRST_PIP = (26, 3)

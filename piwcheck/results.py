@@ -6,7 +6,7 @@ they give."""
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Dict, FrozenSet, Iterable, Optional, Tuple
 
 from .errors import EXIT_ACTION, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
 from .model import File
@@ -37,10 +37,27 @@ ACTION_STATUSES = frozenset({Status.MISSING_APT, Status.NO_WHEEL,
                              Status.MISSING_LIB, Status.WRONG_ARCH})
 
 
-def exit_code(statuses: Iterable[Status]) -> int:
+#: --fail-on's names, and the statuses each makes fail the run.
+FAIL_ON = {
+    "no-wheel": frozenset({Status.NO_WHEEL}),
+    "no-match": frozenset({Status.NO_MATCH, Status.NOT_FOUND,
+                           Status.WRONG_ARCH}),
+    "conflict": frozenset({Status.CONFLICT}),
+    "missing-apt": frozenset({Status.MISSING_APT, Status.MISSING_LIB}),
+}
+
+
+def exit_code(statuses: Iterable[Status],
+              fail_on: Optional[FrozenSet[str]] = None) -> int:
     """3 if any package failed, else 2 if requirements conflict (input
-    the user must fix), else 1 if any needs action, else 0."""
+    the user must fix), else 1 if any needs action, else 0.  With
+    ``fail_on`` (names of FAIL_ON), only the statuses they name (and
+    errors: a check not made cannot pass) count."""
     statuses = set(statuses)
+    if fail_on is not None:
+        counted = frozenset().union(*(FAIL_ON[n] for n in fail_on))
+        statuses = {s for s in statuses
+                    if s is Status.ERROR or s in counted}
     if Status.ERROR in statuses:
         return EXIT_UNREACHABLE
     if Status.CONFLICT in statuses:
@@ -121,6 +138,8 @@ class Report:
     apt_command: Optional[str]
     #: Notes known only once the check is done (after the packages).
     late_notes: Tuple[str, ...] = ()
+    #: --fail-on's choice (None: the default rules).
+    fail_on: Optional[FrozenSet[str]] = None
 
     def counts(self) -> Dict[str, int]:
         """How many packages have each status."""
@@ -131,9 +150,10 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        """exit_code of the statuses; 3 when --deep could not read a
-        chosen wheel (the index's or the network's fault)."""
-        code = exit_code(p.status for p in self.packages)
+        """exit_code of the statuses (--fail-on's choice); 3 when --deep
+        could not read a chosen wheel (the index's or the network's
+        fault)."""
+        code = exit_code((p.status for p in self.packages), self.fail_on)
         if code != EXIT_UNREACHABLE and any(p.unread for p in
                                             self.packages):
             return EXIT_UNREACHABLE

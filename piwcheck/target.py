@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from packaging import tags
@@ -44,7 +45,13 @@ class Target:
     @property
     def platforms(self) -> List[str]:
         """The distinct platform tags, most preferred first."""
-        return list(dict.fromkeys(t.platform for t in self.tags))
+        return list(self._platforms)
+
+    @cached_property
+    def _platforms(self) -> Tuple[str, ...]:
+        # asked for each release piwheels has no wheel of: hundreds of
+        # tags walked each time on aarch64
+        return tuple(dict.fromkeys(t.platform for t in self.tags))
 
     def tag_rank(self) -> Dict[tags.Tag, int]:
         """Map each supported tag to its rank (0 is pip's first choice)."""

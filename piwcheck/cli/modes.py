@@ -14,6 +14,9 @@ def run(s: Settings) -> int:
     """Run the mode ``s`` asks for; its exit code.  Where the output
     goes is checked first, before anything is fetched."""
     _check_output(s.output)
+    if s.matrix:
+        from .matrix import matrix_mode
+        return matrix_mode(s)
     return {CHECK: check_mode, INSTALLED: installed_mode,
             STATS: stats_mode}[s.mode](s)
 
@@ -58,6 +61,9 @@ def check_mode(s: Settings) -> int:
         print("piwcheck: warning: the cache cannot be written ({}); the "
               "check went on without it".format(clean(transport.cache_lost)),
               file=sys.stderr)
+    if s.fail_on is not None:
+        from dataclasses import replace
+        report = replace(report, fail_on=s.fail_on)
     for line in problem_lines(report, s.quiet):
         print("piwcheck: " + clean(line), file=sys.stderr)
     out = fmt.check(report, Options(s.verbose, s.quiet, s.coloured,

@@ -49,6 +49,8 @@ examples:
   piwcheck --pi bookworm-32 numpy  check for a 32-bit Bookworm Pi from a PC
   piwcheck -q -r requirements.txt  print only the apt command and the problems
   piwcheck --json -o report.json numpy  write the JSON document to a file
+  piwcheck --matrix --format markdown -r requirements.txt
+                      every Raspberry Pi OS kind at once, as Markdown
 """
 
 
@@ -105,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_network(parser)
     _add_cache(parser)
     _add_output(parser)
+    _add_maintainers(parser)
     parser.add_argument("-V", "--version", action=_VersionAction)
     return parser
 
@@ -331,3 +334,40 @@ def _add_output(parser) -> None:
         default="auto", dest="color",
         help="colour the statuses: auto (on a terminal, unless NO_COLOR "
              "is set), always or never (default: %(default)s)")
+
+
+def _fail_on(text: str):
+    """--fail-on: a comma list of FAIL_ON's names."""
+    from ..results import FAIL_ON
+
+    names = [n.strip().lower() for n in text.split(",") if n.strip()]
+    wrong = [n for n in names if n not in FAIL_ON]
+    if wrong or not names:
+        raise argparse.ArgumentTypeError(
+            "{!r}: give one or more of {}".format(text, ", ".join(FAIL_ON)))
+    return names
+
+
+def _add_maintainers(parser) -> None:
+    """For maintainers, in CI: every Pi at once, the format, what
+    fails."""
+    from ..facts import MATRIX_KINDS
+
+    ci = parser.add_argument_group(
+        "for maintainers", "check every Raspberry Pi at once, for CI")
+    ci.add_argument(
+        "--matrix", metavar="KIND,...", nargs="?", const=",".join(
+            MATRIX_KINDS),
+        help="check for each of these Pis (--pi's RELEASE-KINDs, e.g. "
+             "bookworm-32,trixie-64; default: {}) and print one table: a "
+             "row per project, a column per Pi".format(
+                 ", ".join(MATRIX_KINDS)))
+    ci.add_argument(
+        "--fail-on", metavar="WHAT", type=_fail_on, action="append",
+        help="fail (exit non-zero) only for these: no-wheel, no-match, "
+             "conflict, missing-apt (comma list; repeatable; errors "
+             "always fail; default: all of them)")
+    ci.add_argument(
+        "--format", choices=("text", "json", "markdown"),
+        help="the output format: text (the default), json (as --json) or "
+             "markdown (GitHub-flavoured tables, for $GITHUB_STEP_SUMMARY)")

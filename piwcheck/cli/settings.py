@@ -15,7 +15,7 @@ import os
 import sys
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Optional, Sequence, Tuple
+from typing import FrozenSet, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 #: The modes: check requirements, what is installed (or wheel files),
@@ -86,6 +86,10 @@ class Settings:
     trusted_hosts: Tuple[str, ...] = ()
     proxy: Optional[str] = None
     retries: Optional[int] = None
+    #: --matrix's kinds (empty: one target), --fail-on's names (None:
+    #: the default rules).
+    matrix: Tuple[str, ...] = ()
+    fail_on: Optional[FrozenSet[str]] = None
 
     @classmethod
     def from_args(cls, args) -> "Settings":
@@ -96,7 +100,7 @@ class Settings:
                        if r.endswith(".whl") and os.path.isfile(r))
         mode = _mode(args, wheels)
         requirements, files = _project_dirs(args, wheels)
-        return cls(
+        return _maintainers(args, mode, cls(
             mode=mode, requirements=requirements, files=files,
             constraint_files=tuple(args.constraint_files), wheels=wheels,
             deps=not args.no_deps, deep=args.deep, abi=args.abi,
@@ -117,7 +121,7 @@ class Settings:
             verbose=args.verbose,
             output=None if args.output == "-" else args.output,
             color=args.color, extras=tuple(args.extras),
-            groups=tuple(args.groups), **_network_args(args))
+            groups=tuple(args.groups), **_network_args(args)))
 
     @cached_property
     def network(self):
@@ -195,8 +199,9 @@ def _check_output(args) -> None:
     if args.quiet and args.verbose:
         raise UsageError("-q/--quiet and -v/--verbose contradict each "
                          "other")
-    options = sorted(name for name in FORMATS if name != DEFAULT)
-    if sum(bool(getattr(args, name)) for name in options) + \
+    options = sorted(name for name in FORMATS
+                     if name != DEFAULT and hasattr(args, name))
+    if sum(bool(getattr(args, name, False)) for name in options) + \
             bool(args.quiet) > 1:
         raise UsageError("choose one of {} and -q/--quiet".format(
             ", ".join("--" + name for name in options)))
@@ -256,12 +261,60 @@ def _project_dirs(args, wheels: Sequence[str]):
 
 
 def _format_name(args) -> str:
-    """The format whose option is set (--json, --summary, --tree), else
-    the default."""
+    """The format --format or an option named as one (--json, --summary,
+    --tree) asks for, else the default."""
     from ..report import DEFAULT, FORMATS
 
-    return next((name for name in FORMATS if getattr(args, name, False)),
-                DEFAULT)
+    named = next((name for name in FORMATS
+                  if getattr(args, name, False)), None)
+    chosen = getattr(args, "format", None)
+    if chosen and named and chosen != named:
+        raise UsageError("--{} and --format {} contradict each other"
+                         .format(named, chosen))
+    if chosen not in (None, DEFAULT) and args.quiet:
+        raise UsageError("choose one of --format {} and -q/--quiet"
+                         .format(chosen))
+    return chosen or named or DEFAULT
+
+
+def _maintainers(args, mode: str, s: Settings) -> Settings:
+    """``s`` with --matrix's kinds and --fail-on's names, and their
+    rules."""
+    fail_on = None if args.fail_on is None else frozenset(
+        n for names in args.fail_on for n in names)
+    if args.matrix is None:
+        return replace(s, fail_on=fail_on)
+    if mode != CHECK:
+        raise UsageError("--matrix checks requirements: not for "
+                         "--installed, wheel files or --stats")
+    if s.described or s.python:
+        raise UsageError("--matrix describes its own Pis: drop --pi, "
+                         "--abi, --platform, --python-version and --python")
+    if s.format not in ("text", "json", "markdown") or s.quiet:
+        raise UsageError("--matrix prints one table: not with --summary, "
+                         "--tree or -q")
+    return replace(s, fail_on=fail_on, matrix=_kinds(args.matrix))
+
+
+def _kinds(text: str) -> Tuple[str, ...]:
+    """--matrix's KIND,... as --pi takes each; InputError naming the
+    first that is not one."""
+    from ..errors import InputError
+    from ..target import parse_pi
+
+    kinds = [k.strip().lower() for k in text.split(",") if k.strip()]
+    for kind in kinds:
+        try:
+            parse_pi(kind)
+        except InputError as exc:
+            raise InputError("--matrix {}: {} is not a Pi kind ({}); to "
+                             "check it on the default Pis, name it before "
+                             "--matrix".format(text, kind, str(exc).split(
+                                 ": ", 1)[-1])) from None
+    if not kinds:
+        raise UsageError("--matrix: name one or more Pi kinds, e.g. "
+                         "bookworm-32,trixie-64")
+    return tuple(dict.fromkeys(kinds))
 
 
 def pip_config(s: Settings):

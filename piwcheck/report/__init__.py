@@ -3,8 +3,8 @@
 
 Each format is a module of this package whose ``FORMAT`` is a
 :class:`~piwcheck.report.format.Format`; the command line selects it by
-its name (the option of that name: --json, --summary, --tree; the
-DEFAULT, "text", when none is given).  A new format is a new module and
+its name (--format NAME, or the option of that name: --json, --summary,
+--tree; the DEFAULT, "text", when none is given).  A new format is a new module and
 its name in ``_NAMES``."""
 
 from importlib import import_module
@@ -17,7 +17,7 @@ __all__ = ["DEFAULT", "FORMATS", "Format", "Options", "clean",
            "problem_lines", "render_head"]
 
 #: The formats' modules; the first is the default.
-_NAMES = ("text", "summary", "tree", "json")
+_NAMES = ("text", "summary", "tree", "json", "markdown")
 
 #: The format shown when no other is asked for.
 DEFAULT = _NAMES[0]

@@ -45,6 +45,11 @@ class Format:
         """A check's report (piwcheck REQUIREMENT...)."""
         raise NotImplementedError
 
+    def matrix(self, matrix, opts: Options) -> str:
+        """--matrix: a table of a check for each Pi (a
+        matrix.MatrixReport); only the formats --matrix takes have it."""
+        raise NotImplementedError
+
     def installed(self, report: InstalledReport, opts: Options) -> str:
         """--installed, or wheel files: what their compiled files need."""
         from .installed import render_installed_text

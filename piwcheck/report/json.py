@@ -151,6 +151,10 @@ class JsonFormat(Format):
     def check(self, report: Report, opts: Options) -> str:
         return render_json(report, opts.version())
 
+    def matrix(self, matrix, opts: Options) -> str:
+        from .matrix.json import render_matrix_json
+        return _dump(render_matrix_json(matrix, opts.version()))
+
     def installed(self, report: InstalledReport, opts: Options) -> str:
         return render_installed_json(report, opts.version())
 

@@ -154,5 +154,9 @@ class TextFormat(Format):
         return render_text(report, opts.verbose, opts.quiet, opts.color,
                            head=opts.head)
 
+    def matrix(self, matrix, opts: Options) -> str:
+        from .matrix.text import render_matrix_text
+        return render_matrix_text(matrix)
+
 
 FORMAT = TextFormat()
