@@ -211,3 +211,37 @@ def test_readme_one_index_commands_ask_that_index_only(capsys, tmp_path,
         main(["--offline", "--cache-dir", str(tmp_path), "--piwheels-url",
               "https://www.piwheels.org"] + extra + ["numpy"])
         assert capsys.readouterr().out.splitlines()[1] == shown[who]
+
+
+#: The README's --matrix examples and their codes: run with PyPI's
+#: fake reached as http://pypi.org through a proxy (so the table names
+#: it PyPI, and its columns are as wide as with the real one).
+MATRIX_EXAMPLES = {"numpy RPi.GPIO cryptography pillow --matrix": 1,
+                   "numpy RPi.GPIO cryptography pillow --matrix "
+                   "bookworm-32,bookworm-64,trixie-32 --format markdown": 1}
+
+
+@needs_source
+@pytest.mark.parametrize("example", sorted(MATRIX_EXAMPLES))
+def test_readme_matrix_example_is_what_piwcheck_prints(
+        server, pypi, capsys, monkeypatch, example):
+    import re
+
+    from piwcheck.cli import main
+
+    for name in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(name, pypi.url)
+    with open(os.path.join(ROOT, "README.rst"), encoding="utf-8") as f:
+        text = f.read()
+    start = text.index("    $ piwcheck {}\n".format(example))
+    end = re.compile(r"\n\n(?=\S)").search(text, start).start()
+    lines = [line[4:] for line in text[start:end].splitlines()]
+    code = main(["--no-cache", "--piwheels-url", server.url,
+                 "--index-url", "http://pypi.org/simple"]
+                + lines[0].split()[2:])
+    out = capsys.readouterr().out.replace(
+        "http://pypi.org", "https://pypi.org").replace(
+        server.url, "https://www.piwheels.org")
+    assert code == MATRIX_EXAMPLES[example]
+    assert pypi.proxied > 0
+    assert [line.rstrip() for line in out.splitlines()] == lines[1:]

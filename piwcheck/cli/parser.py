@@ -23,6 +23,8 @@ exit status:
   2  usage or input error, requirements that conflict, or the output
      cannot be written
   3  an index unreachable, or it answered nonsense
+  with --matrix, the worst cell's; --fail-on counts only the statuses
+  it names (and errors)
   130, 143  interrupted (Ctrl-C), terminated (SIGTERM)
 
 environment:

@@ -131,9 +131,9 @@ class Settings:
     @property
     def described(self) -> bool:
         """The target is described (--abi, --platform, --pi,
-        --python-version), not an interpreter here."""
+        --python-version, or --matrix's Pis), not an interpreter here."""
         return bool(self.abi or self.platforms or self.pi
-                    or self.python_version)
+                    or self.python_version or self.matrix)
 
     @cached_property
     def piwheels_site(self) -> str:
