@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 #: Text an index could send, heavy on what Markdown and tables read.
-hostile = st.text(st.sampled_from(list("|\\`*_[]()<>!#@$&~:\n\r\t\u2028"
-                                       "\u2029\x1b\x85 -.a1é")) | st.characters(),
-                  max_size=40)
+hostile = st.text(st.sampled_from(list(
+    "|\\`*_[]()<>!#@$&~:\n\r\t\u2028\u2029\x1b\x85 -.a1é"))
+    | st.characters(), max_size=40)
 
 
 def cells(line):
