@@ -272,3 +272,33 @@ def test_a_real_requirements_file(fresh_pair, capsys):
         rows = [line for line in out.splitlines()
                 if line.startswith(("| scapy ", "scapy "))]
         assert len(rows) == 1, out
+
+
+def test_with_the_cache_each_document_once_and_the_same_answers(
+        pis, capsys, tmp_path):
+    """With the cache (the default), the first Pi's early guesses from
+    cached documents and the others' answers share the same fetches: a
+    warm run revalidates each document once, and answers as the cold
+    run did, and as one Pi alone does."""
+    options, fakes = pis
+    cached = [o for o in options if o != "--no-cache"] + [
+        "--cache-dir", str(tmp_path / "cache")]
+    docs = []
+    for _ in range(2):
+        for fake in fakes:
+            fake.reset_log()
+        code, doc, _ = run_json(capsys, *cached, *REQUIREMENTS, "--matrix")
+        asked = Counter(entry[0] for fake in fakes for entry in fake.log)
+        assert asked and max(asked.values()) == 1, asked.most_common(3)
+        docs.append(doc)
+    assert any(status == 304 for fake in fakes
+               for _, _, status, _ in fake.log)
+    assert docs[0]["packages"] == docs[1]["packages"]
+    _, one, _ = run_json(capsys, *cached, "--pi", "trixie-64",
+                         *REQUIREMENTS)
+    names = {i["url"]: i["name"] for i in one["indexes"]}
+    for p in one["packages"]:
+        want = cell_of(p)
+        want["index"] = want["index"] and names[want["index"]]
+        assert next(row["cells"]["trixie-64"] for row in docs[1]["packages"]
+                    if row["name"] == p["name"]) == want
