@@ -237,7 +237,8 @@ def test_readme_matrix_example_is_what_piwcheck_prints(
     end = re.compile(r"\n\n(?=\S)").search(text, start).start()
     lines = [line[4:] for line in text[start:end].splitlines()]
     code = main(["--no-cache", "--piwheels-url", server.url,
-                 "--index-url", "http://pypi.org/simple"]
+                 "--index-url", "http://pypi.org/simple",
+                 "--trusted-host", "pypi.org"]
                 + lines[0].split()[2:])
     out = capsys.readouterr().out.replace(
         "http://pypi.org", "https://pypi.org").replace(
