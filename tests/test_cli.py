@@ -467,3 +467,41 @@ def test_version_and_help_import_only_what_they_print():
                          env=env, capture_output=True, text=True,
                          check=True).stdout.splitlines()
     assert out[-1] == "argparse"
+
+
+#: What a one-package --no-deps check from the command line never needs:
+#: the statistics' index, the ELF reader, the other input kinds and
+#: report formats, TOML, the lock reader, the installed-file checks.
+NOT_FOR_ONE_PACKAGE = ("sqlite3", "elftools", "tomllib", "tomli",
+                       "piwcheck.stats.listing", "piwcheck.stats.table",
+                       "piwcheck.inputs.reqfile", "piwcheck.inputs.pylock",
+                       "piwcheck.inputs.pyproject", "piwcheck.inputs.toml",
+                       "piwcheck.report.json", "piwcheck.report.tree",
+                       "piwcheck.report.summary", "piwcheck.report.stats",
+                       "piwcheck.libs", "piwcheck.locked")
+
+
+def test_one_package_check_imports_only_what_it_uses(server, pi_python):
+    """A warm --no-deps check of one package on the command line, as
+    the text report, loads none of NOT_FOR_ONE_PACKAGE (each would only
+    lengthen its start-up); the report and the format it asked for are
+    there, so the listing is of a run that worked."""
+    code = ("import sys; from piwcheck.cli import main; "
+            "code = main(sys.argv[1:]); print(code, file=sys.stderr); "
+            "print(' '.join(sorted(sys.modules)), file=sys.stderr)")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(
+        os.path.dirname(os.path.abspath(__file__))))
+    args = ["--python", pi_python(), "--piwheels-url", server.url,
+            "--index-url", server.url + "/simple", "--no-deps", "gpiozero"]
+    for _ in range(2):  # the second run is the warm one
+        done = subprocess.run([sys.executable, "-c", code] + args, env=env,
+                              capture_output=True, text=True, check=True)
+    assert "gpiozero" in done.stdout
+    code, modules = done.stderr.splitlines()[-2:]
+    assert code == "0"
+    modules = modules.split()
+    assert "piwcheck.report.text" in modules
+    assert [m for m in modules if m.split(".")[0] in NOT_FOR_ONE_PACKAGE
+            or m in NOT_FOR_ONE_PACKAGE
+            or m.startswith(tuple(p + "." for p in NOT_FOR_ONE_PACKAGE))
+            ] == []

@@ -136,8 +136,6 @@ def _inputs(s: Settings, transport):
     """The Inputs to check: the command line's requirements, then what
     the -r and -c files say; their notes (-v) and warnings said."""
     from ..inputs import Inputs, parse_line
-    from ..inputs import kinds
-    from ..inputs.reqfile import Reader
     from ..report import clean
 
     from ..errors import InputError
@@ -146,13 +144,18 @@ def _inputs(s: Settings, transport):
     if "-" in s.files + s.constraint_files and stdin_closed():
         raise InputError("-: cannot read the requirements from stdin: it "
                          "is closed")
-    reader = Reader(transport.body)
-    read = [kinds.read(reader, path, s.extras, s.groups)
-            for path in s.files]
-    for path in s.constraint_files:
-        reader.read(path, constraint=True)
-    inputs = Inputs([parse_line(text) for text in s.requirements]).join(
-        reader.inputs)
+    inputs = Inputs([parse_line(text) for text in s.requirements])
+    read = []
+    if s.files or s.constraint_files:  # the readers only when there are
+        from ..inputs import kinds
+        from ..inputs.reqfile import Reader
+
+        reader = Reader(transport.body)
+        read = [kinds.read(reader, path, s.extras, s.groups)
+                for path in s.files]
+        for path in s.constraint_files:
+            reader.read(path, constraint=True)
+        inputs = inputs.join(reader.inputs)
     if inputs.locks and (inputs.requirements or len(inputs.locks) > 1
                          or s.deep):
         raise UsageError("a pylock.toml is checked on its own (as locked, "

@@ -10,7 +10,6 @@ requirement is never read as one."""
 import os
 from typing import Optional, Sequence
 
-from .pylock import NAME_RE
 
 PYPROJECT = "pyproject.toml"
 
@@ -36,6 +35,8 @@ def kind_of(path: str) -> str:
     if name == PYPROJECT or (os.path.isdir(path) and os.path.isfile(
             os.path.join(path, PYPROJECT))):
         return "pyproject"
+    from .pylock import NAME_RE
+
     if NAME_RE.match(name):
         return "pylock"
     return "requirements"

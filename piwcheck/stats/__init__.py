@@ -8,12 +8,13 @@ name, or for the names close to one piwheels does not know."""
 
 import os
 import tempfile
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence
 
 from ..errors import DataError, PiwcheckError
 from ..results import Downloads
-from .listing import build
-from .table import DownloadsTable
+
+if TYPE_CHECKING:  # imported when an index is read: a run may need none
+    from .table import DownloadsTable
 
 #: The largest list read (the real one is about 20 MB in 2026).
 MAX_BYTES = 400 * 1000 * 1000
@@ -45,21 +46,23 @@ class Statistics:
         self.path = index_path(cache_dir, site) if cache_dir else None
         self.say = say
         self._tmp: Optional[tempfile.TemporaryDirectory] = None
-        self._index: Optional[DownloadsTable] = None
+        self._index: Optional["DownloadsTable"] = None
         self._fresh = False
         #: Why there are no statistics, once that is known.
         self.failed: Optional[str] = None
 
-    def cached(self) -> Optional[DownloadsTable]:
+    def cached(self) -> Optional["DownloadsTable"]:
         """The index built before, if any and whole; never fetches."""
         if self._index is None and self.path and os.path.exists(self.path):
+            from .table import DownloadsTable
+
             try:
                 self._index = DownloadsTable(self.path)
             except DataError:
                 return None
         return self._index
 
-    def fresh(self) -> Optional[DownloadsTable]:
+    def fresh(self) -> Optional["DownloadsTable"]:
         """The index of the list as the site has it now (once a run);
         None, with ``failed`` set, when it cannot be had."""
         if self._fresh or self.failed:
@@ -106,6 +109,9 @@ class Statistics:
             if old is not None:
                 old.close()
                 self._index = None
+            from .listing import build
+            from .table import DownloadsTable
+
             build(src, path, got.get("etag", ""), got.get("modified", ""))
             self._index = DownloadsTable(path)
         except (PiwcheckError, OSError) as exc:
