@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Benchmark: start-up, as ratios to ``python3 -c pass``: ``piwcheck
 --version``, ``--help`` and a warm one-package ``--no-deps`` check
-against a local piwheels-format server (no delay), in interleaved
-rounds.  Prints figures and the issue's targets; asserts nothing.
+against a local piwheels-format server (no delay), and the import of
+the libraries that check needs (its floor), in interleaved rounds.
+Prints figures and the issue's targets; asserts nothing.
 
     python3 bench/bench_startup.py [--rounds 7]
     python3 bench/bench_startup.py --root /var/tmp/piwcheck-roots/bookworm-armhf
@@ -31,7 +32,13 @@ TESTS = os.path.join(ROOT, "tests")
 
 #: (label, target ratio to python3 -c pass or None)
 CASES = (("python3 -c pass", None), ("piwcheck --version", 2.0),
-         ("piwcheck --help", 3.0), ("warm one-package check", 3.0))
+         ("piwcheck --help", 3.0), ("warm one-package check", 3.0),
+         ("its libraries' import", None))
+
+#: What a warm one-package check cannot start without: importing these
+#: alone is the floor of any check written with them.
+LIBRARIES = ("import requests, cachecontrol, resolvelib, packaging.tags, "
+             "packaging.requirements, dataclasses")
 
 
 class Runner:
@@ -109,7 +116,7 @@ def main():
         cmds = [runner.python("-c", "pass"),
                 runner.python("-m", "piwcheck", "--version"),
                 runner.python("-m", "piwcheck", "--help"),
-                runner.python(*check)]
+                runner.python(*check), runner.python("-c", LIBRARIES)]
         run(cmds[3], runner.folder)  # fills the cache: every later check is warm
         times = [[] for _ in cmds]
         for _ in range(args.rounds):
@@ -122,14 +129,19 @@ def main():
         runner.close()
     where = "emulated root " + args.root if args.root else \
         "natively ({})".format(sys.executable)
-    print("start-up, {}: median (min) of {} interleaved rounds".format(
+    print("start-up, {}: median and min of {} interleaved rounds".format(
         where, args.rounds))
+    print("  {:24} {:>9} {:>7}  {:>6} {:>6}".format(
+        "", "median", "min", "ratio", "(mins)"))
     base = statistics.median(times[0])
     for (label, target), got in zip(CASES, times):
         med = statistics.median(got)
-        print("  {:24} {:7.3f} s ({:.3f})  {:5.2f}x{}".format(
-            label, med, min(got), med / base,
+        print("  {:24} {:7.3f} s {:7.3f}  {:5.2f}x {:5.2f}x{}".format(
+            label, med, min(got), med / base, min(got) / min(times[0]),
             "  (target <= {:g}x)".format(target) if target else ""))
+    print("  the check less its libraries' import: {:.2f}x ({:.2f}x)".format(
+        (statistics.median(times[3]) - statistics.median(times[4])) / base,
+        (min(times[3]) - min(times[4])) / min(times[0])))
     print("  largest imports of the warm check (-X importtime, one run, "
           "cumulative ms):")
     for ms, name in largest_imports(proc.stderr):
