@@ -117,7 +117,7 @@ def main():
                 runner.python("-m", "piwcheck", "--version"),
                 runner.python("-m", "piwcheck", "--help"),
                 runner.python(*check), runner.python("-c", LIBRARIES)]
-        run(cmds[3], runner.folder)  # fills the cache: every later check is warm
+        run(cmds[3], runner.folder)  # fills the cache: later checks are warm
         times = [[] for _ in cmds]
         for _ in range(args.rounds):
             for i, cmd in enumerate(cmds):
