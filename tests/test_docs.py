@@ -131,7 +131,7 @@ def test_readme_actions_command(tmp_path, server, pypi):
     project with ``piwcheck`` on PATH reaching the test servers: the
     job summary gets what a direct run prints, and the step fails as
     it does."""
-    from test_precommit import _direct, _env, _fakes, _sample, _today
+    from test_precommit import _direct, _env, _fakes, _sample
 
     with open(os.path.join(ROOT, "README.rst"), encoding="utf-8") as f:
         readme = f.read()
@@ -150,12 +150,12 @@ def test_readme_actions_command(tmp_path, server, pypi):
                                    '"$@"\n'.format(sys.executable, " ".join(
                                        _fakes(server, pypi))))
     (shim / "piwcheck").chmod(0o755)
-    today = " ".join(["piwcheck"] + _today(args)) + " >> " + redirect
+    command = " ".join(["piwcheck"] + args) + " >> " + redirect
     env = dict(_env(), GITHUB_STEP_SUMMARY=str(summary),
                PATH=str(shim) + os.pathsep + os.environ["PATH"])
-    proc = subprocess.run(["sh", "-c", today], cwd=str(tmp_path), env=env,
+    proc = subprocess.run(["sh", "-c", command], cwd=str(tmp_path), env=env,
                           capture_output=True, text=True, timeout=300)
-    direct = _direct(tmp_path, _fakes(server, pypi) + _today(args))
+    direct = _direct(tmp_path, _fakes(server, pypi) + args)
     assert proc.returncode == direct.returncode == 1  # pillow: no wheel
     assert summary.read_text() == direct.stdout
     for name in ("numpy", "pillow", "gpiozero"):

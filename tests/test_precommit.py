@@ -1,9 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The pre-commit hook's entry and args (read from .pre-commit-hooks.yaml)
 on a sample project against the test servers (test_docs runs the
-README's GitHub Actions command with the helpers here).  Until --matrix,
---format and --fail-on exist, the tests run them for one Pi
-(``--pi bookworm-32``) instead: ``_today`` says how."""
+README's GitHub Actions command with the helpers here)."""
 
 import configparser
 import os
@@ -13,31 +11,11 @@ import sys
 
 import pytest
 
-from piwcheck.cli import build_parser
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OPTIONS = {o for a in build_parser()._actions for o in a.option_strings}
 HOOKS = os.path.join(ROOT, ".pre-commit-hooks.yaml")
 
 needs_source = pytest.mark.skipif(not os.path.exists(HOOKS),
                                   reason="not in a source tree")
-
-
-def _today(args):
-    """``args`` with the options this piwcheck lacks replaced: --matrix
-    by one Pi, --format markdown and --fail-on dropped."""
-    out, i = [], 0
-    while i < len(args):
-        a = args[i]
-        if a not in OPTIONS and a in ("--matrix", "--format", "--fail-on"):
-            if a == "--matrix":
-                out += ["--pi", "bookworm-32"]
-            else:
-                i += 1  # its value
-        else:
-            out.append(a)
-        i += 1
-    return out
 
 
 def _hook():
@@ -108,7 +86,7 @@ def test_pre_commit_hook(tmp_path, server, pypi):
         assert re.search(hook["files"], name), name
     args = hook["args"]
     assert args[-1] == "--" and "--matrix" in args
-    args = _fakes(server, pypi) + _today(args)
+    args = _fakes(server, pypi) + args
     proc = subprocess.run(_console_script(hook["entry"]) + args + files,
                           cwd=str(tmp_path), capture_output=True, text=True,
                           env=_env(), timeout=300)
