@@ -157,9 +157,10 @@ exec(code, {"__name__": "__main__", "__package__": "piwcheck",
 """
 
 #: Ctrl-C in the launcher's own last lines, before piwcheck's code runs
-#: (a traceback with only the launcher's frame).
+#: (a traceback with only the launcher's frame; Python 3.13 adds the -c
+#: line and carets under it).
 LAUNCHER_ONLY = (r'Traceback \(most recent call last\):\n  File "<string>", '
-                 r'line \d+, in <module>\nKeyboardInterrupt\n')
+                 r'line \d+, in <module>\n(?:    .*\n)*KeyboardInterrupt\n')
 
 STATUS = {signal.SIGINT: (130, "piwcheck: interrupted"),
           signal.SIGTERM: (143, "piwcheck: terminated")}
