@@ -182,10 +182,14 @@ def _deep(packages: List[Package], pool, indexes, target: Target,
     return pure
 
 
-
 def _pure_note(names: List[str]) -> Tuple[str, ...]:
+    """--deep's note on the pure-Python wheels it did not read (the
+    libraries' code loaded only when there are some)."""
+    if not names:
+        return ()
     from .libs.deep import pure_note
-    return pure_note(names) if names else ()
+
+    return pure_note(names)
 
 
 def _assess(package: Package, outcome, fetcher: Fetcher,
