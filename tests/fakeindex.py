@@ -29,6 +29,10 @@ class FakeIndex:
     #: and offers PEP 658 metadata files.
     simple_json = False
     metadata_files = False
+    #: Seconds of Cache-Control max-age on the simple pages and their
+    #: files (0: pages must be revalidated by their ETag; files carry
+    #: no cache headers).
+    max_age = 0
 
     def __init__(self, delay=0.0, bandwidth=None):
         #: The files of the simple index.
@@ -261,10 +265,12 @@ class IndexHandler(BaseHTTPRequestHandler):
         body = files.meta(entry) if meta else files.data(entry)
         if body is None:  # not held (the recorded corpus has no files)
             return self.send_body(404, NOT_FOUND, "text/html", name=canon)
+        headers = ({"Cache-Control": "max-age={}".format(self.fake.max_age)}
+                   if self.fake.max_age else None)
         if meta:
-            return self.send_body(200, body.encode(), "text/plain",
+            return self.send_body(200, body.encode(), "text/plain", headers,
                                   name=canon)
-        return self.send_body(200, body, "application/octet-stream",
+        return self.send_body(200, body, "application/octet-stream", headers,
                               name=canon)
 
     def simple_page(self, canon):
@@ -278,7 +284,8 @@ class IndexHandler(BaseHTTPRequestHandler):
             body = files.page("html", canon, "", self.fake.metadata_files)
             ctype = "text/html"
         etag = '"{}"'.format(hashlib.sha1(body).hexdigest()[:16])
-        headers = {"ETag": etag, "Cache-Control": "max-age=0",
+        headers = {"ETag": etag,
+                   "Cache-Control": "max-age={}".format(self.fake.max_age),
                    "Vary": "Accept"}
         if self.headers.get("If-None-Match") == etag:
             return self.send_body(304, None, headers=headers, name=canon)
