@@ -505,3 +505,18 @@ def test_one_package_check_imports_only_what_it_uses(server, pi_python):
             or m in NOT_FOR_ONE_PACKAGE
             or m.startswith(tuple(p + "." for p in NOT_FOR_ONE_PACKAGE))
             ] == []
+
+
+@pytest.mark.parametrize("module", ["cachecontrol", "resolvelib"])
+def test_a_missing_library_is_one_line(server, capsys, tmp_path,
+                                       monkeypatch, module):
+    """A library piwcheck needs, missing for the Python it runs on: one
+    line naming it and the commands that install it, exit 2."""
+    monkeypatch.setitem(sys.modules, module, None)  # import fails
+    code, out, err = run(capsys, *PI, *piw(server.url), "--cache-dir",
+                         str(tmp_path), "gpiozero")
+    assert code == 2, err
+    assert err.startswith("piwcheck: error: the Python library {} is not "
+                          "installed".format(module)) and "sudo apt install "\
+        "python3-{}".format(module) in err
+    assert err.count("\n") == 1 and "Traceback" not in err

@@ -71,8 +71,38 @@ def _guarded(argv) -> int:
         return exc.exit_code
     except KeyboardInterrupt as exc:
         return _interrupted(exc)
+    except ImportError as exc:
+        return _missing(exc)
     except Exception as exc:
         return _failed(exc)
+
+
+#: The libraries piwcheck needs, by module: (Debian's package, PyPI's).
+LIBRARIES = {"requests": ("python3-requests", "requests"),
+             "urllib3": ("python3-urllib3", "urllib3"),
+             "cachecontrol": ("python3-cachecontrol", "CacheControl"),
+             "packaging": ("python3-packaging", "packaging"),
+             "resolvelib": ("python3-resolvelib", "resolvelib"),
+             "distro": ("python3-distro", "distro"),
+             "elftools": ("python3-pyelftools", "pyelftools"),
+             "tomli": ("python3-tomli", "tomli")}
+
+
+def _missing(exc: ImportError) -> int:
+    """A library piwcheck needs is not installed (for the Python it
+    runs on): one line saying which and how to install it, exit 2; any
+    other ImportError is a bug."""
+    from ..errors import EXIT_USAGE
+
+    top = (exc.name or "").split(".")[0]
+    if top not in LIBRARIES or os.environ.get("DEBUG"):
+        raise exc
+    debian, pypi = LIBRARIES[top]
+    print("piwcheck: error: the Python library {} is not installed for "
+          "{} (on Debian and Raspberry Pi OS: sudo apt install {}; in a "
+          "venv: pip install {})".format(top, sys.executable, debian, pypi),
+          file=sys.stderr)
+    return EXIT_USAGE
 
 
 def _interrupted(exc: BaseException) -> int:
