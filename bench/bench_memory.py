@@ -247,7 +247,9 @@ def measure(args, index, piw):
                 label, rss, code))
             if label == "cold" and out:
                 mine = sorted(_filenames(json.loads(out)))
-                if chosen and mine and mine != chosen:
+                if mine == chosen:
+                    print("  the same {} files as pip".format(len(mine)))
+                else:
                     print("  files differ: pip {} / piwcheck {}".format(
                         chosen, mine))
     finally:
