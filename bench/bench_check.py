@@ -224,38 +224,45 @@ def _max_rss(cmd):
     return int(out.split()[-1]) / 1024
 
 
+def pypi_twin(server, delay):
+    """A started PyPI fake listing, for each of ``server``'s projects, an
+    sdist and an aarch64 wheel of every release, with the same
+    dependencies (with specifiers) in both indexes' metadata."""
+    from pypiserver import PypiServer
+
+    pypi = PypiServer(None, delay=delay).start()
+    for name, body in server.documents.items():
+        stem = name.replace("-", "_")
+        releases = json.loads(body)["releases"]
+        deps = next(iter(next(iter(releases.values()))["files"]
+                         .values()))["pip_dependencies"]
+        requires = ["{}>=1.0,<1.{}".format(d, len(releases) - 5)
+                    for d in deps]
+        pypi.files.add(name, [
+            {"filename": f, "requires_python": ">=3.7",
+             "requires_dist": requires}
+            for v in releases
+            for f in ("{}-{}.tar.gz".format(stem, v),
+                      "{}-{}-cp311-cp311-manylinux_2_17_aarch64."
+                      "manylinux2014_aarch64.whl".format(stem, v))])
+        for e in server.files.entries[name]:  # the same metadata
+            e["requires_dist"] = requires
+    # real indexes serve stored pages; the fakes make them on first use
+    for files in (pypi.files, server.files):
+        for name in files.entries:
+            for kind in ("json", "html"):
+                files.page(kind, name, "", True)
+    return pypi
+
+
 def two_indexes(server, req, args):
     """(a) and (b) again with PyPI as the index and piwheels as the extra
     one, as on Raspberry Pi OS: every project on both, PyPI listing an
     sdist and an aarch64 wheel of each release, every dependency with a
     real specifier in both indexes' metadata; then real pip's dry run of
     the same tree against the same servers."""
-    from pypiserver import PypiServer
-
-    pypi = PypiServer(None, delay=args.delay).start()
+    pypi = pypi_twin(server, args.delay)
     try:
-        for name, body in server.documents.items():
-            stem = name.replace("-", "_")
-            releases = json.loads(body)["releases"]
-            deps = next(iter(next(iter(releases.values()))["files"]
-                             .values()))["pip_dependencies"]
-            requires = ["{}>=1.0,<1.{}".format(d, len(releases) - 5)
-                        for d in deps]
-            pypi.files.add(name, [
-                {"filename": f, "requires_python": ">=3.7",
-                 "requires_dist": requires}
-                for v in releases
-                for f in ("{}-{}.tar.gz".format(stem, v),
-                          "{}-{}-cp311-cp311-manylinux_2_17_aarch64."
-                          "manylinux2014_aarch64.whl".format(stem, v))])
-            for e in server.files.entries[name]:  # the same metadata
-                e["requires_dist"] = requires
-        # Real indexes serve stored pages; the fakes make each page's
-        # archives on first use, which is not piwcheck's time.
-        for files in (pypi.files, server.files):
-            for name in files.entries:
-                for kind in ("json", "html"):
-                    files.page(kind, name, "", True)
         both = ["--json", "--abi", "cp311", "--platform", "linux_armv7l",
                 "--python-version", "3.11.2", "--only-binary", ":all:",
                 "--piwheels-url", server.url, "--index-url", pypi.index,

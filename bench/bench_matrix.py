@@ -24,38 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 
-from bench_check import make_data, piwcheck, timed  # noqa: E402
-
-
-def pypi_twin(server, delay):
-    """A started PyPI fake listing, for each of ``server``'s projects, an
-    sdist and an aarch64 wheel of every release, with the same
-    dependencies (with specifiers) in both indexes' metadata."""
-    from pypiserver import PypiServer
-
-    pypi = PypiServer(None, delay=delay).start()
-    for name, body in server.documents.items():
-        stem = name.replace("-", "_")
-        releases = json.loads(body)["releases"]
-        deps = next(iter(next(iter(releases.values()))["files"]
-                         .values()))["pip_dependencies"]
-        requires = ["{}>=1.0,<1.{}".format(d, len(releases) - 5)
-                    for d in deps]
-        pypi.files.add(name, [
-            {"filename": f, "requires_python": ">=3.7",
-             "requires_dist": requires}
-            for v in releases
-            for f in ("{}-{}.tar.gz".format(stem, v),
-                      "{}-{}-cp311-cp311-manylinux_2_17_aarch64."
-                      "manylinux2014_aarch64.whl".format(stem, v))])
-        for e in server.files.entries[name]:  # the same metadata
-            e["requires_dist"] = requires
-    # real indexes serve stored pages; the fakes make them on first use
-    for files in (pypi.files, server.files):
-        for name in files.entries:
-            for kind in ("json", "html"):
-                files.page(kind, name, "", True)
-    return pypi
+from bench_check import make_data, piwcheck, pypi_twin, timed  # noqa: E402
 
 
 def main():
