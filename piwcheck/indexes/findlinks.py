@@ -268,16 +268,10 @@ class FindLinksIndex(HttpIndex):
         658 file, when its page says there is one."""
         if f.url.startswith("file:"):
             return self.metadata_of(f.url, f.filename)
-        if not f.has_metadata:
-            return None
-        url = f.url + ".metadata"
-        return self.transport.fetch(url, guarded(
-            lambda body, ctype: parse_core(body, url), url), "*/*")
+        return self.pep658(f)
 
     def cached_metadata(self, f: File):
-        if f.url.startswith("file:") or not f.has_metadata:
-            return None
-        return self.transport.cached(f.url + ".metadata")
+        return None if f.url.startswith("file:") else self.cached_pep658(f)
 
     def download(self, f: File, out, max_bytes: int,
                  seconds: float) -> str:

@@ -58,6 +58,22 @@ class HttpIndex(Index):
         except Exception as exc:  # the boundary of one project's fetch
             raise FetchError("{}: {}".format(url, describe(exc))) from exc
 
+    def pep658(self, f: File):
+        """The PEP 658 metadata file beside ``f``, when the page says
+        there is one, else None."""
+        if not f.has_metadata:
+            return None
+        from ..metadata import parse_core
+
+        url = f.url + ".metadata"
+        return self.transport.fetch(url, guarded(
+            lambda body, ctype: parse_core(body, url), url), "*/*")
+
+    def cached_pep658(self, f: File):
+        """``pep658``'s answer from the cache alone, or None."""
+        return self.transport.cached(f.url + ".metadata") \
+            if f.has_metadata else None
+
     def download(self, f: File, out, max_bytes: int,
                  seconds: float) -> str:
         return self.transport.download(f.url, out, max_bytes, seconds)

@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional
 from urllib.parse import urljoin, urlsplit
 
 from ..errors import DataError, PiwcheckError
-from ..metadata import Metadata, parse_core, parse_release_json
+from ..metadata import Metadata, parse_release_json
 from ..model import (MAX_FILES, MAX_RELEASE_FILES, File, Project, Release,
                      is_http_url, is_sha256)
 from ..names import file_version, skip_reason, wheel_tags
@@ -48,15 +48,10 @@ class SimpleIndex(HttpIndex):
     def metadata(self, f: File) -> Optional[Metadata]:
         """The PEP 658 metadata file beside ``f``, when the index says
         there is one."""
-        if not f.has_metadata:
-            return None
-        url = f.url + ".metadata"
-        return self.transport.fetch(url, guarded(
-            lambda body, ctype: parse_core(body, url), url), "*/*")
+        return self.pep658(f)
 
     def cached_metadata(self, f: File):
-        return self.transport.cached(f.url + ".metadata") \
-            if f.has_metadata else None
+        return self.cached_pep658(f)
 
     def release_metadata(self, name: str,
                          version: str) -> Optional[Metadata]:
