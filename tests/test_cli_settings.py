@@ -9,8 +9,9 @@ import pytest
 
 from piwcheck import indexes
 from piwcheck.cli import build_parser
+from piwcheck.cli.pipopts import pip_options, sources
 from piwcheck.cli.settings import (CHECK, INSTALLED, STATS, Settings,
-                                   UsageError, pip_options, sources)
+                                   UsageError)
 from piwcheck.errors import InputError
 from piwcheck.inputs import FileOptions
 from piwcheck.report import DEFAULT, FORMATS

@@ -27,7 +27,7 @@ def matrix_mode(s: Settings) -> int:
     from ..report import Options, clean, problem_lines
     from ..report.output import write
     from ..select import Formats
-    from .settings import pip_options
+    from .pipopts import pip_options
 
     transport = _transport(s)
     inputs = _inputs(s, transport)

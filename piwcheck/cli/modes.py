@@ -27,7 +27,7 @@ def check_mode(s: Settings) -> int:
     from ..report import Options, clean, problem_lines
     from ..report.output import write
     from ..select import Formats
-    from .settings import pip_options
+    from .pipopts import pip_options
 
     transport = _transport(s)
     inputs = _inputs(s, transport)
@@ -179,7 +179,7 @@ def _indexes(s: Settings, opts, transport):
     for each it would ask that piwcheck cannot read."""
     from ..indexes import make_indexes
     from ..report import clean
-    from .settings import read_locations, sources
+    from .pipopts import read_locations, sources
 
     found, untrusted = read_locations(sources(s, opts), transport.http.net)
     for note in untrusted:
@@ -336,7 +336,7 @@ def _piwheels_of_pip(s: Settings):
     """The reader of the index with apt data (piwheels) this pip
     installs from, else None."""
     from ..indexes import apt_data_index
-    from .settings import installed_sources
+    from .pipopts import installed_sources
 
     return apt_data_index(installed_sources(s), lambda: _transport(s))
 
