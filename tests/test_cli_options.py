@@ -108,7 +108,7 @@ def test_installed_checks_the_users_python3(monkeypatch, tmp_path):
     import sys
     from types import SimpleNamespace
 
-    from piwcheck.cli.modes import _users_python
+    from piwcheck.cli.installed import _users_python
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     python3 = bin_dir / "python3"
