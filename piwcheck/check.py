@@ -64,8 +64,11 @@ def check(inputs: Inputs, target: Target, indexes,
     try:
         results = _resolve(packages, roots, limits, inputs.constraints,
                            fetcher)
-        pure = _deep(results, pool, indexes, target, options.cache_dir) \
-            if options.deep else []
+        note: Tuple[str, ...] = ()
+        if options.deep:
+            from .libs.deep import read_chosen
+            note = read_chosen(results, pool, indexes, target,
+                               options.cache_dir)
     except KeyboardInterrupt:
         # Ctrl-C: start nothing more, end what is under way at once
         fetcher.close()
@@ -78,7 +81,7 @@ def check(inputs: Inputs, target: Target, indexes,
     pool.shutdown(wait=True)
     if progress:
         progress(len(results), len(results))
-    report = _finish(results, target, indexes, _pure_note(pure))
+    report = _finish(results, target, indexes, note)
     if on_error is not None:
         for bug in dict.fromkeys(p.bug for p in results if p.bug):
             on_error(bug)
@@ -143,53 +146,6 @@ def _uncached(p: PackageResult) -> bool:
     return p.status is Status.ERROR and p.file is None and bool(
         p.reason) and all(
         part.endswith("not in cache") for part in p.reason.split("; "))
-
-
-def _deep(packages: List[Package], pool, indexes, target: Target,
-          cache_dir: Optional[str]) -> List[str]:
-    """Download and read the chosen wheel of every package that has one,
-    on ``pool``; the names of those whose wheel is pure Python (not
-    read: it has no compiled files)."""
-    from .libs.deep import Machinery, safe_inspect
-
-    by_url = {ix.url: ix for ix in indexes}
-    machinery = None
-    jobs, pure = [], []
-    for p in packages:
-        f = p.selection.file if p.selection else None
-        if p.status is not None or f is None or not f.is_wheel:
-            continue
-        if all(t.platform == "any" for t in f.tags):
-            pure.append(p.name)
-        else:
-            index = by_url.get(f.index) or indexes[0]
-            machinery = machinery or Machinery(target)
-            jobs.append((p, pool.submit(
-                safe_inspect, index, f, target, cache_dir,
-                lambda names: apt.known(names, target.dpkg_arch),
-                machinery)))
-    for p, job in jobs:
-        try:
-            p.deep, why, fatal = job.result()
-        except Exception as exc:  # the boundary of one package
-            p.fail(exc)
-            continue
-        if fatal:  # pip would refuse the file too
-            p.status, p.reason = Status.ERROR, why
-        elif why:  # a warning, and exit 3: the answer is not confirmed
-            p.warnings.append(why)
-            p.unread = why
-    return pure
-
-
-def _pure_note(names: List[str]) -> Tuple[str, ...]:
-    """--deep's note on the pure-Python wheels it did not read (the
-    libraries' code loaded only when there are some)."""
-    if not names:
-        return ()
-    from .libs.deep import pure_note
-
-    return pure_note(names)
 
 
 def _assess(package: Package, outcome, fetcher: Fetcher,

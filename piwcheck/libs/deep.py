@@ -118,6 +118,43 @@ def safe_inspect(index, f: File, target, cache_dir, apt_known=None,
             isinstance(exc, (DataError, InputError))
 
 
+def read_chosen(packages, pool, indexes, target,
+                cache_dir: Optional[str]) -> Tuple[str, ...]:
+    """Download and read the chosen wheel of every package (check's
+    Package) that has one, on ``pool``; the note on those whose wheel
+    is pure Python (not read: it has no compiled files), if any."""
+    from .. import apt
+
+    by_url = {ix.url: ix for ix in indexes}
+    machinery = None
+    jobs, pure = [], []
+    for p in packages:
+        f = p.selection.file if p.selection else None
+        if p.status is not None or f is None or not f.is_wheel:
+            continue
+        if all(t.platform == "any" for t in f.tags):
+            pure.append(p.name)
+        else:
+            index = by_url.get(f.index) or indexes[0]
+            machinery = machinery or Machinery(target)
+            jobs.append((p, pool.submit(
+                safe_inspect, index, f, target, cache_dir,
+                lambda names: apt.known(names, target.dpkg_arch),
+                machinery)))
+    for p, job in jobs:
+        try:
+            p.deep, why, fatal = job.result()
+        except Exception as exc:  # the boundary of one package
+            p.fail(exc)
+            continue
+        if fatal:  # pip would refuse the file too
+            p.status, p.reason = Status.ERROR, why
+        elif why:  # a warning, and exit 3: the answer is not confirmed
+            p.warnings.append(why)
+            p.unread = why
+    return pure_note(pure) if pure else ()
+
+
 def pure_note(names: List[str]) -> Tuple[str, ...]:
     """The note that says which wheels --deep did not read, and why."""
     shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
