@@ -10,8 +10,9 @@ import pytest
 
 from distfiles import DATA
 from piwcheck.cli import main
+from piwcheck.described import described_target
 from piwcheck.indexes.piwheels import parse_project
-from piwcheck.target import described_target, local_target
+from piwcheck.target import local_target
 
 __all__ = ["DATA", "PI", "run", "run_json", "run_pi", "pkgs", "load",
            "load_pypi", "both", "pi", "piw"]

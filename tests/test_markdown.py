@@ -9,13 +9,13 @@ import re
 import pytest
 
 from helpers import run
+from piwcheck.described import described_target
 from piwcheck.matrix import MatrixReport
 from piwcheck.model import File
 from piwcheck.report.common import clean
 from piwcheck.report.markdown import escape, render_markdown
 from piwcheck.report.matrix.markdown import render_matrix_markdown
 from piwcheck.results import PackageResult, Report, Status
-from piwcheck.target import described_target
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402

@@ -6,11 +6,11 @@ import pytest
 from packaging.specifiers import SpecifierSet
 
 from helpers import both, load, load_pypi, pi
+from piwcheck.described import described_target
 from piwcheck.facts import builder_release
 from piwcheck.model import Project
 from piwcheck.names import canonical_name
 from piwcheck.select import Formats, choose, offer, python_ok
-from piwcheck.target import described_target
 
 
 def select(projects, spec, target, pre=False, formats=Formats(), name=""):

@@ -8,9 +8,10 @@ import distro
 import pytest
 from packaging import tags
 
+from piwcheck.described import described_target
 from piwcheck.errors import InputError
 from piwcheck.facts import machine_arch
-from piwcheck.target import described_target, interpreter_target, local_target
+from piwcheck.target import interpreter_target, local_target
 
 
 def test_local_target_is_this_interpreter():

@@ -13,7 +13,7 @@ from .settings import Settings
 
 def matrix_targets(s: Settings):
     """(kind, Target) for each of --matrix's kinds, in its order."""
-    from ..target import described_target
+    from ..described import described_target
 
     return [(kind, described_target(None, [], pip_version=s.pip_version,
                                     pi=kind)) for kind in s.matrix]

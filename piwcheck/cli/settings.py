@@ -145,7 +145,7 @@ class Settings:
     def target(self):
         """The target to check for: --python's interpreter, a described
         one, else this machine and Python."""
-        from .. import target
+        from .. import described, target
 
         if self.python and self.described:
             raise UsageError("--python cannot be combined with --abi, "
@@ -153,7 +153,7 @@ class Settings:
         if self.python:
             return target.interpreter_target(self.python, self.pip_version)
         if self.described:
-            return target.described_target(
+            return described.described_target(
                 self.abi, list(self.platforms),
                 python_version=self.python_version,
                 pip_version=self.pip_version, pi=self.pi)
@@ -300,7 +300,7 @@ def _kinds(text: str) -> Tuple[str, ...]:
     """--matrix's KIND,... as --pi takes each; InputError naming the
     first that is not one."""
     from ..errors import InputError
-    from ..target import parse_pi
+    from ..described import parse_pi
 
     kinds = [k.strip().lower() for k in text.split(",") if k.strip()]
     for kind in kinds:
