@@ -125,7 +125,6 @@ def test_installed_checks_the_users_python3(monkeypatch, tmp_path):
 
 
 def test_installed_quiet_prints_only_the_apt_command(capsys, monkeypatch):
-    from piwcheck.cli import modes
     from piwcheck.results import DistributionResult, InstalledReport, Status
     report = InstalledReport("x", "armv7l", (
         DistributionResult("a", "1", "/s", Status.OK, 1, (), (), ()),

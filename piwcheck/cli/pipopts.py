@@ -62,7 +62,6 @@ def pip_options(s: Settings, files):
     layers them: its configuration (Raspberry Pi OS's for a described
     target), then the command line, then the requirements files'
     options (``files``: an inputs.FileOptions)."""
-    from .. import pipconf
     from ..errors import InputError
 
     for url in (s.index_url or "http://x",) + s.extra_index_urls:
