@@ -6,7 +6,7 @@ written, the worst cell's exit code."""
 import sys
 
 from .modes import (_close_statistics, _debug_traceback, _indexes, _inputs,
-                    _statistics, _transport, _workers)
+                    _statistics, _transport, check_options)
 from .parser import version
 from .settings import Settings
 
@@ -22,11 +22,9 @@ def matrix_targets(s: Settings):
 def matrix_mode(s: Settings) -> int:
     """Check the requirements for every kind; print the table; the
     exit code of its worst cell."""
-    from ..check import CheckOptions
     from ..matrix import check_matrix
     from ..report import Options, clean, problem_lines
     from ..report.output import write
-    from ..select import Formats
     from .pipopts import pip_options
 
     transport = _transport(s)
@@ -40,13 +38,9 @@ def matrix_mode(s: Settings) -> int:
     sites = [ix.statistics_site for ix in indexes if ix.statistics_site]
     stats = _statistics(s, transport, sites[0]) if sites else None
     try:
-        matrix = check_matrix(inputs, targets, indexes, CheckOptions(
-            pre=opts.pre, deps=s.deps, workers=_workers(s, indexes),
-            formats=Formats(opts.only_binary, opts.no_binary,
-                            opts.prefer_binary, opts.all_releases,
-                            opts.only_final),
-            deep=s.deep, cache_dir=transport.cache_dir,
-            downloads=s.verbose or fmt.downloads), stats=stats,
+        matrix = check_matrix(
+            inputs, targets, indexes,
+            check_options(s, opts, indexes, transport), stats=stats,
             on_error=_debug_traceback(), fail_on=s.fail_on)
     finally:
         if stats is not None:

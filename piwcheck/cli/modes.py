@@ -26,10 +26,9 @@ def run(s: Settings) -> int:
 
 def check_mode(s: Settings) -> int:
     """Check the requirements; print the report; the exit code."""
-    from ..check import CheckOptions, check
+    from ..check import check
     from ..report import Options, clean, problem_lines
     from ..report.output import write
-    from ..select import Formats
     from .pipopts import pip_options
 
     transport = _transport(s)
@@ -47,14 +46,10 @@ def check_mode(s: Settings) -> int:
     sites = [ix.statistics_site for ix in indexes if ix.statistics_site]
     stats = _statistics(s, transport, sites[0]) if sites else None
     try:
-        report = check(inputs, tgt, indexes, CheckOptions(
-            pre=opts.pre, deps=s.deps, workers=_workers(s, indexes),
-            formats=Formats(opts.only_binary, opts.no_binary,
-                            opts.prefer_binary, opts.all_releases,
-                            opts.only_final),
-            deep=s.deep, cache_dir=transport.cache_dir,
-            downloads=s.verbose or fmt.downloads), progress=show,
-            stats=stats, on_error=_debug_traceback())
+        report = check(inputs, tgt, indexes,
+                       check_options(s, opts, indexes, transport),
+                       progress=show, stats=stats,
+                       on_error=_debug_traceback())
     finally:
         if show:
             clear()
@@ -73,6 +68,20 @@ def check_mode(s: Settings) -> int:
                                     head=not s.early_head, version=version))
     write(out, s.output)
     return report.exit_code
+
+
+def check_options(s: Settings, opts, indexes, transport):
+    """The CheckOptions of the command line and pip's options ``opts``."""
+    from ..check import CheckOptions
+    from ..select import Formats
+
+    return CheckOptions(
+        pre=opts.pre, deps=s.deps, workers=_workers(s, indexes),
+        formats=Formats(opts.only_binary, opts.no_binary,
+                        opts.prefer_binary, opts.all_releases,
+                        opts.only_final),
+        deep=s.deep, cache_dir=transport.cache_dir,
+        downloads=s.verbose or s.report_format.downloads)
 
 
 def _workers(s: Settings, indexes) -> int:
