@@ -46,14 +46,7 @@ SETS = [["numpy<2", "opencv-python-headless"],
 PI = "bookworm-64"
 PYTHON, ABI, RELEASE, MACHINE = "3.11.2", "cp311", "bookworm", "aarch64"
 
-#: pip, with its marker environment replaced by argv[1]'s (as the corpus
-#: judge runs it: pip evaluates markers for the interpreter it runs on).
-RUN_PIP = ("import json, sys\n"
-           "import pip._vendor.packaging.markers as markers\n"
-           "env = json.loads(sys.argv.pop(1))\n"
-           "markers.default_environment = lambda: dict(env)\n"
-           "from pip._internal.cli.main import main\n"
-           "sys.exit(main())\n")
+from test_corpus_judge import RUN_PIP  # noqa: E402  pip, markers as a Pi's
 
 MARKERS = {"implementation_name": "cpython", "os_name": "posix",
            "platform_machine": MACHINE, "platform_system": "Linux",
