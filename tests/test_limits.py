@@ -5,8 +5,11 @@ and which failures take a site to be down."""
 
 import errno
 import gzip
+import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from piwcheck.errors import DataError, FetchError
 from piwcheck.indexes.jsonbounds import MAX_DEPTH, MAX_ITEMS, check_shape
@@ -41,6 +44,49 @@ def test_shapes_within_bounds(body):
 def test_shapes_out_of_bounds(body, words):
     with pytest.raises(DataError, match=words):
         check_shape(body, "u")
+
+
+def _marks_by_hand(body: bytes) -> bytes:
+    """The marks outside strings, one byte at a time."""
+    out, in_string, escaped = [], False, False
+    for byte in body:
+        c = bytes([byte])
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == b"\\":
+                escaped = True
+            elif c == b'"':
+                in_string = False
+        elif c == b'"':
+            in_string = True
+        elif c in b"[]{},":
+            out.append(c)
+    return b"".join(out)
+
+
+_TEXT = st.text(alphabet='"\\[]{},:an\n\u00e9', max_size=8)
+_JSON = st.recursive(
+    st.none() | st.integers() | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) |
+    st.dictionaries(_TEXT, inner, max_size=4), max_leaves=30)
+
+
+@given(doc=_JSON, ascii=st.booleans(), cut=st.integers(0, 10 ** 6),
+       window=st.sampled_from([2, 3, 7, 1 << 18]))
+def test_marks_outside_strings(doc, ascii, cut, window):
+    """Whatever its strings hold (quotes, backslashes, brackets), a JSON
+    document's marks are read as a byte-by-byte reading finds them,
+    whole or cut short, however the escapes fall across windows."""
+    from piwcheck.indexes import jsonbounds
+
+    body = json.dumps(doc, ensure_ascii=ascii).encode()
+    body = body[:cut % (len(body) + 1)]
+    kept, jsonbounds._WINDOW = jsonbounds._WINDOW, window
+    try:
+        assert jsonbounds.outside_strings(body) == _marks_by_hand(body)
+    finally:
+        jsonbounds._WINDOW = kept
 
 
 @pytest.mark.parametrize("filename,release,ok", [

@@ -21,17 +21,49 @@ MAX_ITEMS = 2000000
 #: A JSON string, or an unterminated one up to the end: it always
 #: matches where it starts, so it never backtracks.
 _STRING = re.compile(rb'"[^"\\]*(?:\\[\s\S][^"\\]*)*(?:"|\\?\Z)')
-#: Every byte but brackets and commas, deleted by bytes.translate.
-_NOT_MARKS = bytes(b for b in range(256) if b not in b"[]{},")
+#: Bytes of a body taken out of escapes at a time.
+_WINDOW = 1 << 18
+#: An escape in a string (or a backslash and whatever follows it).
+_ESCAPE = re.compile(rb"\\[\s\S]")
+#: Every byte but quotes, brackets and commas, deleted by
+#: bytes.translate.
+_NOT_KEPT = bytes(b for b in range(256) if b not in b'"[]{},')
 #: Objects' braces as brackets: nesting is nesting.
 _AS_BRACKETS = bytes.maketrans(b"{}", b"[]")
+
+
+def _reduced(body: bytes) -> bytes:
+    """``body`` with only its quotes, brackets and commas (escaped
+    backslashes and quotes taken out first), and no two quotes side by
+    side: the same marks in and out of strings, in a fraction of the
+    bytes.  (Two adjacent quotes end one string and open the next, or
+    make an empty one: either way, taking them out leaves every mark on
+    its side.)  Taking the strings out of the body itself made a piece
+    for each: six times the body at once."""
+    if b"\\" not in body:
+        return body.translate(None, _NOT_KEPT).replace(b'""', b"")
+    pieces, pos = [], 0
+    while pos < len(body):  # a window at a time: a copy of each only
+        end = pos + _WINDOW
+        piece = _ESCAPE.sub(b"", body[pos:end])
+        if piece.endswith(b"\\") and end < len(body):
+            piece, end = piece[:-1], end - 1  # an escape cut in two
+        pieces.append(piece.translate(None, _NOT_KEPT))
+        pos = end
+    return b"".join(pieces).replace(b'""', b"")
+
+
+def outside_strings(body: bytes) -> bytes:
+    """The brackets, braces and commas of JSON ``body`` that are not in
+    a string, in order (a string cut short runs to the end)."""
+    return _STRING.sub(b"", _reduced(body)).replace(b'"', b"")
 
 
 def check_shape(body: bytes, url: str) -> None:
     """DataError when ``body``, as JSON, nests deeper than ``MAX_DEPTH``
     or holds more than ``MAX_ITEMS`` items.  A body that is not JSON at
     all passes: the decoder says what is wrong with it."""
-    marks = _STRING.sub(b"", body).translate(_AS_BRACKETS, _NOT_MARKS)
+    marks = outside_strings(body).translate(_AS_BRACKETS)
     items = marks.count(b",") + marks.count(b"[")
     if items > MAX_ITEMS:
         raise DataError("{}: the answer holds more than {} JSON values"
