@@ -6,9 +6,12 @@ each piece counted before the next is made: urllib3 1.26 (Debian 11 and
 gzip`` become 5 GB before any cap can look.  A download's body is
 streamed into its file the same way."""
 
+import hashlib
+import io
 import time
 import zlib
-from typing import Any, Callable, Iterable, Iterator, List, Optional
+from typing import (Any, Callable, Iterable, Iterator, List, Optional,
+                    Tuple)
 
 from ..errors import DataError, FetchError
 from .errors import check_length, secs
@@ -110,6 +113,15 @@ def stream(resp, url: str, max_bytes: int, deadline: float,
     is raised when the raw bytes or any decoding of them pass
     ``max_bytes``, ``late()`` when ``deadline`` (time.monotonic()) has
     passed."""
+    return _stream(resp, url, max_bytes, deadline, too_large, late)
+
+
+def _stream(resp, url: str, max_bytes: int, deadline: float,
+            too_large: Callable[[], Exception],
+            late: Callable[[], Exception],
+            tap: Callable[[Iterable[bytes]], Iterable[bytes]] = iter
+            ) -> Iterator[bytes]:
+    """``stream``, the raw pieces passed through ``tap`` first."""
     def counter() -> Callable[[int], None]:
         total = [0]
 
@@ -127,10 +139,60 @@ def stream(resp, url: str, max_bytes: int, deadline: float,
             count(len(piece))
             yield piece
 
-    pieces: Iterable[bytes] = counted(_raw(resp))
+    pieces: Iterable[bytes] = counted(tap(_raw(resp)))
     for kind in encodings(resp, url):
         pieces = _inflate(pieces, kind, url, counter())
     return iter(pieces)
+
+
+class Packed:
+    """A document's body as it was sent (``raw``, with the encodings
+    ``kinds`` to undo, last applied first), the size it decodes to and
+    the sha256 (hex) of what it decodes to: a compressed page waiting to
+    be parsed holds a fraction of its decoded bytes."""
+
+    __slots__ = ("raw", "kinds", "size", "digest")
+
+    def __init__(self, raw: bytes, kinds: Tuple[str, ...], size: int,
+                 digest: bytes):
+        self.raw, self.kinds, self.size, self.digest = \
+            raw, kinds, size, digest
+
+    def unpack(self, url: str) -> bytes:
+        """The decoded body (measured within bounds when it was read)."""
+        if not self.kinds:
+            return self.raw
+        view = memoryview(self.raw)
+        pieces: Iterable[bytes] = (view[i:i + CHUNK]
+                                   for i in range(0, len(view), CHUNK))
+        for kind in self.kinds:
+            pieces = _inflate(pieces, kind, url, lambda size: None)
+        out = io.BytesIO()
+        for piece in pieces:
+            out.write(piece)
+        return out.getvalue()
+
+
+def packed(resp, url: str, max_bytes: int, deadline: float,
+           too_large: Callable[[], Exception],
+           late: Callable[[], Exception]) -> Packed:
+    """The body of ``resp`` as sent, measured as ``stream`` measures it
+    (its decoding counted and hashed a piece at a time, and let go);
+    the same errors."""
+    raw = io.BytesIO()
+
+    def kept(pieces: Iterable[bytes]) -> Iterator[bytes]:
+        for piece in pieces:
+            raw.write(piece)
+            yield piece
+    kinds = tuple(encodings(resp, url))
+    size, digest = 0, hashlib.sha256()
+    for piece in _stream(resp, url, max_bytes, deadline, too_large, late,
+                         kept):
+        size += len(piece)
+        digest.update(piece)
+    return Packed(raw.getvalue(), kinds, size,
+                  digest.hexdigest().encode())
 
 
 def stream_into(out, digest, url: str, max_bytes: int, seconds: float,

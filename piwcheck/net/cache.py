@@ -142,7 +142,8 @@ class ModelCache:
 
     @staticmethod
     def body_key(body: bytes) -> bytes:
-        """What identifies a body."""
+        """What identifies a body (body.Packed works it out as it
+        reads)."""
         return hashlib.sha256(body).hexdigest().encode()
 
     def get(self, url: str, body_key: bytes):

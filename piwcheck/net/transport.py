@@ -5,11 +5,16 @@ a stop), a time budget per document enforced by a watchdog, a size cap,
 and the cache of parsed models."""
 
 import errno
+import io
+import threading
 import time
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from .. import DEFAULT_TIMEOUT
 from ..errors import DataError, FetchError, NotFound, PiwcheckError
+from . import heap
+from .body import Packed
+from .body import packed as body_packed
 from .body import stream as body_stream
 from .body import stream_into
 from .errors import (Retry, check_length, check_status, describe, secs,
@@ -20,6 +25,12 @@ from .tries import WATCHDOG_GRACE, Tries
 
 #: Largest document accepted; real ones are a few MB.
 MAX_BYTES = 64 * 1000 * 1000
+
+#: One document decoded at a time, whatever --jobs says: decoding is
+#: CPU-bound (the GIL runs one thread at a time anyway), and a real
+#: page's decoded JSON is several times its body, so 16 decoded at once
+#: would hold 16 times that.
+_DECODING = threading.Lock()
 
 #: parse(body, content type) -> model; DataError when it is not one.
 Parse = Callable[[bytes, str], Any]
@@ -58,24 +69,29 @@ class Transport(Tries):
         the fresh ones arrive (there is a cache, and a network)."""
         return self.models is not None and not self.offline
 
-    def cached(self, url: str) -> Optional[Tuple[bytes, Any]]:
+    def cached(self, url: str, key: Optional[str] = None
+               ) -> Optional[Tuple[bytes, Any]]:
         """(digest, model) of the document at ``url`` as it was last
-        parsed here, however old, asking no one; None when there is
-        none."""
+        parsed here (kept under ``key``, as ``fetch`` keeps it), however
+        old, asking no one; None when there is none."""
         if self.models is None:
             return None
-        return self.models.latest(url)
+        return self.models.latest(key or url)
 
     def fetch(self, url: str, parse: Parse, accept: str,
-              unless: Optional[Callable[[], Optional[bytes]]] = None
-              ) -> Any:
+              unless: Optional[Callable[[], Optional[bytes]]] = None,
+              key: Optional[str] = None) -> Any:
         """The model of the document at ``url``; NotFound (a 404),
         FetchError or DataError.  None when ``unless()`` gives the digest
         of the document fetched (the caller has what it needs from the
-        cached one).  A 404 is kept for --offline to answer again."""
+        cached one).  The model is kept under ``key`` (default: the URL;
+        a parse that keeps part of a document names what it keeps).  A
+        404 is kept for --offline to answer again."""
         deadline = time.monotonic() + self.budget
+        key = key or url
         if self.offline:
-            return self._fetch_cached(url, parse, accept, unless, deadline)
+            return self._fetch_cached(url, parse, accept, unless, deadline,
+                                      key)
         fresh = False
 
         def once():
@@ -85,10 +101,10 @@ class Transport(Tries):
                 try:
                     body, ctype, cached = self._get(url, accept, deadline,
                                                     fresh)
-                    return self._model(url, body, ctype, parse, unless)
+                    return self._model(key, body, ctype, parse, unless)
                 except DataError as exc:  # its last body: no model
                     if self.models is not None and parse is not _raw:
-                        self.models.drop(url)
+                        self.models.drop(key)
                     if not (cached or getattr(exc, "from_cache", False)) \
                             or fresh:
                         raise
@@ -100,7 +116,7 @@ class Transport(Tries):
             return self._with_retries(url, deadline, once)
         except NotFound as exc:
             if self.models is not None and parse is not _raw:
-                self.models.set_not_found(url, str(exc))
+                self.models.set_not_found(key, str(exc))
             raise
 
     def body(self, url: str, accept: str = "text/plain") -> bytes:
@@ -189,7 +205,7 @@ class Transport(Tries):
                             u, secs(body_by - started_at)))
                     dog.extend(body_by + WATCHDOG_GRACE)
                 try:
-                    body = (read or self._read)(resp, deadline)
+                    body = (read or self._read_packed)(resp, deadline)
                 except DataError as exc:  # a damaged entry, if cached
                     exc.from_cache = bool(getattr(resp, "from_cache",
                                                   False))
@@ -237,26 +253,47 @@ class Transport(Tries):
             url, secs(self.budget)))
 
     def _fetch_cached(self, url: str, parse: Parse, accept: str,
-                      unless, deadline: float) -> Any:
+                      unless, deadline: float, key: str) -> Any:
         """--offline: the last answer, however old: NotFound for a 404,
         the model last parsed, else the model of the cached body;
         FetchError when there is none."""
         if self.models is not None and parse is not _raw:
-            gone = self.models.not_found(url)
+            gone = self.models.not_found(key)
             if gone is not None:
                 raise NotFound(gone)
-            latest = self.models.latest(url)
+            latest = self.models.latest(key)
             if latest is not None:
                 if unless is not None and unless() == latest[0]:
                     return None
                 return latest[1]
         try:
             resp = self.http.cached_response(url, accept)
-            body = self._read(resp, deadline)
-            return self._model(url, body, resp.headers.get(
+            body = self._read_packed(resp, deadline)
+            return self._model(key, body, resp.headers.get(
                 "Content-Type", ""), parse, unless)
         except Retry as exc:
             raise FetchError(str(exc))
+
+    def _read_packed(self, resp, deadline: float) -> Packed:
+        """The body as sent (measured decoded, within the size cap and
+        the deadline), to be decoded when its turn to be parsed comes:
+        documents arrive together and are parsed one at a time."""
+        body = body_packed(resp, resp.url, self.max_bytes, deadline,
+                           lambda: self._too_large(resp.url, self.max_bytes),
+                           lambda: self._late(resp.url))
+        check_length(resp)
+        if body.size >= heap.LARGE and not getattr(resp, "from_cache",
+                                                    False):
+            # a large page off the network (not a warm run's cached
+            # one: ctypes costs start-up time): see heap.py
+            heap.bound()
+        return body
+
+    @staticmethod
+    def _too_large(url: str, cap: int) -> Exception:
+        return FetchError("{}: the answer is larger than {}".format(
+            url, "{} MB".format(cap // 1000000)
+            if cap >= 1000000 else "{:,} bytes".format(cap)))
 
     def _read(self, resp, deadline: float,
               max_bytes: Optional[int] = None) -> bytes:
@@ -264,31 +301,36 @@ class Transport(Tries):
         deadline."""
         cap = self.max_bytes if max_bytes is None else max_bytes
 
-        def too_large() -> Exception:
-            return FetchError("{}: the answer is larger than {}".format(
-                resp.url, "{} MB".format(cap // 1000000)
-                if cap >= 1000000 else "{:,} bytes".format(cap)))
-        chunks = list(body_stream(resp, resp.url, cap,
-                                  deadline, too_large,
-                                  lambda: self._late(resp.url)))
+        # a BytesIO grows in place and hands its buffer over whole: a
+        # list of pieces joined would hold the body twice
+        buf = io.BytesIO()
+        for chunk in body_stream(resp, resp.url, cap, deadline,
+                                 lambda: self._too_large(resp.url, cap),
+                                 lambda: self._late(resp.url)):
+            buf.write(chunk)
         check_length(resp)
-        return b"".join(chunks)
+        return buf.getvalue()
 
-    def _model(self, url: str, body: bytes, ctype: str, parse: Parse,
+    def _model(self, key: str, body: Packed, ctype: str, parse: Parse,
                unless: Optional[Callable[[], Optional[bytes]]] = None
                ) -> Any:
-        """The model of ``body``: parsed before, or parsed now (and
-        kept); None when ``unless()`` names this body."""
-        if self.models is None or parse is _raw:
-            return parse(body, ctype)
-        key = self.models.body_key(body)
-        if unless is not None and unless() == key:
+        """The model of ``body`` (as sent): parsed before, or decoded
+        and parsed now (and kept under ``key``); None when ``unless()``
+        names this body."""
+        if parse is _raw:
+            return body.unpack(key)
+        if self.models is None:
+            with _DECODING:
+                return parse(body.unpack(key), ctype)
+        digest = body.digest
+        if unless is not None and unless() == digest:
             return None
-        model = self.models.get(url, key)
-        if model is None:
-            model = parse(body, ctype)
-            self.models.set(url, key, model)
-        return model
+        with _DECODING:
+            model = self.models.get(key, digest)
+            if model is None:
+                model = parse(body.unpack(key), ctype)
+                self.models.set(key, digest, model)
+            return model
 
 
 def _raw(body: bytes, ctype: str) -> bytes:
