@@ -81,6 +81,10 @@ class Release:
     yanked: bool
     skip_reason: str
     files: Tuple[File, ...]
+    #: The Requires-Python of each of its files left out as no target's
+    #: (see wanted.py), each once: whether the release fits a Python
+    #: still counts them, as pip's does.
+    others_python: Tuple[Optional[str], ...] = ()
 
     def __reduce__(self):
         # Pickled as plain rows, read back in one loop (documents hold
@@ -90,11 +94,12 @@ class Release:
                      (tag_triple(f.filename),) for f in self.files)
         return _restore_release, (self.version, self.parsed, self.released,
                                   self.prerelease, self.yanked,
-                                  self.skip_reason, rows)
+                                  self.skip_reason, rows,
+                                  self.others_python)
 
 
 def _restore_release(version, parsed, released, prerelease, yanked,
-                     skip_reason, rows) -> Release:
+                     skip_reason, rows, others_python=()) -> Release:
     """A pickled Release (see its __reduce__)."""
     files = []
     for row in rows:
@@ -107,7 +112,7 @@ def _restore_release(version, parsed, released, prerelease, yanked,
     release.__dict__.update(
         version=version, parsed=parsed, released=released,
         prerelease=prerelease, yanked=yanked, skip_reason=skip_reason,
-        files=tuple(files))
+        files=tuple(files), others_python=others_python)
     return release
 
 

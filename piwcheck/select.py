@@ -180,7 +180,10 @@ def offer(project: Project, target: Target, order: int = 0,
     for r in project.releases:
         if r.parsed is None:
             continue
-        fits = not r.files
+        # a release with no file fits any Python; files left out as no
+        # target's (wanted.py) still count, as they do for pip
+        fits = not r.files and not r.others_python or any(
+            python_ok(rp, version) for rp in r.others_python)
         wheel = False
         for f in r.files:
             if f.has_metadata and r.parsed not in metadata_files:

@@ -30,8 +30,8 @@ def matrix_mode(s: Settings) -> int:
     transport = _transport(s)
     inputs = _inputs(s, transport)
     opts = pip_options(s, inputs.options)
-    indexes = _indexes(s, opts, transport)
     targets = matrix_targets(s)
+    indexes = _indexes(s, opts, transport, [tgt for _, tgt in targets])
     for _, tgt in targets:
         inputs.check_pip(tgt)
     fmt = s.report_format

@@ -36,8 +36,8 @@ def check_mode(s: Settings) -> int:
     transport.http.trust(inputs.options.trusted_hosts, "--trusted-host in "
                          "a requirements file")
     opts = pip_options(s, inputs.options)
-    indexes = _indexes(s, opts, transport)
     tgt = s.target()
+    indexes = _indexes(s, opts, transport, [tgt])
     inputs.check_pip(tgt)  # what only older pips take
     fmt = s.report_format
     if s.early_head:
@@ -186,17 +186,19 @@ def _inputs(s: Settings, transport):
     return inputs
 
 
-def _indexes(s: Settings, opts, transport):
-    """A reader for each index pip would ask, in its order; a warning
-    for each it would ask that piwcheck cannot read."""
+def _indexes(s: Settings, opts, transport, targets):
+    """A reader for each index pip would ask, in its order, keeping what
+    ``targets`` can install; a warning for each it would ask that
+    piwcheck cannot read."""
     from ..indexes import make_indexes
     from ..report import clean
+    from ..wanted import Wanted
     from .pipopts import read_locations, sources
 
     found, untrusted = read_locations(sources(s, opts), transport.http.net)
     for note in untrusted:
         print("piwcheck: warning: " + clean(note), file=sys.stderr)
-    indexes, skipped = make_indexes(found, transport)
+    indexes, skipped = make_indexes(found, transport, Wanted.of(targets))
     for url in skipped:
         print("piwcheck: warning: index {} is not read (only http and "
               "https indexes are)".format(clean(url)), file=sys.stderr)

@@ -56,6 +56,10 @@ class Index:
     warnings: Tuple[str, ...] = ()
     notes: Tuple[str, ...] = ()
 
+    #: Which wheels can matter to the run (a wanted.Wanted, set by
+    #: make_indexes), or None for all: a kind may leave the others out.
+    wanted = None
+
     def __init__(self, url: str):
         #: The index URL as pip names it.
         self.url = url
@@ -158,10 +162,12 @@ def _kind_of(option: str, url: str, piwheels_site: str) -> Optional[type]:
                  and k.claims(url, piwheels_site)), None)
 
 
-def make_indexes(sources: Sources,
-                 transport) -> Tuple[List[Index], List[str]]:
+def make_indexes(sources: Sources, transport,
+                 wanted=None) -> Tuple[List[Index], List[str]]:
     """(a reader for each place pip would look, in its order; the URLs
-    none reads).  InputError when there is no reader at all."""
+    none reads), each keeping what ``wanted`` (a wanted.Wanted: the
+    run's targets) wants.  InputError when there is no reader at
+    all."""
     indexes, skipped, joined = [], [], set()
     site = sources.piwheels_site
     for option, url in sources.locations:
@@ -181,6 +187,8 @@ def make_indexes(sources: Sources,
             "--no-index, and no --find-links (pip would find nothing)"
             if sources.no_index else "piwcheck reads only http(s) "
             "indexes, not " + ", ".join(skipped)))
+    for ix in indexes:
+        ix.wanted = wanted
     return indexes, skipped
 
 

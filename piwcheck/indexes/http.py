@@ -41,7 +41,15 @@ class HttpIndex(Index):
         return self.transport.can_prefetch
 
     def cached(self, name: str) -> Optional[Tuple[bytes, Project]]:
-        return self.transport.cached(self.project_url(name))
+        url = self.project_url(name)
+        return self.transport.cached(url, self.model_key(url))
+
+    def model_key(self, url: str) -> str:
+        """What the model of the document at ``url`` is kept under: the
+        URL, and what ``wanted`` keeps of it."""
+        if self.wanted is None:
+            return url
+        return "{}#wanted={}".format(url, self.wanted.key)
 
     def fetch(self, name: str,
               unless: Optional[Callable[[], Optional[bytes]]] = None
@@ -50,7 +58,7 @@ class HttpIndex(Index):
         try:
             return self.transport.fetch(url, guarded(
                 lambda body, ctype: self.parse(body, ctype, name, url), url),
-                self.accept, unless)
+                self.accept, unless, self.model_key(url))
         except NotFound as exc:
             raise NotFound(self.not_found(url, exc))
         except PiwcheckError:

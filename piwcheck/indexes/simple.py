@@ -4,7 +4,7 @@ PEP 503 HTML as the fallback, read into the model."""
 
 import re
 from html.parser import HTMLParser
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Optional
 from urllib.parse import urljoin, urlsplit
 
 from ..errors import DataError, PiwcheckError
@@ -98,7 +98,7 @@ class SimpleIndex(HttpIndex):
               url: str) -> Project:
         kind = ctype.split(";")[0].strip().lower()
         if kind == JSON_TYPE or kind == "application/json":
-            rows = _json_rows(decode_json(body, ctype, url), url)
+            rows = _iter_json_rows(decode_json(body, ctype, url), url)
         elif "html" in kind:
             try:
                 text = body.decode("utf-8")
@@ -108,7 +108,7 @@ class SimpleIndex(HttpIndex):
         else:
             raise DataError("{}: not a simple index page (got {})".format(
                 url, kind or "no content type"))
-        return project_from_rows(name, rows, self.url)
+        return project_from_rows(name, rows, self.url, self.wanted)
 
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._+!-]*(#[^\s#]*)?$")
@@ -136,12 +136,20 @@ def _sha256(value: Any, where: str) -> Optional[str]:
 
 
 def _json_rows(doc: Any, url: str) -> List[Dict[str, Any]]:
+    return list(_iter_json_rows(doc, url))
+
+
+def _iter_json_rows(doc: Any, url: str) -> Iterator[Dict[str, Any]]:
+    """The rows of a PEP 691 page, each file's entry dropped from
+    ``doc`` once its row is made (a real page's entries are several
+    times the rows kept of them)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("files"), list):
         raise DataError("{}: not a PEP 691 project page".format(url))
-    if len(doc["files"]) > MAX_FILES:
+    entries = doc["files"]
+    if len(entries) > MAX_FILES:
         raise DataError("{}: more than {} files".format(url, MAX_FILES))
-    rows = []
-    for i, f in enumerate(doc["files"]):
+    for i in range(len(entries)):
+        f, entries[i] = entries[i], None
         where = "{}: file {}".format(url, i)
         if not isinstance(f, dict) or not isinstance(f.get("filename"), str) \
                 or not isinstance(f.get("url"), str):
@@ -150,7 +158,7 @@ def _json_rows(doc: Any, url: str) -> List[Dict[str, Any]]:
         rp = f.get("requires-python")
         size = f.get("size")
         sha = hashes.get("sha256")
-        rows.append({
+        yield {
             "filename": f["filename"],
             "url": _join(url, f["url"]),
             "sha256": _sha256(sha, where),
@@ -162,8 +170,7 @@ def _json_rows(doc: Any, url: str) -> List[Dict[str, Any]]:
             "metadata": bool(f.get("core-metadata")
                              or f.get("data-dist-info-metadata")
                              or f.get("dist-info-metadata")),
-        })
-    return rows
+        }
 
 
 class _Links(HTMLParser):
@@ -230,14 +237,17 @@ def _html_rows(text: str, url: str) -> List[Dict[str, Any]]:
     return rows
 
 
-def project_from_rows(name: str, rows: List[Dict[str, Any]],
-                      index: str) -> Project:
+def project_from_rows(name: str, rows: Iterable[Dict[str, Any]], index: str,
+                      wanted=None) -> Project:
     """Files grouped into releases by the version in their names; files
-    that are not ``name``'s wheels or sdists are left out, as pip does."""
+    that are not ``name``'s wheels or sdists are left out, as pip does.
+    Given ``wanted`` (a wanted.Wanted), so are the wheels no target can
+    install, but for a release's first file (by name) whose metadata
+    the index serves (which stands for the release's dependencies)."""
     from ..names import canonical_name
 
     canon = canonical_name(name)
-    by_version: Dict[Any, List[File]] = {}
+    groups: Dict[Any, _Group] = {}
     skipped: Dict[str, List[Any]] = {}
     for row in rows:
         version = file_version(row["filename"], canon)
@@ -248,24 +258,71 @@ def project_from_rows(name: str, rows: List[Dict[str, Any]],
             continue
         if not is_http_url(row["url"]):
             continue
-        by_version.setdefault(version, []).append(File(
-            filename=row["filename"], url=row["url"], sha256=row["sha256"],
-            size=row["size"], requires_python=row["requires_python"],
-            yanked=row["yanked"], index=index, builder_abi=None,
-            file_abi_tag=None, platform=None, apt_dependencies=None,
-            pip_dependencies=None, tags=wheel_tags(row["filename"]),
-            has_metadata=bool(row.get("metadata"))
-            and row["filename"].endswith(".whl")))
-    for version, files in by_version.items():
-        if len(files) > MAX_RELEASE_FILES:
+        group = groups.get(version)
+        if group is None:
+            group = groups[version] = _Group()
+        elif group.count == MAX_RELEASE_FILES:
             raise DataError("{}: release {} has more than {} files".format(
                 index, version, MAX_RELEASE_FILES))
-    releases = tuple(
-        Release(version=str(v), parsed=v, released="",
-                prerelease=v.is_prerelease,
-                yanked=all(f.yanked for f in files), skip_reason="",
-                files=tuple(sorted(files, key=lambda f: f.filename)))
-        for v, files in by_version.items())
-    return Project(name=name, summary="", releases=releases, index=index,
-                   skipped=tuple((why, n, first) for why, (n, first)
-                                 in sorted(skipped.items())))
+        group.add(row, wanted)
+    return Project(name=name, summary="", releases=tuple(
+        group.release(version, index) for version, group in groups.items()),
+        index=index, skipped=tuple(
+            (why, n, first) for why, (n, first) in sorted(skipped.items())))
+
+
+class _Group:
+    """The files of one release as the rows come: the kept rows, and of
+    those left out, their Requires-Pythons and the first (by name) with
+    metadata."""
+
+    __slots__ = ("rows", "count", "yanked", "others", "first_meta")
+
+    def __init__(self):
+        self.rows: List[Dict[str, Any]] = []
+        self.count = 0
+        self.yanked = True
+        self.others: Dict[Optional[str], None] = {}
+        self.first_meta: Optional[Dict[str, Any]] = None
+
+    def add(self, row: Dict[str, Any], wanted) -> None:
+        self.count += 1
+        self.yanked = self.yanked and row["yanked"]
+        filename = row["filename"]
+        if wanted is None or not filename.endswith(".whl") or \
+                wanted.keeps(filename):
+            self.rows.append(row)
+            return
+        self.others[row["requires_python"]] = None
+        if row.get("metadata") and (self.first_meta is None or
+                                filename < self.first_meta["filename"]):
+            self.first_meta = row
+
+    def release(self, version, index: str) -> Release:
+        rows = self.rows
+        meta = self.first_meta
+        if meta is not None and not any(
+                _has_metadata(r) and r["filename"] < meta["filename"]
+                for r in rows):
+            rows.append(meta)
+        rows.sort(key=lambda row: row["filename"])
+        return Release(
+            version=str(version), parsed=version, released="",
+            prerelease=version.is_prerelease, yanked=self.yanked,
+            skip_reason="", files=tuple(_file(r, index) for r in rows),
+            others_python=tuple(sorted(
+                self.others, key=lambda rp: (rp is not None, rp or ""))))
+
+
+def _has_metadata(row: Dict[str, Any]) -> bool:
+    return bool(row.get("metadata")) and row["filename"].endswith(".whl")
+
+
+def _file(row: Dict[str, Any], index: str) -> File:
+    return File(
+        filename=row["filename"], url=row["url"], sha256=row["sha256"],
+        size=row["size"], requires_python=row["requires_python"],
+        yanked=row["yanked"], index=index, builder_abi=None,
+        file_abi_tag=None, platform=None, apt_dependencies=None,
+        pip_dependencies=None, tags=wheel_tags(row["filename"]),
+        has_metadata=_has_metadata(row))
