@@ -3,6 +3,7 @@
 into piwcheck's errors, or into a Retry (a failure worth another try),
 and the short wording of both for messages."""
 
+import errno
 import re
 import time
 from typing import Optional
@@ -186,3 +187,22 @@ def describe(exc: BaseException) -> str:
     first = text.splitlines()[0][:200] if text else ""
     return "{}: {}".format(type(exc).__name__, first) if first \
         else type(exc).__name__
+
+
+#: What this machine's file system answers when the cache (or the
+#: temporary file CacheControl keeps a body in) cannot be written:
+#: full, too large, read-only, over quota, not allowed, no temporary
+#: folder at all (tempfile's ENOENT).
+_WRITE_ERRNOS = frozenset(getattr(errno, n) for n in (
+    "ENOSPC", "EFBIG", "EROFS", "EDQUOT", "EACCES", "EPERM", "ENOENT")
+    if hasattr(errno, n))
+
+
+def local_write_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` is this machine's file system failing, not the
+    network (requests' own errors are OSErrors too)."""
+    import requests
+
+    return isinstance(exc, OSError) and not isinstance(
+        exc, requests.exceptions.RequestException) and \
+        exc.errno in _WRITE_ERRNOS

@@ -4,7 +4,6 @@ through the same retry loop (timeouts, retries, a site taken to be down,
 a stop), a time budget per document enforced by a watchdog, a size cap,
 and the cache of parsed models."""
 
-import errno
 import io
 import threading
 import time
@@ -17,8 +16,8 @@ from .body import Packed
 from .body import packed as body_packed
 from .body import stream as body_stream
 from .body import stream_into
-from .errors import (Retry, check_length, check_status, describe, secs,
-                     translate)
+from .errors import (Retry, check_length, check_status, describe,
+                     local_write_failure, secs, translate)
 from .options import DEFAULT_RETRIES
 from .session import HttpSession
 from .tries import WATCHDOG_GRACE, Tries
@@ -222,7 +221,7 @@ class Transport(Tries):
                 raise late(url)
             if isinstance(exc, Retry):
                 raise
-            if _local_write_failure(exc) and self.http.drop_cache(
+            if local_write_failure(exc) and self.http.drop_cache(
                     exc.strerror or str(exc)):
                 # the cache could not write (a full disk): once, and the
                 # run goes on without it, this try again at once
@@ -356,22 +355,3 @@ def _headers(accept: str, fresh: bool, streamed: bool,
         headers["Cache-Control"] = "no-store"
         headers.update(extra or {})
     return headers
-
-
-#: What this machine's file system answers when the cache (or the
-#: temporary file CacheControl keeps a body in) cannot be written:
-#: full, too large, read-only, over quota, not allowed, no temporary
-#: folder at all (tempfile's ENOENT).
-_WRITE_ERRNOS = frozenset(getattr(errno, n) for n in (
-    "ENOSPC", "EFBIG", "EROFS", "EDQUOT", "EACCES", "EPERM", "ENOENT")
-    if hasattr(errno, n))
-
-
-def _local_write_failure(exc: BaseException) -> bool:
-    """Whether ``exc`` is this machine's file system failing, not the
-    network (requests' own errors are OSErrors too)."""
-    import requests
-
-    return isinstance(exc, OSError) and not isinstance(
-        exc, requests.exceptions.RequestException) and \
-        exc.errno in _WRITE_ERRNOS
