@@ -15,7 +15,7 @@ from ..errors import DataError, FetchError
 from ..metadata import Metadata, parse_core
 from ..model import File, is_sha256
 from ..net.ranges import RangeRefused, Span
-from .zipdir import TAIL, Source, metadata_bytes
+from .zipdir import TAIL, FileSource, Source, metadata_bytes
 
 #: The most range requests for one wheel (the end, the directory, the
 #: member's header and data, and what a longer header leaves out).
@@ -81,22 +81,7 @@ def _read(transport, f: File, project: str, whole) -> bytes:
     if f.sha256 and digest != f.sha256.lower():
         raise DataError("{}: its sha256 is {}, not the {} the index gives"
                         .format(f.filename, digest, f.sha256))
-    return metadata_bytes(_Local(whole), project, f.filename)
-
-
-class _Local(Source):
-    """A whole file here."""
-
-    def __init__(self, out):
-        self.out = out
-        self.size = out.seek(0, 2)
-
-    def read(self, start: int, end: int) -> bytes:
-        self.out.seek(start)
-        data = self.out.read(end - start)
-        if len(data) != end - start:
-            raise DataError("the file ends before byte {:,}".format(end))
-        return data
+    return metadata_bytes(FileSource(whole), project, f.filename)
 
 
 class _Remote(Source):

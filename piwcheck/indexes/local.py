@@ -13,7 +13,6 @@ import re
 import stat
 import urllib.parse
 import urllib.request
-import zipfile
 from dataclasses import dataclass
 from typing import Dict, List, Tuple
 
@@ -27,9 +26,6 @@ from ..names import parse_version, valid_triple
 MAX_ENTRIES = 200000
 #: The largest local page read, as the largest answer over HTTP.
 MAX_PAGE = 64 * 1000 * 1000
-#: The most bytes read of a wheel to find its METADATA: the zip's
-#: directory and the one member, whatever the zip claims.
-MAX_WHEEL_READ = 64 * 1000 * 1000
 #: How many skipped names -v shows for a folder.
 SHOWN = 5
 
@@ -160,60 +156,19 @@ def read_page(path: str) -> bytes:
             path, getattr(exc, "strerror", None) or exc))
 
 
-class _Budget:
-    """A read-only file that refuses to give more than ``left`` bytes in
-    all: zipfile reads what a crafted zip's directory claims."""
-
-    def __init__(self, f, left: int):
-        self.f, self.left = f, left
-
-    def read(self, n: int = -1) -> bytes:
-        n = self.left + 1 if n is None or n < 0 else min(n, self.left + 1)
-        data = self.f.read(n)
-        self.left -= len(data)
-        if self.left < 0:
-            raise DataError("more than {} MB to read".format(
-                MAX_WHEEL_READ // 1000000))
-        return data
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self.f.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self.f.tell()
-
-    def seekable(self) -> bool:
-        return True
-
-
 def wheel_metadata(path: str, filename: str, project: str) -> bytes:
     """The METADATA of the wheel at ``path`` (named ``filename``, of
-    canonical ``project``): its one top-level ``.dist-info``, as pip
-    finds it; DataError when it cannot be read."""
-    from ..libs.reading import small_member
+    canonical ``project``), read as an index's wheels are (zipdir: the
+    one top-level ``.dist-info``, as pip finds it); DataError when it
+    cannot be read."""
+    from .zipdir import FileSource, metadata_bytes
 
     with _open_regular(path) as f:
         try:
-            with zipfile.ZipFile(_Budget(f, MAX_WHEEL_READ)) as z:
-                dirs = sorted({n.split("/", 1)[0] for n in z.namelist()
-                               if n.split("/", 1)[0].endswith(
-                                   ".dist-info")})
-                if len(dirs) != 1:
-                    raise DataError("{}: {} .dist-info directories, not one"
-                                    .format(filename, len(dirs)))
-                if not canonicalize_name(dirs[0]).startswith(project):
-                    raise DataError("{}: its .dist-info {!r} is not "
-                                    "{}'s".format(filename, dirs[0][:100],
-                                                  project))
-                try:
-                    return small_member(z, dirs[0] + "/METADATA")
-                except DataError as exc:
-                    raise DataError("{}: {}".format(filename, exc))
-        except DataError:
-            raise
-        except Exception as exc:  # BadZipFile, crafted zips: anything
-            raise DataError("{}: not a wheel file ({})".format(
-                filename, exc or type(exc).__name__))
+            return metadata_bytes(FileSource(f), project, filename)
+        except OSError as exc:
+            raise DataError("{}: cannot read it: {}".format(
+                path, exc.strerror or exc))
 
 
 def copy(path: str, out, max_bytes: int) -> str:

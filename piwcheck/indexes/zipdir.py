@@ -43,6 +43,21 @@ class Source:
         raise NotImplementedError
 
 
+class FileSource(Source):
+    """A whole file here (open for reading in binary)."""
+
+    def __init__(self, f):
+        self.f = f
+        self.size = f.seek(0, 2)
+
+    def read(self, start: int, end: int) -> bytes:
+        self.f.seek(start)
+        data = self.f.read(end - start)
+        if len(data) != end - start:
+            raise DataError("the file ends before byte {:,}".format(end))
+        return data
+
+
 @dataclass(frozen=True)
 class Member:
     """One member, as the central directory lists it."""
