@@ -5,6 +5,7 @@ per-release JSON, else piwheels' list of names), and the requirements
 that metadata makes for a target (markers and extras evaluated)."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from packaging.markers import (InvalidMarker, UndefinedComparison,
@@ -81,26 +82,13 @@ def _dependency(text: str, meta: Metadata, env: dict,
                 ) -> Optional[Req]:
     """The requirement one Requires-Dist line makes for the target, or
     None (what it is not, said in ``warnings``)."""
-    try:
-        parsed = Pep508(text)
-    except RecursionError:  # packaging < 22 recurses on nested markers
-        warnings.append("invalid dependency {!r} in its metadata: nested "
-                        "too deeply; ignored".format(_short(text)))
+    said, marker, req, late = _line(text, meta.source == "piwheels")
+    if said is not None:
+        warnings.append(said)
         return None
-    except (InvalidRequirement, InvalidSpecifier, InvalidMarker) as exc:
-        warnings.append(
-            "piwheels lists an invalid dependency name {!r}; ignored"
-            .format(_short(text)) if meta.source == "piwheels" else
-            "invalid dependency {!r} in its metadata: {}; ignored"
-            .format(_short(text), _short(str(exc).splitlines()[0])))
-        return None
-    if parsed.url:
-        warnings.append("dependency {!r} is a direct URL: not "
-                        "checked".format(_short(text)))
-        return None
-    if parsed.marker is not None:
+    if marker is not None:
         try:
-            wanted = any(parsed.marker.evaluate(dict(env, extra=e))
+            wanted = any(marker.evaluate(dict(env, extra=e))
                          for e in (sorted(extras) or [""]))
         except (UndefinedComparison, UndefinedEnvironmentName,
                 ValueError) as exc:  # packaging 22-24: InvalidVersion
@@ -109,17 +97,49 @@ def _dependency(text: str, meta: Metadata, env: dict,
             return None
         if not wanted:
             return None
+    if isinstance(late, InputError):  # an extra's name: a bug's way
+        raise InputError(str(late))
+    if late is not None:
+        warnings.append(late)
+    return req
+
+
+@lru_cache(maxsize=8192)
+def _line(text: str, piwheels: bool) -> Tuple[Optional[str], object,
+                                              Optional[Req], object]:
+    """What a Requires-Dist line says whatever the target: (the warning
+    that drops it before its marker, its marker, its requirement, the
+    warning, or InputError, that drops it when the marker holds).
+    Remembered: every target of --matrix, and the walk ahead of the
+    resolver, read the same lines, and parsing one is slow."""
+    try:
+        parsed = Pep508(text)
+    except RecursionError:  # packaging < 22 recurses on nested markers
+        return ("invalid dependency {!r} in its metadata: nested too "
+                "deeply; ignored".format(_short(text)), None, None, None)
+    except (InvalidRequirement, InvalidSpecifier, InvalidMarker) as exc:
+        return ("piwheels lists an invalid dependency name {!r}; ignored"
+                .format(_short(text)) if piwheels else
+                "invalid dependency {!r} in its metadata: {}; ignored"
+                .format(_short(text), _short(str(exc).splitlines()[0])),
+                None, None, None)
+    if parsed.url:
+        return ("dependency {!r} is a direct URL: not checked".format(
+            _short(text)), None, None, None)
     try:
         name = canonical_name(parsed.name)
     except InputError:
-        warnings.append("invalid dependency name {!r}".format(
-            _short(parsed.name)))
-        return None
+        return (None, parsed.marker, None, "invalid dependency name "
+                "{!r}".format(_short(parsed.name)))
+    try:
+        extras = frozenset(canonical_name(e) for e in parsed.extras)
+    except InputError as exc:
+        return (None, parsed.marker, None, exc.with_traceback(None))
     spec = str(parsed.specifier)
     shown = name + ("[{}]".format(",".join(sorted(parsed.extras)))
                     if parsed.extras else "") + spec
-    return Req(name, frozenset(canonical_name(e) for e in parsed.extras),
-               parsed.specifier, shown)
+    return (None, parsed.marker, Req(name, extras, parsed.specifier, shown),
+            None)
 
 
 @dataclass(frozen=True)
@@ -188,6 +208,16 @@ def read_metadata(indexes: Sequence, name: str, cand: Candidate,
                   is not None else "", f.filename,
                   index.label if index is not None else f.index)
     return Read(None, (), "its dependencies are unknown: " + why)
+
+
+def pending_metadata(indexes: Sequence, name: str, cand: Candidate,
+                     offers: Sequence[Offer]):
+    """What read_metadata reads first, when another check is already
+    fetching it (Index.pending): a future; else None."""
+    for index, mf in _sources(indexes, cand, offers)[:1]:
+        return index.pending_metadata(mf) if mf is not None else \
+            index.pending_release(name, str(cand.version))
+    return None
 
 
 def _sources(indexes: Sequence, cand: Candidate, offers: Sequence[Offer]
