@@ -16,9 +16,8 @@ from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.version import Version
 
-from .facts import PIWHEELS_PLATFORMS, builder_release, machine_arch
-from .model import File, Project, Release
-from .names import build_tag
+from .facts import builder_release
+from .model import File, Project
 from .target import Target
 
 
@@ -52,6 +51,28 @@ def spec_contains(spec: SpecifierSet, version: str) -> bool:
 @lru_cache(maxsize=65536)
 def _contains(spec: str, version: str) -> bool:
     return SpecifierSet(spec).contains(Version(version), prereleases=True)
+
+
+def combined(specs: Sequence[SpecifierSet]) -> SpecifierSet:
+    """The intersection of ``specs`` (``&``), remembered by their texts:
+    packaging parses each clause's version again whenever sets are
+    joined, and resolving asks the same joins many times (each Pi of
+    --matrix again).  A set with its own pre-release rule is joined
+    anew."""
+    if any(getattr(s, "_prereleases", None) is not None for s in specs):
+        out = SpecifierSet()
+        for s in specs:
+            out &= s
+        return out
+    return _combined(tuple(str(s) for s in specs))
+
+
+@lru_cache(maxsize=4096)
+def _combined(texts: Tuple[str, ...]) -> SpecifierSet:
+    out = SpecifierSet()
+    for text in texts:
+        out &= SpecifierSet(text)
+    return out
 
 
 @lru_cache(maxsize=4096)
@@ -124,6 +145,9 @@ class Candidate:
     order: int
     #: The version as the index wrote it (cheap to hash, unlike Version).
     text: str = ""
+    #: file.is_wheel, kept by ``offer`` (ranking asks it of every
+    #: candidate, many times).
+    wheel: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,6 +167,10 @@ class Offer:
     metadata_files: Mapping[Version, File] = field(default_factory=dict)
     #: The files of the page pip skips (Project.skipped).
     skipped: Tuple[Tuple[str, int, str], ...] = ()
+    #: ``candidates`` best first, as pip sorts one index's files (by
+    #: version, tag rank, build tag), so that ranking the offers of all
+    #: indexes only merges them; None: not sorted.
+    best_first: Optional[Tuple[Candidate, ...]] = None
 
 
 @dataclass(frozen=True)
@@ -170,68 +198,11 @@ def offer(project: Project, target: Target, order: int = 0,
     within its Requires-Python; from an index that ``has_apt_data``
     (piwheels), also its word on the releases that have no wheel for
     the target."""
-    rank = target.tag_rank() if rank is None else rank
-    worst = len(target.tags)
-    version = target.python_full_version
-    candidates = []
-    versions = []
-    no_wheel_reasons = {}
-    metadata_files = {}
-    for r in project.releases:
-        if r.parsed is None:
-            continue
-        # a release with no file fits any Python; files left out as no
-        # target's (wanted.py) still count, as they do for pip
-        fits = not r.files and not r.others_python or any(
-            python_ok(rp, version) for rp in r.others_python)
-        wheel = False
-        for f in r.files:
-            if f.has_metadata and r.parsed not in metadata_files:
-                metadata_files[r.parsed] = f
-            if not python_ok(f.requires_python, version):
-                continue
-            fits = True
-            if f.is_wheel:
-                ranks = [rank[t] for t in f.tags if t in rank]
-                if not ranks:
-                    continue
-                wheel = True
-                candidates.append(Candidate(f, r.parsed, min(ranks),
-                                            build_tag(f.filename), order,
-                                            r.version))
-            else:
-                candidates.append(Candidate(f, r.parsed, worst, (), order,
-                                            r.version))
-        versions.append((r.parsed, r.yanked, fits))
-        if has_apt_data and not wheel:
-            no_wheel_reasons[r.parsed] = why_no_wheel(r, target)
-    return Offer(project.index, label or project.index, order,
-                 tuple(candidates), tuple(versions), no_wheel_reasons,
-                 metadata_files, project.skipped)
+    from .offers import offer_of
 
-
-def why_no_wheel(release: Release, target: Target) -> str:
-    """Why piwheels' ``release`` has no wheel for ``target``."""
-    if not release.files:
-        if release.skip_reason:
-            return "piwheels skipped it: {}".format(release.skip_reason)
-        return "piwheels has no wheel for it (the build failed or is " \
-               "pending)"
-    platforms = set(target.platforms)
-    if not any(p in PIWHEELS_PLATFORMS for p in platforms):
-        return "piwheels builds no wheels for {}".format(
-            machine_arch(target.platforms[0]))
-    same_platform = [f for f in release.files
-                     if any(t.platform in platforms for t in f.tags)]
-    if same_platform:
-        built = sorted({"{} ({})".format(f.builder_abi,
-                                         builder_release(f.builder_abi))
-                        for f in same_platform})
-        return "piwheels has wheels only for other Pythons/OS releases: " \
-               "{}".format(", ".join(built))
-    others = sorted({t.platform for f in release.files for t in f.tags})
-    return "piwheels has wheels only for other platforms: {}".format(
-        ", ".join(others))
+    return offer_of(project, target, order, label,
+                    target.tag_rank() if rank is None else rank,
+                    has_apt_data)
 
 
 def _pinned(spec: SpecifierSet) -> bool:
@@ -241,8 +212,8 @@ def _pinned(spec: SpecifierSet) -> bool:
 
 def _key(prefer_binary: bool):
     def key(c: Candidate):
-        return (prefer_binary and c.file.is_wheel, c.version, -c.rank,
-                c.build, c.order)
+        return (prefer_binary and c.wheel, c.version, -c.rank, c.build,
+                c.order)
     return key
 
 
@@ -253,7 +224,8 @@ def _matching(candidates: Sequence[Candidate], spec: SpecifierSet,
     when every match is yanked and the version is pinned."""
     text = str(spec)
     matching = [c for c in candidates
-                if _contains(text, c.text or str(c.version))]
+                if _contains(text, c.text or str(c.version))] if text \
+        else list(candidates)  # no clause: every version
     if pre is False:  # --only-final
         return [c for c in matching if not c.version.is_prerelease
                 and not c.file.yanked]
@@ -271,12 +243,31 @@ def ranked(offers: Sequence[Offer], spec: SpecifierSet, name: str,
            ) -> List[Candidate]:
     """The candidates pip would consider for ``spec``, best first."""
     wheels_ok, sdists_ok = formats.allowed(name)
-    allowed = [c for o in offers for c in o.candidates
-               if (wheels_ok if c.file.is_wheel else sdists_ok)]
+    presorted = all(o.best_first is not None for o in offers)
+    allowed = [c for o in offers
+               for c in (o.best_first if presorted else o.candidates)
+               if (wheels_ok if c.wheel else sdists_ok)]
     control = formats.prereleases(name)
-    return sorted(_matching(allowed, spec, True if pre or control else
-                            control),
-                  key=_key(formats.prefer_binary), reverse=True)
+    matching = _matching(allowed, spec, True if pre or control else
+                         control)
+    if presorted and len({c.order for c in matching}) < 2:
+        # one index's, already in order (a stable sort keeps the order
+        # of equals, so filtering the sorted list sorts the filtered)
+        if formats.prefer_binary:
+            return [c for c in matching if c.wheel] + \
+                [c for c in matching if not c.wheel]
+        return matching
+    return sorted(matching, key=_key(formats.prefer_binary), reverse=True)
+
+
+def any_file(offers: Sequence[Offer], name: str,
+             formats: Formats = Formats()) -> bool:
+    """Whether pip would consider any file of ``offers`` for some
+    version (``ranked`` for any version, pre-releases too, not empty)."""
+    wheels_ok, sdists_ok = formats.allowed(name)
+    return any((wheels_ok if c.wheel else sdists_ok) and not c.file.yanked
+               and _contains("", c.text or str(c.version))
+               for o in offers for c in o.candidates)
 
 
 def choose(offers: Sequence[Offer], spec: SpecifierSet, target: Target,
@@ -384,4 +375,3 @@ def _why_none(offers: Sequence[Offer], spec: SpecifierSet, target: Target,
     newest = max(v[0] for v in matching)
     reason = _no_wheel_reason(offers, newest)
     return text + ("; " + reason if reason else "")
-

@@ -9,7 +9,8 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from ..select import Candidate, Formats, ranked, spec_contains
+from ..select import (Candidate, Formats, any_file, combined, ranked,
+                      spec_contains)
 from ..target import Target
 from .deps import Req, dependencies
 from .fetcher import Fetcher
@@ -93,20 +94,26 @@ class _Provider:
         """find_matches' candidates of ``name`` (with ``extras``), best
         first, for ``reqs`` and not ``bad``."""
         known = self.fetcher.known(name)
-        if not ranked(known.offers, SpecifierSet(), name, True,
-                      self.formats):
+        if not any_file(known.offers, name, self.formats):
             # nothing at all for the target: settled, not resolved
             return [Pick(name, extras, None, missing=True)]
-        spec = SpecifierSet()
-        for r in reqs:
-            spec &= r.specifier
-        spec &= self.constraints.get(name, SpecifierSet())
-        picks = []
+        spec = combined([r.specifier for r in reqs] +
+                        [self.constraints.get(name, SpecifierSet())])
+        picks: List[Pick] = []
         seen = set()
+        # best first is newest first but with --prefer-binary: then a
+        # version is new when it is not the last one's (a Version
+        # hashes slowly, and this runs for every candidate of each ask)
+        by_version = not self.formats.prefer_binary
         for c in ranked(known.offers, spec, name, self.pre, self.formats):
-            if c.version in seen or c.version in bad:
+            if by_version:
+                if picks and c.version == picks[-1].version or \
+                        bad and c.version in bad:
+                    continue
+            elif c.version in seen or c.version in bad:
                 continue
-            seen.add(c.version)
+            else:
+                seen.add(c.version)
             picks.append(Pick(name, extras, c.version, c))
         if picks and self.deps:
             self.fetcher.start_metadata(name, picks[0].candidate,
