@@ -6,7 +6,7 @@ choosing.  The result is each target's own Report, as a single check
 for it gives, and the rows and exit code of the table they make."""
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, FrozenSet, List, Optional, Sequence, Tuple
 
 from .check import CheckOptions, check
@@ -63,13 +63,18 @@ def check_matrix(inputs, targets: Sequence[Tuple[str, object]], indexes,
     shared = [SharedIndex(ix, options.workers) for ix in indexes]
     locked = None if stats is None else _OneAtATime(stats)
     # all at once: the later targets choose while the first waits for
-    # the documents they all need
+    # the documents they all need; --jobs's workers shared out among
+    # them (none waits for a document another is fetching: each fetch
+    # is made by whichever asks first, and the others' work on it waits
+    # without a thread), so the matrix has the threads of one check
     threads = ThreadPoolExecutor(len(targets),
                                  thread_name_prefix="piwcheck-matrix")
     try:
-        jobs = [threads.submit(check, inputs, target, shared, options,
+        jobs = [threads.submit(check, inputs, target, shared,
+                               replace(options, workers=workers),
                                stats=locked, on_error=on_error)
-                for _, target in targets]
+                for (_, target), workers in zip(
+                    targets, shares(options.workers, len(targets)))]
         reports = tuple(job.result() for job in jobs)
     except KeyboardInterrupt:  # Ctrl-C: end what is under way at once
         for ix in indexes:
@@ -79,6 +84,12 @@ def check_matrix(inputs, targets: Sequence[Tuple[str, object]], indexes,
         threads.shutdown(wait=False)
     return MatrixReport(tuple(kind for kind, _ in targets), reports,
                         fail_on)
+
+
+def shares(workers: int, checks: int) -> List[int]:
+    """``workers`` shared out among ``checks`` (at least one each)."""
+    return [max(1, workers // checks + (k < workers % checks))
+            for k in range(checks)]
 
 
 class _OneAtATime:

@@ -145,6 +145,21 @@ class Index:
     def abort(self) -> None:
         """Stop: end the requests under way, start no more."""
 
+    def pending(self, name: str):
+        """When another reader of this index (a check beside this one:
+        ``shared``) is already fetching the project, a future done when
+        its document is here, to wait for without a thread; else None,
+        as here: ``fetch`` fetches it."""
+        return None
+
+    def pending_metadata(self, f: File):
+        """``pending`` for ``metadata(f)``."""
+        return None
+
+    def pending_release(self, name: str, version: str):
+        """``pending`` for ``release_metadata(name, version)``."""
+        return None
+
     def __repr__(self) -> str:
         return "<{} {}>".format(type(self).__name__, self.url)
 

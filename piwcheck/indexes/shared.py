@@ -56,6 +56,22 @@ class SharedIndex:
         except Exception as exc:  # each caller gets a copy of its own
             raise copy.copy(exc) from exc.__cause__
 
+    def _begun(self, key: Tuple) -> Optional[Future]:
+        """The answer for ``key`` once a caller has begun to ask it."""
+        with self._lock:
+            return self._answers.get(key)
+
+    def pending(self, name: str) -> Optional[Future]:
+        """The fetch of ``name`` once a check has begun it: done when
+        fetch() answers at once (Index.pending)."""
+        return self._begun(("fetch", name))
+
+    def pending_metadata(self, f) -> Optional[Future]:
+        return self._begun(("metadata", f.index, f.url))
+
+    def pending_release(self, name: str, version: str) -> Optional[Future]:
+        return self._begun(("release", name, version))
+
     def _known(self, key: Tuple) -> bool:
         with self._lock:
             future = self._answers.get(key)

@@ -19,7 +19,8 @@ from ..errors import NotFound, PiwcheckError, internal_error
 from ..metadata import Metadata
 from ..select import Candidate, Formats, Offer, offer, ranked
 from ..target import Target
-from .deps import Read, cached_metadata, dependencies, read_metadata
+from .deps import (Read, cached_metadata, dependencies,
+                   pending_metadata, read_metadata)
 
 
 @dataclass
@@ -150,14 +151,57 @@ class Fetcher:
         futures = []
         try:
             with self._lock:
-                for i in range(len(self.indexes)):
-                    future = self.pool.submit(self._offer, i, name,
-                                              priority=self._priority(name))
+                for i, index in enumerate(self.indexes):
+                    future: Future = Future()
                     self._offers[(name, i)] = future
                     futures.append(future)
+                    self._run(future, self._priority(name), index.pending,
+                              (name,), self._offer, i, name)
         finally:
             started.set()
         return futures
+
+    def _run(self, future: Future, priority: int, pending, about: tuple,
+             fn, *args) -> None:
+        """``fn(*args)`` on the pool, into ``future``; when the document
+        it reads first is being fetched for another check
+        (``pending(*about)``: Index.pending), the worker does not wait
+        for it: the work is submitted again once it is here.  (Each
+        check of --matrix has a few workers: none waits for another's
+        fetch.)"""
+        self.pool.submit(self._fill, future, priority, pending, about, fn,
+                         args, priority=priority)
+
+    def _fill(self, future: Future, priority: int, pending, about: tuple,
+              fn, args: tuple) -> None:
+        if future.done():  # cancelled by close()
+            return
+        ready = pending(*about) if pending is not None else None
+        if ready is not None and not ready.done():
+            ready.add_done_callback(lambda _: self._again(
+                future, priority, fn, args))
+            return
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            result = fn(*args)
+        except BaseException as exc:  # handed to the waiter
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+
+    def _again(self, future: Future, priority: int, fn, args: tuple
+               ) -> None:
+        """Submit ``fn(*args)`` again, its document here (in the thread
+        that fetched it)."""
+        if self.closed or future.done():
+            future.cancel()
+            return
+        try:
+            self.pool.submit(self._fill, future, priority, None, (), fn,
+                             args, priority=priority)
+        except RuntimeError:  # the pool is shut down: nobody waits
+            future.cancel()
 
     def _when_all(self, futures: list, then) -> None:
         """Call ``then()`` once every one of ``futures`` is done (in the
@@ -268,10 +312,10 @@ class Fetcher:
         with self._lock:
             if self.closed or key in self._meta:
                 return self._meta.get(key)
-            future = self.pool.submit(read_metadata, self.indexes, name,
-                                      cand, list(offers),
-                                      priority=self._priority(name, True))
-            self._meta[key] = future
+            future = self._meta[key] = Future()
+            self._run(future, self._priority(name, True), pending_metadata,
+                      (self.indexes, name, cand, offers), read_metadata,
+                      self.indexes, name, cand, list(offers))
         if self.follow:
             future.add_done_callback(
                 lambda f: self._later(self._follow, name, f))
