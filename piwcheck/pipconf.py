@@ -136,30 +136,54 @@ def _norm(key: str) -> str:
     return key.lower().replace("_", "-").lstrip("-")
 
 
-def read(env: Optional[Mapping[str, str]] = None, isolated: bool = False,
-         prefix: Optional[str] = None) -> PipOptions:
-    """pip's options for ``pip install`` from its files (``prefix``: the
-    target interpreter's sys.prefix, for a venv's pip.conf) and, unless
-    ``isolated``, its ``PIP_*`` variables."""
+@dataclass(frozen=True)
+class Config:
+    """pip's configuration as read once: each setting as (key, value,
+    where it came from), in pip's order, and the sources read; both
+    :meth:`options` and :meth:`network` come from this one reading."""
+
+    items: Tuple[Tuple[str, str, str], ...] = ()
+    sources: Tuple[str, ...] = ()
+
+    def options(self) -> PipOptions:
+        """The options that decide which files pip takes."""
+        options = PipOptions(sources=self.sources)
+        for key, value, where in self.items:
+            options = _apply(options, key, value, where)
+        return options
+
+    def network(self):
+        """pip's network settings (a net.options.NetOptions)."""
+        from .net.options import NetOptions
+
+        options = NetOptions()
+        for key, value, where in self.items:
+            options = options.set(key, value, where)
+        return options
+
+
+def load(env: Optional[Mapping[str, str]] = None, isolated: bool = False,
+         prefix: Optional[str] = None) -> Config:
+    """pip's files (``prefix``: the target interpreter's sys.prefix, for
+    a venv's pip.conf) and, unless ``isolated``, its ``PIP_*``
+    variables, read and parsed once."""
     items, sources = _items(os.environ if env is None else env, isolated,
                             prefix)
-    options = PipOptions(sources=sources)
-    for key, value, where in items:
-        options = _apply(options, key, value, where)
-    return options
+    return Config(tuple(items), sources)
+
+
+def read(env: Optional[Mapping[str, str]] = None, isolated: bool = False,
+         prefix: Optional[str] = None) -> PipOptions:
+    """pip's options for ``pip install`` from its files and variables
+    (see :func:`load`)."""
+    return load(env, isolated, prefix).options()
 
 
 def network(env: Optional[Mapping[str, str]] = None, isolated: bool = False,
             prefix: Optional[str] = None):
     """pip's network settings (a net.options.NetOptions) from the same
     files and variables as :func:`read`."""
-    from .net.options import NetOptions
-
-    options = NetOptions()
-    for key, value, where in _items(os.environ if env is None else env,
-                                    isolated, prefix)[0]:
-        options = options.set(key, value, where)
-    return options
+    return load(env, isolated, prefix).network()
 
 
 def _items(env: Mapping[str, str], isolated: bool, prefix: Optional[str]

@@ -347,3 +347,28 @@ def test_numbers_are_checked_for_any_text(text):
 def test_which_http_indexes_pip_reads(url, trusted, reads):
     net = options.NetOptions(trusted_hosts=trusted)
     assert net.reads(url) is reads
+
+
+def test_pip_conf_is_read_once_a_run(server, clean_env, capsys, monkeypatch,
+                                     pi_python):
+    """A check for an interpreter here takes pip's options (the index)
+    and its network settings (the timeout, the retries) from one
+    reading of each pip.conf, not one reading for each."""
+    from piwcheck import pipconf
+
+    conf = clean_env("index-url = {}/simple\ntimeout = 7\n[install]\n"
+                     "retries = 0\n".format(server.url))
+    server.faults["numpy"] = "500"
+    reads = []
+    real = pipconf.read_file
+
+    def counted(path, *args, **kwargs):
+        reads.append(path)
+        return real(path, *args, **kwargs)
+    monkeypatch.setattr(pipconf, "read_file", counted)
+    code, out, err = run(capsys, "--python", pi_python(), "--piwheels-url",
+                         server.url, "--json", "--no-deps", "numpy")
+    numpy = pkgs(json.loads(out))["numpy"]
+    assert code == 3 and "HTTP 500" in numpy["reason"], err
+    assert server.count("numpy") == 1  # pip.conf's index, retries = 0
+    assert reads.count(conf) == 1, reads

@@ -11,13 +11,21 @@ from urllib.parse import urlsplit
 from .settings import Settings
 
 
-def pip_config(s: Settings):
-    """This machine's pip configuration, as the pip of the active venv
-    (or of this Python) reads it."""
+def machine_config(s: Settings):
+    """This machine's pip configuration files and ``PIP_*`` variables
+    (none with --isolated), as the pip of the active venv (or of this
+    Python) reads them: a pipconf.Config, read once a run
+    (:attr:`Settings.pip_files`)."""
     from .. import pipconf
 
     prefix = os.environ.get("VIRTUAL_ENV") or sys.prefix
-    return pipconf.read(isolated=s.isolated, prefix=prefix)
+    return pipconf.load(isolated=s.isolated, prefix=prefix)
+
+
+def pip_config(s: Settings):
+    """This machine's pip configuration, as the pip of the active venv
+    (or of this Python) reads it."""
+    return s.pip_files.options()
 
 
 def net_options(s: Settings):
@@ -25,10 +33,7 @@ def net_options(s: Settings):
     machine's pip configuration and PIP_* variables (not for
     --isolated; also for a described target: the network is this
     machine's), then the command line; the files they name checked."""
-    from .. import pipconf
-
-    prefix = os.environ.get("VIRTUAL_ENV") or sys.prefix
-    net = pipconf.network(isolated=s.isolated, prefix=prefix)
+    net = s.pip_files.network()
     for key, value in (("cert", s.cert), ("client-cert", s.client_cert),
                        ("proxy", s.proxy), ("timeout", s.timeout),
                        ("retries", s.retries)):

@@ -122,6 +122,14 @@ class Settings:
             groups=tuple(args.groups), **_network_args(args)))
 
     @cached_property
+    def pip_files(self):
+        """This machine's pip configuration (a pipconf.Config), read once
+        for both pip's options and its network settings."""
+        from .pipopts import machine_config
+
+        return machine_config(self)
+
+    @cached_property
     def network(self):
         """pip's network settings, as pipopts.net_options layers them."""
         from .pipopts import net_options
