@@ -471,14 +471,20 @@ def test_version_and_help_import_only_what_they_print():
 
 #: What a one-package --no-deps check from the command line never needs:
 #: the statistics' index, the ELF reader, the other input kinds and
-#: report formats, TOML, the lock reader, the installed-file checks.
+#: report formats, TOML, the lock reader, the installed-file checks; nor,
+#: with piwheels' index alone, the readers of other kinds of index
+#: (simple pages, find-links locations, local wheels).
 NOT_FOR_ONE_PACKAGE = ("sqlite3", "elftools", "tomllib", "tomli",
                        "piwcheck.stats.listing", "piwcheck.stats.table",
                        "piwcheck.inputs.reqfile", "piwcheck.inputs.pylock",
                        "piwcheck.inputs.pyproject", "piwcheck.inputs.toml",
                        "piwcheck.report.json", "piwcheck.report.tree",
                        "piwcheck.report.summary", "piwcheck.report.stats",
-                       "piwcheck.libs", "piwcheck.locked")
+                       "piwcheck.libs", "piwcheck.locked",
+                       "piwcheck.indexes.simple",
+                       "piwcheck.indexes.findlinks",
+                       "piwcheck.indexes.local",
+                       "piwcheck.indexes.linkpage")
 
 
 def test_one_package_check_imports_only_what_it_uses(server, pi_python):
@@ -505,6 +511,25 @@ def test_one_package_check_imports_only_what_it_uses(server, pi_python):
             or m in NOT_FOR_ONE_PACKAGE
             or m.startswith(tuple(p + "." for p in NOT_FOR_ONE_PACKAGE))
             ] == []
+
+
+def test_telling_an_input_kind_imports_no_toml_reader():
+    """Which reader reads a -r path is told by its name, without the
+    TOML and lock readers (which a requirements file never needs)."""
+    code = ("import sys; from piwcheck.inputs.kinds import kind_of; "
+            "print(kind_of('requirements.txt'), kind_of('pylock.toml'), "
+            "kind_of('pylock.dev.toml'), kind_of('pylock.a.b.toml'), "
+            "kind_of('xpylock.toml'), kind_of('pyproject.toml')); "
+            "print(sorted(m for m in sys.modules if m.startswith("
+            "('piwcheck.inputs.pylock', 'piwcheck.inputs.toml', "
+            "'piwcheck.inputs.pyproject', 'tomllib', 'tomli'))))")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(
+        os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run([sys.executable, "-c", code], env=env,
+                         capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out == ["requirements pylock pylock requirements requirements "
+                   "pyproject", "[]"]
 
 
 @pytest.mark.parametrize("module", ["cachecontrol", "resolvelib"])

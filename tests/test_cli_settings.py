@@ -143,7 +143,7 @@ def test_make_indexes_reads_the_settings_sources(monkeypatch):
         @classmethod
         def from_url(cls, url, piwheels_site, transport):
             return cls(url)
-    monkeypatch.setattr(indexes, "kinds", lambda: [FindLinks])
+    monkeypatch.setattr(indexes, "kinds", lambda option=None: [FindLinks])
     more = dataclasses.replace(where, locations=where.locations + (
         ("find-links", "https://links.example/"),))
     found, skipped = indexes.make_indexes(more, transport=None)

@@ -9,17 +9,19 @@ here and one line in ``KINDS``."""
 import re
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 from ..errors import DataError, InputError, PiwcheckError
 from ..model import File, Project
 
-#: Every kind of index, most particular first, as (module, class): the
-#: first of the option's kinds whose ``claims`` accepts a URL reads it.
+#: Every kind of index, most particular first, as (pip's option whose
+#: locations it reads, module, class): the first of the option's kinds
+#: whose ``claims`` accepts a URL reads it.  A kind's module is imported
+#: only when a location of its option is not claimed before it.
 KINDS = (
-    (".piwheels", "PiwheelsIndex"),
-    (".simple", "SimpleIndex"),
-    (".findlinks", "FindLinksIndex"),
+    ("index-url", ".piwheels", "PiwheelsIndex"),
+    ("index-url", ".simple", "SimpleIndex"),
+    ("find-links", ".findlinks", "FindLinksIndex"),
 )
 
 
@@ -164,16 +166,18 @@ class Index:
         return "<{} {}>".format(type(self).__name__, self.url)
 
 
-def kinds() -> List[type]:
-    """The Index classes of ``KINDS``, imported now."""
-    return [getattr(import_module(module, __name__), name)
-            for module, name in KINDS]
+def kinds(option: Optional[str] = None) -> Iterator[type]:
+    """The Index classes of ``KINDS`` (those of pip's ``option`` only,
+    when given), each imported when the iteration reaches it."""
+    return (getattr(import_module(module, __name__), name)
+            for kind_option, module, name in KINDS
+            if option in (None, kind_option))
 
 
 def _kind_of(option: str, url: str, piwheels_site: str) -> Optional[type]:
     """The kind that reads ``url`` (given as pip's ``option``), or None
     (it is not one piwcheck can read)."""
-    return next((k for k in kinds() if k.option == option
+    return next((k for k in kinds(option) if k.option == option
                  and k.claims(url, piwheels_site)), None)
 
 

@@ -8,10 +8,14 @@ path (``.``, ``..``, or with a ``/``) and holds a pyproject.toml, so a
 requirement is never read as one."""
 
 import os
+import re
 from typing import Optional, Sequence
 
 
 PYPROJECT = "pyproject.toml"
+#: A lock file's name, as PEP 751 has it (here, so telling the kind of a
+#: requirements file imports no TOML or lock reader).
+LOCK_NAME_RE = re.compile(r"^pylock\.([^.]+\.)?toml$")
 
 
 def project_dir(arg: str) -> Optional[str]:
@@ -35,9 +39,7 @@ def kind_of(path: str) -> str:
     if name == PYPROJECT or (os.path.isdir(path) and os.path.isfile(
             os.path.join(path, PYPROJECT))):
         return "pyproject"
-    from .pylock import NAME_RE
-
-    if NAME_RE.match(name):
+    if LOCK_NAME_RE.match(name):
         return "pylock"
     return "requirements"
 

@@ -20,8 +20,6 @@ from . import toml
 
 #: The lock-version piwcheck reads.
 LOCK_VERSION = "1.0"
-#: A lock file's name, as PEP 751 has it.
-NAME_RE = re.compile(r"^pylock\.([^.]+\.)?toml$")
 
 
 @dataclass(frozen=True)
