@@ -99,3 +99,45 @@ def site_python(tmp_path, site):
 native_timing = pytest.mark.skipif(
     bool(os.environ.get("PIWCHECK_EMULATED")),
     reason="wall-clock bounds set for a native CPU (emulated root)")
+
+
+class ThreadPeak:
+    """The most threads this process ran at once while in the ``with``
+    block (the fake servers' own, and the sampler, left out): ``peak``.
+    Sampled every 5 ms."""
+
+    def __enter__(self):
+        import threading
+
+        self.peak = 0
+        self._done = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
+        return self
+
+    def _sample(self):
+        import threading
+        import time
+
+        while not self._done.is_set():
+            mine = [t for t in threading.enumerate()
+                    if not _servers_own(t) and t is not self._sampler]
+            self.peak = max(self.peak, len(mine))
+            time.sleep(0.005)
+
+    def __exit__(self, *exc):
+        self._done.set()
+        self._sampler.join()
+
+
+def _servers_own(t) -> bool:
+    target = getattr(t, "_target", None)
+    return getattr(target, "__name__", "") in (
+        "process_request_thread", "serve_forever")
+
+
+#: Seconds a fake index waits before each answer where a test needs
+#: every worker busy at once: longer in the emulated root, whose CPU
+#: makes the requests ten to thirty times more slowly.
+SLOW_ANSWER = 3.0 if os.environ.get("PIWCHECK_EMULATED") else 0.3
+

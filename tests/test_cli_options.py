@@ -234,46 +234,25 @@ def test_threads_in_all_stay_within_the_cap(capsys):
     process runs (the fake servers' own left out) never pass the
     documented 64 in all, with the watchdogs' clock and the main thread
     beside them: no thread per request in flight."""
-    import threading
-    import time
-
+    from helpers import SLOW_ANSWER, ThreadPeak
     from piwcheck.cli.settings import MAX_JOBS
     from piwserver import PiwheelsServer
     from pypiserver import PypiServer
 
-    # The answers must be slow enough for all 64 workers to be busy at
-    # once; in the emulated root (CPU ten to thirty times slower) the
-    # requests are made more slowly, so each answer waits longer there.
-    delay = 3.0 if os.environ.get("PIWCHECK_EMULATED") else 0.3
-    servers = [PiwheelsServer(delay=delay).start(),
-               PypiServer(delay=delay).start(), PypiServer(delay=delay).start()]
-
-    def servers_own(t):
-        target = getattr(t, "_target", None)
-        return getattr(target, "__name__", "") in (
-            "process_request_thread", "serve_forever")
-
-    peak, done = [0], threading.Event()
-
-    def sample():
-        while not done.is_set():
-            mine = [t for t in threading.enumerate()
-                    if not servers_own(t) and t is not sampler]
-            peak[0] = max(peak[0], len(mine))
-            time.sleep(0.005)
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    # slow enough answers for all 64 workers to be busy at once
+    servers = [PiwheelsServer(delay=SLOW_ANSWER).start(),
+               PypiServer(delay=SLOW_ANSWER).start(),
+               PypiServer(delay=SLOW_ANSWER).start()]
     try:
-        code, out, err = run(
-            capsys, "--no-cache", "--no-deps", "-j", "64", *PI,
-            "--piwheels-url", servers[0].url, "--index-url",
-            servers[1].index, "--extra-index-url", servers[2].index,
-            "--extra-index-url", servers[0].index,
-            *["pkg-{}".format(i) for i in range(120)])
+        with ThreadPeak() as threads:
+            code, out, err = run(
+                capsys, "--no-cache", "--no-deps", "-j", "64", *PI,
+                "--piwheels-url", servers[0].url, "--index-url",
+                servers[1].index, "--extra-index-url", servers[2].index,
+                "--extra-index-url", servers[0].index,
+                *["pkg-{}".format(i) for i in range(120)])
     finally:
-        done.set()
-        sampler.join()
         for s in servers:
             s.stop()
     assert code == 1 and "120 packages" in out, err[-300:]
-    assert MAX_JOBS < peak[0] <= MAX_JOBS + 2, peak[0]
+    assert MAX_JOBS < threads.peak <= MAX_JOBS + 2, threads.peak

@@ -240,56 +240,37 @@ CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
 REAL_FILE = os.path.join(CORPUS, "14-evilsocket-pwnagotchi-requirements.txt")
 
 
-@pytest.mark.skipif(not os.path.exists(REAL_FILE),
-                    reason="no shared corpus here")
 def test_the_pis_together_have_the_threads_of_one_check(capsys):
     """-j 8 against two indexes answering slowly, for every Pi: the
     threads of the run stay within one check's (8 a index) beside one
     per Pi, the main thread and the watchdogs' clock: the workers are
     shared out, and none is kept waiting for a document another Pi's
     worker is fetching."""
-    import threading
-    import time
-
+    from helpers import SLOW_ANSWER, ThreadPeak
     from piwcheck.matrix import shares
 
     assert [sum(shares(w, 6)) for w in (1, 6, 8, 16, 64)] == [6, 6, 8, 16,
                                                                64]
-    piwheels, pypi = PiwheelsServer(delay=0.2).start(), \
-        PypiServer(delay=0.2).start()
+    piwheels, pypi = PiwheelsServer(delay=SLOW_ANSWER).start(), \
+        PypiServer(delay=SLOW_ANSWER).start()
     names = ["pkg-{}".format(i) for i in range(30)]
     for name in names:
         serve(piwheels, pypi, name, "1.0", "pure")
-
-    def servers_own(t):
-        target = getattr(t, "_target", None)
-        return getattr(target, "__name__", "") in (
-            "process_request_thread", "serve_forever")
-
-    peak, done = [0], threading.Event()
-
-    def sample():
-        while not done.is_set():
-            mine = [t for t in threading.enumerate()
-                    if not servers_own(t) and t is not sampler]
-            peak[0] = max(peak[0], len(mine))
-            time.sleep(0.005)
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
     try:
-        code, doc, err = run_json(
-            capsys, "--no-cache", "-j", "8", "--piwheels-url", piwheels.url,
-            "--index-url", pypi.index, "--extra-index-url", piwheels.index,
-            *names, "--matrix")
+        with ThreadPeak() as threads:
+            code, doc, err = run_json(
+                capsys, "--no-cache", "-j", "8", "--piwheels-url",
+                piwheels.url, "--index-url", pypi.index,
+                "--extra-index-url", piwheels.index, *names, "--matrix")
     finally:
-        done.set()
-        sampler.join()
         piwheels.stop()
         pypi.stop()
     assert code == 0 and len(doc["packages"]) == 30, err[-300:]
-    assert 8 < peak[0] <= 8 * 2 + len(MATRIX_KINDS) + 2, peak[0]
+    assert 8 < threads.peak <= 8 * 2 + len(MATRIX_KINDS) + 2, threads.peak
 
 
+@pytest.mark.skipif(not os.path.exists(REAL_FILE),
+                    reason="no shared corpus here")
 def test_a_real_requirements_file(fresh_pair, capsys):
     """The done-when: a real requirements file, its projects served by
     fakes made from its names and pins (each given one of matrixdata's
