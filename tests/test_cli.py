@@ -449,6 +449,14 @@ def test_offline_makes_no_cache_folder(tmp_path, capsys):
     assert "not in cache" in out
 
 
+def _python_c(code, *args):
+    """``python3 -c code args`` with this tree's piwcheck: its output."""
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(
+        os.path.dirname(os.path.abspath(__file__))))
+    return subprocess.run([sys.executable, "-c", code, *args], env=env,
+                          capture_output=True, text=True, check=True)
+
+
 def test_version_and_help_import_only_what_they_print():
     """--version reads no package metadata and loads no argparse; --help
     loads none of the libraries a check needs."""
@@ -457,15 +465,9 @@ def test_version_and_help_import_only_what_they_print():
             " in {{'importlib_metadata', 'argparse', 'requests', 'packaging',"
             " 'cachecontrol', 'resolvelib', 'elftools', 'distro', 'urllib3'}}"
             " or m == 'importlib.metadata')))")
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(
-        os.path.dirname(os.path.abspath(__file__))))
-    out = subprocess.run([sys.executable, "-c", code.format("'--version'")],
-                         env=env, capture_output=True, text=True,
-                         check=True).stdout.splitlines()
+    out = _python_c(code.format("'--version'")).stdout.splitlines()
     assert out[0].startswith("piwcheck ") and out[1:] == [""]
-    out = subprocess.run([sys.executable, "-c", code.format("'--help'")],
-                         env=env, capture_output=True, text=True,
-                         check=True).stdout.splitlines()
+    out = _python_c(code.format("'--help'")).stdout.splitlines()
     assert out[-1] == "argparse"
 
 
@@ -495,13 +497,10 @@ def test_one_package_check_imports_only_what_it_uses(server, pi_python):
     code = ("import sys; from piwcheck.cli import main; "
             "code = main(sys.argv[1:]); print(code, file=sys.stderr); "
             "print(' '.join(sorted(sys.modules)), file=sys.stderr)")
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(
-        os.path.dirname(os.path.abspath(__file__))))
     args = ["--python", pi_python(), "--piwheels-url", server.url,
             "--index-url", server.url + "/simple", "--no-deps", "gpiozero"]
     for _ in range(2):  # the second run is the warm one
-        done = subprocess.run([sys.executable, "-c", code] + args, env=env,
-                              capture_output=True, text=True, check=True)
+        done = _python_c(code, *args)
     assert "gpiozero" in done.stdout
     code, modules = done.stderr.splitlines()[-2:]
     assert code == "0"
@@ -523,11 +522,7 @@ def test_telling_an_input_kind_imports_no_toml_reader():
             "print(sorted(m for m in sys.modules if m.startswith("
             "('piwcheck.inputs.pylock', 'piwcheck.inputs.toml', "
             "'piwcheck.inputs.pyproject', 'tomllib', 'tomli'))))")
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(
-        os.path.dirname(os.path.abspath(__file__))))
-    out = subprocess.run([sys.executable, "-c", code], env=env,
-                         capture_output=True, text=True,
-                         check=True).stdout.splitlines()
+    out = _python_c(code).stdout.splitlines()
     assert out == ["requirements pylock pylock requirements requirements "
                    "pyproject", "[]"]
 
