@@ -22,7 +22,9 @@ from .target import Target
 _KEPT: Dict[int, "Files"] = {}
 #: id(project) of the documents offered once so far.
 _ONCE: Dict[int, None] = {}
-_LOCK = threading.Lock()
+#: Reentrant: the collector may run a freed document's finalizer
+#: (_forget) in the thread that holds it, inside files_of.
+_LOCK = threading.RLock()
 
 
 class Files:

@@ -141,6 +141,50 @@ def test_files_are_kept_from_the_second_offer_while_the_document_lives():
     assert key not in offers._KEPT and key not in offers._ONCE
 
 
+def test_a_document_freed_while_another_is_offered():
+    """The collector may free a watched document at any allocation,
+    also while offer() is keeping another's Files (the CI's newest-set
+    run hung there: the freed one's finalizer waited for the lock its
+    own thread held).  Here it is made to, in a process of its own."""
+    import os
+    import subprocess
+    import sys
+
+    code = """if True:
+        import gc, weakref
+        from piwcheck.described import described_target
+        from piwcheck.model import Project, Release
+        from piwcheck.names import parse_version
+        from piwcheck.select import offer
+
+        pi = described_target(None, [], pi="bookworm-64")
+
+        def project():
+            return Project("demo", "", (Release("1.0", parse_version("1.0"),
+                                                "", False, False, "", ()),),
+                           "https://pypi.example/simple")
+        doomed = project()
+        offer(doomed, pi)  # watched from now on
+        cycle = [doomed]
+        cycle.append(cycle)  # only the collector can free it
+        gc.disable()
+        del doomed, cycle
+
+        class Finalize(weakref.finalize):
+            def __init__(self, *args, **kwargs):
+                gc.collect()  # as an allocation here may make it
+                super().__init__(*args, **kwargs)
+        weakref.finalize = Finalize
+        offer(project(), pi)
+        print("offered")
+    """
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(
+        os.path.dirname(os.path.abspath(__file__))))
+    done = subprocess.run([sys.executable, "-c", code], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout == "offered\n", done.stderr[-2000:]
+
+
 SPECS = ["", ">=1.0", "==1.0", "<2", "==2.0rc1", "!=1.1", ">1.0,<10"]
 
 
