@@ -60,7 +60,10 @@ def check_matrix(inputs, targets: Sequence[Tuple[str, object]], indexes,
 
     from .indexes.shared import SharedIndex
 
-    shared = [SharedIndex(ix, options.workers) for ix in indexes]
+    # at most one check's requests at once (its pool: --jobs for each
+    # index, any of which may ask one index)
+    shared = [SharedIndex(ix, options.workers * len(indexes))
+              for ix in indexes]
     locked = None if stats is None else _OneAtATime(stats)
     # all at once: the later targets choose while the first waits for
     # the documents they all need; --jobs's workers shared out among

@@ -54,6 +54,9 @@ class FakeIndex:
         #: Exceptions raised while answering (clients that hung up).
         self.errors = []
         self.statuses = Counter()
+        #: Requests inside their delay now, and the most there were.
+        self.waiting = 0
+        self.peak_waiting = 0
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self._httpd = None
@@ -142,6 +145,7 @@ class FakeIndex:
             self.statuses.clear()
             self.proxied = 0
             self.tunnels = 0
+            self.peak_waiting = 0
 
 
 class IndexHandler(BaseHTTPRequestHandler):
@@ -227,7 +231,15 @@ class IndexHandler(BaseHTTPRequestHandler):
         with self.fake.lock:
             self.fake.arrivals.append((time.monotonic(), self.path))
         if self.fake.delay:
-            time.sleep(self.fake.delay)
+            with self.fake.lock:
+                self.fake.waiting += 1
+                self.fake.peak_waiting = max(self.fake.peak_waiting,
+                                             self.fake.waiting)
+            try:
+                time.sleep(self.fake.delay)
+            finally:
+                with self.fake.lock:
+                    self.fake.waiting -= 1
         path = self.path
         if path.startswith("http://"):  # asked as a forward proxy
             path = "/" + path.split("/", 3)[-1]

@@ -269,6 +269,36 @@ def test_the_pis_together_have_the_threads_of_one_check(capsys):
     assert 8 < threads.peak <= 8 * 2 + len(MATRIX_KINDS) + 2, threads.peak
 
 
+def test_a_slow_index_gets_as_many_requests_at_once_as_in_one_check(
+        capsys):
+    """-j 8, PyPI answering at once and piwheels slowly: one check's 16
+    workers (8 for each index) may all wait on piwheels, and so may the
+    matrix's (its indexes were held to 8 requests at once each, and the
+    whole matrix took a round more than one check)."""
+    from helpers import SLOW_ANSWER
+
+    piwheels, pypi = PiwheelsServer(delay=SLOW_ANSWER).start(), \
+        PypiServer().start()
+    names = ["pkg-{}".format(i) for i in range(30)]
+    for name in names:
+        serve(piwheels, pypi, name, "1.0", "pure")
+    options = ["--no-cache", "-j", "8", "--piwheels-url", piwheels.url,
+               "--index-url", pypi.index, "--extra-index-url",
+               piwheels.index, *names]
+    peaks = []
+    try:
+        for mode in (["--pi", "bookworm-32"], ["--matrix"]):
+            piwheels.reset_log()
+            code, doc, err = run_json(capsys, *options, *mode)
+            assert code == 0 and len(doc["packages"]) == 30, err[-300:]
+            peaks.append(piwheels.peak_waiting)
+    finally:
+        piwheels.stop()
+        pypi.stop()
+    one, matrix = peaks
+    assert one > 8 and matrix > 8, peaks
+
+
 @pytest.mark.skipif(not os.path.exists(REAL_FILE),
                     reason="no shared corpus here")
 def test_a_real_requirements_file(fresh_pair, capsys):

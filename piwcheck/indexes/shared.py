@@ -13,9 +13,9 @@ from typing import Callable, Dict, Optional, Tuple
 
 class SharedIndex:
     """``index``, with its documents fetched once for every check that
-    reads it, at most ``jobs`` at a time however many checks ask (as
-    --jobs bounds one check); a stand-in for it wherever an Index is
-    used."""
+    reads it, at most ``jobs`` at a time however many checks ask (one
+    check's bound: its pool, whose --jobs workers for each index may all
+    ask one); a stand-in for it wherever an Index is used."""
 
     def __init__(self, index, jobs: int = 16):
         self.inner = index
