@@ -59,10 +59,12 @@ def check_matrix(inputs, targets: Sequence[Tuple[str, object]], indexes,
     from concurrent.futures import ThreadPoolExecutor
 
     from .indexes.shared import SharedIndex
+    from .offers import share
 
     # at most one check's requests at once (its pool: --jobs for each
-    # index, any of which may ask one index)
-    shared = [SharedIndex(ix, options.workers * len(indexes))
+    # index); every target offers each document, so its Files are kept
+    # from the first offer (offers.py), not made again by the second
+    shared = [SharedIndex(ix, options.workers * len(indexes), share)
               for ix in indexes]
     locked = None if stats is None else _OneAtATime(stats)
     # all at once: the later targets choose while the first waits for

@@ -155,6 +155,15 @@ def files_of(project) -> Tuple[Files, bool]:
     return made, True
 
 
+def share(project) -> None:
+    """``project`` will be offered to several targets (a document of
+    indexes.shared): keep its Files from the first offer on."""
+    key = id(project)
+    with _LOCK:
+        if key not in _ONCE and key not in _KEPT and _watch(project, key):
+            _ONCE[key] = None
+
+
 def _watch(project, key: int) -> bool:
     """Forget ``key`` when ``project`` dies (its id may be reused);
     False when it cannot be watched (then it is never kept)."""

@@ -269,6 +269,35 @@ def test_the_pis_together_have_the_threads_of_one_check(capsys):
     assert 8 < threads.peak <= 8 * 2 + len(MATRIX_KINDS) + 2, threads.peak
 
 
+def test_each_document_is_made_into_files_once_for_all_pis(capsys,
+                                                          monkeypatch):
+    """offers.Files, what an offer reads of a document whatever the
+    target, is made once a document for all six Pis."""
+    from piwcheck import offers
+
+    made = []
+    real = offers.Files.__init__
+
+    def counted(self, project):
+        made.append(project.name)
+        real(self, project)
+    monkeypatch.setattr(offers.Files, "__init__", counted)
+    piwheels, pypi = PiwheelsServer().start(), PypiServer().start()
+    names = ["pkg-{}".format(i) for i in range(5)]
+    for name in names:
+        serve(piwheels, pypi, name, "1.0", "aarch64")
+    try:
+        code, doc, err = run_json(
+            capsys, "--no-cache", "--piwheels-url", piwheels.url,
+            "--index-url", pypi.index, "--extra-index-url", piwheels.index,
+            *names, "--matrix")
+    finally:
+        piwheels.stop()
+        pypi.stop()
+    assert len(doc["packages"]) == 5, err[-300:]
+    assert sorted(made) == sorted(names * 2)  # two indexes
+
+
 def test_a_slow_index_gets_as_many_requests_at_once_as_in_one_check(
         capsys):
     """-j 8, PyPI answering at once and piwheels slowly: one check's 16

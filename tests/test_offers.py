@@ -141,6 +141,22 @@ def test_files_are_kept_from_the_second_offer_while_the_document_lives():
     assert key not in offers._KEPT and key not in offers._ONCE
 
 
+def test_a_shared_document_keeps_its_files_from_the_first_offer():
+    """A document every Pi of --matrix offers (indexes.shared says so)
+    makes its Files once, not once more at the second offer."""
+    project = Project("demo", "", (Release("1.0", parse_version("1.0"), "",
+                                           False, False, "", ()),), INDEX)
+    key = id(project)
+    offers.share(project)
+    offer(project, PIS[0])
+    kept = offers._KEPT[key]
+    offer(project, PIS[1])
+    assert offers._KEPT[key] is kept
+    del project
+    gc.collect()
+    assert key not in offers._KEPT and key not in offers._ONCE
+
+
 def test_a_document_freed_while_another_is_offered():
     """The collector may free a watched document at any allocation,
     also while offer() is keeping another's Files (the CI's newest-set

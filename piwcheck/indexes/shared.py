@@ -17,8 +17,11 @@ class SharedIndex:
     check's bound: its pool, whose --jobs workers for each index may all
     ask one); a stand-in for it wherever an Index is used."""
 
-    def __init__(self, index, jobs: int = 16):
+    def __init__(self, index, jobs: int = 16,
+                 on_project: Optional[Callable[[object], None]] = None):
         self.inner = index
+        #: on_project(model): called with each project fetched, once
+        self._on_project = on_project
         self._slots = threading.BoundedSemaphore(max(1, jobs))
         self._lock = threading.Lock()
         self._answers: Dict[Tuple, Future] = {}
@@ -83,7 +86,14 @@ class SharedIndex:
         guess is simply replaced)."""
         if unless is not None and not self._known(("fetch", name)):
             return self._first_fetch(name, unless)
-        return self._once(("fetch", name), lambda: self.inner.fetch(name))
+        return self._once(("fetch", name),
+                          lambda: self._told(self.inner.fetch(name)))
+
+    def _told(self, model):
+        """``model``, once on_project has been told of it."""
+        if model is not None and self._on_project is not None:
+            self._on_project(model)
+        return model
 
     def _first_fetch(self, name: str, unless):
         """The first check's fetch, with its ``unless``: None when the
@@ -97,7 +107,7 @@ class SharedIndex:
                 said_none.append(True)
                 cached = self.inner.cached(name)
                 model = cached[1] if cached else self.inner.fetch(name)
-            return model
+            return self._told(model)
         model = self._once(("fetch", name), ask)
         return None if said_none else model
 
