@@ -15,7 +15,7 @@ from .inputs import Inputs, Requirement
 from .resolve import Fetcher, Req, resolve
 from .resolve.pool import Pool
 from .results import PackageResult, Report, Status
-from .select import Formats, choose, describe, ranked
+from .select import Formats, choose, describe
 from .target import Target
 
 
@@ -210,14 +210,14 @@ def _select(package: Package, known, spec: SpecifierSet, outcome,
     name, target = package.name, fetcher.target
     pre, formats = fetcher.pre, fetcher.formats
     pick = outcome.picks.get(name)
+    matching = fetcher.ranked(known.offers, spec, name)
     if pick is None:
         package.selection = choose(known.offers, spec, target, name, pre,
-                                   formats)
+                                   formats, matching)
     else:
         package.selection = describe(
-            pick.candidate, ranked(known.offers, spec, name, pre, formats)
-            or [pick.candidate], known.offers, target,
-            formats.allowed(name)[0])
+            pick.candidate, matching or [pick.candidate], known.offers,
+            target, formats.allowed(name)[0])
         package.warnings.extend(
             outcome.warnings.get((name, pick.version), ()))
         unknown = outcome.unknown.get((name, pick.version))

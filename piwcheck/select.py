@@ -272,10 +272,13 @@ def any_file(offers: Sequence[Offer], name: str,
 
 def choose(offers: Sequence[Offer], spec: SpecifierSet, target: Target,
            name: str = "", pre: bool = False,
-           formats: Formats = Formats()) -> Selection:
+           formats: Formats = Formats(),
+           matching: Optional[Sequence[Candidate]] = None) -> Selection:
     """The release and file pip would take for ``spec`` from ``offers``
-    (one per index that lists the project)."""
-    matching = ranked(offers, spec, name, pre, formats)
+    (one per index that lists the project); ``matching``: ``ranked``'s
+    answer for them, when the caller has it."""
+    if matching is None:
+        matching = ranked(offers, spec, name, pre, formats)
     if not matching:
         wheels_ok, sdists_ok = formats.allowed(name)
         return Selection(None, None, _why_none(offers, spec, target,

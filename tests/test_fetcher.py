@@ -180,3 +180,28 @@ def test_a_bug_in_the_walk_ahead_fails_that_package():
         == [("p0", "ok", None), ("p1", "ok", None), ("p2", "ok", None),
             ("p3", "error", "internal error: KeyError: 'p3'")]
     assert report.exit_code == 3 and [type(e) for e in errors] == [KeyError]
+
+
+def test_each_project_is_ranked_once_for_a_spec(monkeypatch):
+    """The resolver, the guess ahead of it and the report each rank a
+    project's offers: for one spec it is worked out once a check."""
+    from piwcheck.resolve import fetcher as fetcher_module
+
+    asked = []
+    real = fetcher_module.ranked
+
+    def counted(offers, spec, name, pre, formats):
+        asked.append((name, str(spec)))
+        return real(offers, spec, name, pre, formats)
+    monkeypatch.setattr(fetcher_module, "ranked", counted)
+    projects, metadata = [], {}
+    for name, needs in (("top", ("mid", "leaf")), ("mid", ("leaf",)),
+                        ("leaf", ())):
+        filename = "{}-1.0-py3-none-any.whl".format(name)
+        projects.append(wheels(name, URL, filename))
+        metadata[filename] = requires(*needs)
+    report = check(Inputs([parse_line("top")]), pi(),
+                   [MemIndex(URL, projects, metadata=metadata)],
+                   CheckOptions(workers=2))
+    assert [p.status.value for p in report.packages] == ["ok"] * 3
+    assert asked and len(asked) == len(set(asked)), asked

@@ -71,6 +71,21 @@ class Fetcher:
         self.early = follow and any(ix.can_prefetch for ix in indexes)
         #: (name, index) -> (digest, offer) made from the cached document
         self._early: Dict[Tuple[str, int], Tuple[bytes, Offer]] = {}
+        #: (name, spec, ids of the offers) -> (the offers, ranked's
+        #: answer): the resolver, the guesses ahead of it and the report
+        #: each rank a project's offers for the same spec
+        self._ranked: Dict[Tuple, Tuple] = {}
+
+    def ranked(self, offers: Sequence[Offer], spec: SpecifierSet,
+               name: str) -> List[Candidate]:
+        """select.ranked for this check (its pre and formats), each
+        answer worked out once; not to be changed."""
+        key = (name, str(spec), tuple(map(id, offers)))
+        known = self._ranked.get(key)
+        if known is None:  # the offers are kept: their ids stay theirs
+            known = self._ranked[key] = (tuple(offers), ranked(
+                offers, spec, name, self.pre, self.formats))
+        return known[1]
 
     # offers ---------------------------------------------------------------
 
@@ -277,7 +292,7 @@ class Fetcher:
         offers = self._done(name)
         if not offers:
             return
-        cands = ranked(offers, spec, name, self.pre, self.formats)
+        cands = self.ranked(offers, spec, name)
         if cands:
             self.start_metadata(name, cands[0], offers)
 

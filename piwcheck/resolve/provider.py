@@ -9,8 +9,7 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from ..select import (Candidate, Formats, any_file, combined, ranked,
-                      spec_contains)
+from ..select import Candidate, Formats, any_file, combined, spec_contains
 from ..target import Target
 from .deps import Req, dependencies
 from .fetcher import Fetcher
@@ -105,7 +104,7 @@ class _Provider:
         # version is new when it is not the last one's (a Version
         # hashes slowly, and this runs for every candidate of each ask)
         by_version = not self.formats.prefer_binary
-        for c in ranked(known.offers, spec, name, self.pre, self.formats):
+        for c in self.fetcher.ranked(known.offers, spec, name):
             if by_version:
                 if picks and c.version == picks[-1].version or \
                         bad and c.version in bad:
