@@ -172,20 +172,6 @@ def load(env: Optional[Mapping[str, str]] = None, isolated: bool = False,
     return Config(tuple(items), sources)
 
 
-def read(env: Optional[Mapping[str, str]] = None, isolated: bool = False,
-         prefix: Optional[str] = None) -> PipOptions:
-    """pip's options for ``pip install`` from its files and variables
-    (see :func:`load`)."""
-    return load(env, isolated, prefix).options()
-
-
-def network(env: Optional[Mapping[str, str]] = None, isolated: bool = False,
-            prefix: Optional[str] = None):
-    """pip's network settings (a net.options.NetOptions) from the same
-    files and variables as :func:`read`."""
-    return load(env, isolated, prefix).network()
-
-
 def _items(env: Mapping[str, str], isolated: bool, prefix: Optional[str]
            ) -> Tuple[List[Tuple[str, str, str]], Tuple[str, ...]]:
     """(key, value, where it came from) of each setting, in pip's order

@@ -8,8 +8,14 @@ import pytest
 
 from piwcheck.errors import DataError, FetchError, InputError, NotFound
 from piwcheck.indexes.simple import SimpleIndex
-from piwcheck.pipconf import PYPI, config_files, read
+from piwcheck.pipconf import PYPI, config_files, load
 from piwcheck.net import Transport
+
+
+def read(env, isolated=False, prefix=None):
+    """pip's options from its files and variables, as the command line
+    reads them."""
+    return load(env, isolated, prefix).options()
 
 
 def index(pypi, timeout=10.0):

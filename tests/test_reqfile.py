@@ -487,8 +487,8 @@ def test_pip_conf_only_a_regular_file(tmp_path):
     for path in ("/dev/zero", str(tmp_path)):
         with pytest.raises(InputError, match="pip configuration {}: "
                            .format(path)):
-            pipconf.read({"PIP_CONFIG_FILE": path, "HOME": str(tmp_path)},
-                         isolated=True)
+            pipconf.load({"PIP_CONFIG_FILE": path, "HOME": str(tmp_path)},
+                         isolated=True).options()
 
 
 def test_a_hash_mismatch_is_that_package_error(server, capsys, tmp_path):
