@@ -100,7 +100,7 @@ class Transport(Tries):
                 try:
                     body, ctype, cached = self._get(url, accept, deadline,
                                                     fresh)
-                    return self._model(key, body, ctype, parse, unless)
+                    return self._model(url, key, body, ctype, parse, unless)
                 except DataError as exc:  # its last body: no model
                     if self.models is not None and parse is not _raw:
                         self.models.drop(key)
@@ -268,7 +268,7 @@ class Transport(Tries):
         try:
             resp = self.http.cached_response(url, accept)
             body = self._read_packed(resp, deadline)
-            return self._model(key, body, resp.headers.get(
+            return self._model(url, key, body, resp.headers.get(
                 "Content-Type", ""), parse, unless)
         except Retry as exc:
             raise FetchError(str(exc))
@@ -310,24 +310,25 @@ class Transport(Tries):
         check_length(resp)
         return buf.getvalue()
 
-    def _model(self, key: str, body: Packed, ctype: str, parse: Parse,
+    def _model(self, url: str, key: str, body: Packed, ctype: str,
+               parse: Parse,
                unless: Optional[Callable[[], Optional[bytes]]] = None
                ) -> Any:
-        """The model of ``body`` (as sent): parsed before, or decoded
-        and parsed now (and kept under ``key``); None when ``unless()``
-        names this body."""
+        """The model of ``body`` (as sent from ``url``): parsed before, or
+        decoded and parsed now (and kept under ``key``); None when
+        ``unless()`` names this body."""
         if parse is _raw:
-            return body.unpack(key)
+            return body.unpack(url)
         if self.models is None:
             with _DECODING:
-                return parse(body.unpack(key), ctype)
+                return parse(body.unpack(url), ctype)
         digest = body.digest
         if unless is not None and unless() == digest:
             return None
         with _DECODING:
             model = self.models.get(key, digest)
             if model is None:
-                model = parse(body.unpack(key), ctype)
+                model = parse(body.unpack(url), ctype)
                 self.models.set(key, digest, model)
             return model
 
