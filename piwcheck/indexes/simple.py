@@ -299,17 +299,17 @@ class _Group:
             self.first_meta = row
 
     def release(self, version, index: str) -> Release:
-        rows = self.rows
+        files = [_file(r, index) for r in self.rows]
         meta = self.first_meta
         if meta is not None and not any(
-                _has_metadata(r) and r["filename"] < meta["filename"]
-                for r in rows):
-            rows.append(meta)
-        rows.sort(key=lambda row: row["filename"])
+                f.has_metadata and f.filename < meta["filename"]
+                for f in files):
+            files.append(_file(meta, index))
+        files.sort(key=lambda f: f.filename)
         return Release(
             version=str(version), parsed=version, released="",
             prerelease=version.is_prerelease, yanked=self.yanked,
-            skip_reason="", files=tuple(_file(r, index) for r in rows),
+            skip_reason="", files=tuple(files),
             others_python=tuple(sorted(
                 self.others, key=lambda rp: (rp is not None, rp or ""))))
 
