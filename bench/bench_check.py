@@ -148,6 +148,8 @@ def cache_run(server, runner, req, common, folder, runs, label, jobs=16):
     print("  warm floor: start-up {:.2f} s + {} rounds of {} requests x "
           "{:g} s = {:.2f} s; best possible warm/cold {:.2f}".format(
               start, rounds, jobs, server.delay, floor, floor / cold))
+    print("  warm / floor {:.2f}  (target <= 1.15); warm - floor {:.0f} ms"
+          .format(warm / floor, (warm - floor) * 1000))
 
 
 def _counts(statuses):
