@@ -19,7 +19,8 @@ from .inputs import Requirement
 from .model import File
 from .names import wheel_tags
 from .results import Report, Status
-from .select import Selection, python_ok
+from .select import Selection
+from .specs import python_ok
 from .target import Target
 
 

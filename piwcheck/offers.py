@@ -84,7 +84,7 @@ class Files:
     def python_ok(self, version: str) -> Dict:
         """Requires-Python -> whether Python ``version`` satisfies it,
         for each of the files'."""
-        from .select import python_ok
+        from .specs import python_ok
 
         ok = self._ok.get(version)
         if ok is None:

@@ -16,7 +16,8 @@ from corpusindex import CorpusServer
 from helpers import pi, run, run_json
 from piwcheck.indexes.simple import SimpleIndex
 from piwcheck.names import skip_reason
-from piwcheck.select import choose, offer, python_ok
+from piwcheck.select import choose, offer
+from piwcheck.specs import python_ok
 from test_pip_judge import JUDGE
 
 #: (kind, wheel file name of project "demo", pip's reason for skipping).

@@ -17,8 +17,8 @@ from piwcheck.facts import MATRIX_KINDS
 from piwcheck.model import File, Project, Release
 from piwcheck.names import build_tag, parse_version, tags_of
 from piwcheck.offers import why_no_wheel
-from piwcheck.select import (Candidate, Formats, any_file, combined, offer,
-                             python_ok, ranked)
+from piwcheck.select import Candidate, Formats, any_file, offer, ranked
+from piwcheck.specs import combined, python_ok
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, settings  # noqa: E402

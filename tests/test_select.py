@@ -10,7 +10,8 @@ from piwcheck.described import described_target
 from piwcheck.facts import builder_release
 from piwcheck.model import Project
 from piwcheck.names import canonical_name
-from piwcheck.select import Formats, choose, offer, python_ok
+from piwcheck.select import Formats, choose, offer
+from piwcheck.specs import python_ok
 
 
 def select(projects, spec, target, pre=False, formats=Formats(), name=""):

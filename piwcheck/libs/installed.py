@@ -239,7 +239,7 @@ def wheel_fits(dist: Distribution, filename: str, target) -> None:
     Requires-Dist of its METADATA, markers evaluated for the target."""
     from ..names import wheel_tags
     from ..resolve import dependencies
-    from ..select import python_ok
+    from ..specs import python_ok
 
     tags = wheel_tags(filename)
     if tags and not tags & set(target.tags):

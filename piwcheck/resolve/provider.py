@@ -9,7 +9,8 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from ..select import Candidate, Formats, any_file, combined, spec_contains
+from ..select import Candidate, Formats, any_file
+from ..specs import combined, spec_contains
 from ..target import Target
 from .deps import Req, dependencies
 from .fetcher import Fetcher
