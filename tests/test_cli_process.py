@@ -235,6 +235,48 @@ def test_a_signal_during_the_statistics_download(slow, tmp_path, sig):
     _ended_cleanly(proc, sig, cache, early=False)
 
 
+#: A run whose signal lands inside a finalizer (a weakref callback, as
+#: when importlib frees a module's lock), where Python cannot raise it:
+#: it prints "Exception ignored in ..." and goes on.
+IN_A_FINALIZER = """\
+import os, signal, sys, weakref
+from piwcheck import cli
+from piwcheck.cli import modes
+real = modes.run
+class Thing:
+    pass
+def run(s):
+    thing = Thing()
+    def finalizer():
+        os.kill(os.getpid(), {sig})
+        for _ in range(100000):  # the handler runs in here
+            pass
+    weakref.finalize(thing, finalizer)
+    del thing
+    return real(s)
+modes.run = run
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_inside_a_finalizer_is_not_lost(tmp_path, sig):
+    """The signal is sent again and raised where Python can: the run
+    ends as interrupted (the CI's bullseye run once went on to the
+    statistics download, and printed a traceback, after SIGTERM came
+    inside an import lock's callback)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", IN_A_FINALIZER.format(sig=int(sig)),
+         "--isolated", "--no-cache", *DEAD, "numpy"], cwd=str(tmp_path),
+        env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=_defaults, timeout=60)
+    err = proc.stderr.decode()
+    status, line = STATUS[sig]
+    assert "Exception ignored" not in err and "Traceback" not in err, err
+    assert proc.returncode == status, (proc.returncode, err)
+    assert err.splitlines()[-1] == line, err
+
+
 def test_ctrl_c_while_piwcheck_is_imported(tmp_path):
     """SIGINT as each of piwcheck's modules is first imported (the
     console script's and __main__'s imports, then main's own): 130, no

@@ -178,20 +178,47 @@ def stdout_closed() -> bool:
 
 class Signals:
     """SIGTERM raised as :class:`Terminated` for one run of ``main``
-    (from the main thread only: a handler can only be set there); put
-    back after it."""
+    (from the main thread only: a handler can only be set there), and a
+    signal Python could not raise sent again; both put back after it."""
 
     def __init__(self):
         self.saved = None
+        self.hook = None
         if threading.current_thread() is threading.main_thread():
             try:
                 self.saved = signal.signal(signal.SIGTERM, _terminate)
             except (OSError, ValueError):
                 self.saved = None
+            self.hook = sys.unraisablehook
+            sys.unraisablehook = self._again
+
+    def _again(self, unraisable) -> None:
+        """Ctrl-C or SIGTERM that came inside code Python cannot raise
+        from (a weakref callback or finalizer, as when an import lock is
+        freed: "Exception ignored in ..."), where it would be lost and
+        the run go on: sent again, to be raised where it can be."""
+        kind = unraisable.exc_type
+        if kind is None or not issubclass(kind, KeyboardInterrupt):
+            (self.hook or sys.__unraisablehook__)(unraisable)
+            return
+        # not from here: it would be raised in this hook, and lost too
+        sig = signal.SIGTERM if issubclass(kind, Terminated) else \
+            signal.SIGINT
+        threading.Thread(target=self._send, args=(sig,), daemon=True,
+                         name="piwcheck-signal").start()
+
+    def _send(self, sig: int) -> None:
+        import time
+
+        time.sleep(0.05)  # the main thread has left the callback
+        if self.hook is not None:  # main has not ended
+            os.kill(os.getpid(), sig)
 
     def restore(self) -> None:
         if self.saved is not None:
             signal.signal(signal.SIGTERM, self.saved)
+        if self.hook is not None:
+            sys.unraisablehook, self.hook = self.hook, None
 
 
 def _terminate(signum, frame) -> None:
