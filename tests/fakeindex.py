@@ -22,6 +22,10 @@ NOT_FOUND = (b"<!DOCTYPE html><html><head><title>piwheels - 404</title>"
              b"</head><body><h1>Not Found</h1></body></html>\n")
 
 
+#: The name of each thread a fake server runs.
+SERVER_THREAD = "fake-index"
+
+
 class FakeIndex:
     """A fake index server; a subclass names its ``handler`` class."""
 
@@ -84,6 +88,12 @@ class FakeIndex:
         class Server(ThreadingHTTPServer):
             daemon_threads = True
 
+            def process_request_thread(self, request, client_address):
+                # named, so ThreadPeak knows it when its run is over
+                # (a thread's target is gone by the time it ends)
+                threading.current_thread().name = SERVER_THREAD
+                super().process_request_thread(request, client_address)
+
             def handle_error(self, request, client_address):
                 # a client that hung up mid-answer is normal here
                 server.errors.append(sys.exc_info()[1])
@@ -101,7 +111,7 @@ class FakeIndex:
                                                      server_side=True)
             self.scheme = "https"
         self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        daemon=True)
+                                        daemon=True, name=SERVER_THREAD)
         self._thread.start()
         return self
 

@@ -103,13 +103,20 @@ native_timing = pytest.mark.skipif(
 
 class ThreadPeak:
     """The most threads this process ran at once while in the ``with``
-    block (the fake servers' own, and the sampler, left out): ``peak``.
-    Sampled every 5 ms."""
+    block: ``peak``, and their names then, ``names``.  Left out: the fake
+    servers' own, the sampler, and any thread an earlier test left
+    running (a run ended by a signal or a deadline leaves its workers to
+    finish their requests); kept: the main thread and the watchdogs'
+    clock, whenever started.  Sampled every 5 ms."""
 
     def __enter__(self):
         import threading
 
         self.peak = 0
+        self.names: list = []
+        self._before = {t for t in threading.enumerate()
+                        if t is not threading.main_thread()
+                        and t.name != "piwcheck-watchdog"}
         self._done = threading.Event()
         self._sampler = threading.Thread(target=self._sample, daemon=True)
         self._sampler.start()
@@ -121,18 +128,26 @@ class ThreadPeak:
 
         while not self._done.is_set():
             mine = [t for t in threading.enumerate()
-                    if not _servers_own(t) and t is not self._sampler]
-            self.peak = max(self.peak, len(mine))
+                    if not _servers_own(t) and t is not self._sampler
+                    and t not in self._before]
+            if len(mine) > self.peak:
+                self.peak = len(mine)
+                self.names = sorted(t.name for t in mine)
             time.sleep(0.005)
 
     def __exit__(self, *exc):
         self._done.set()
         self._sampler.join()
 
+    def __repr__(self):
+        return "{} threads: {}".format(self.peak, ", ".join(self.names))
+
 
 def _servers_own(t) -> bool:
+    from fakeindex import SERVER_THREAD
+
     target = getattr(t, "_target", None)
-    return getattr(target, "__name__", "") in (
+    return t.name == SERVER_THREAD or getattr(target, "__name__", "") in (
         "process_request_thread", "serve_forever")
 
 

@@ -255,4 +255,4 @@ def test_threads_in_all_stay_within_the_cap(capsys):
         for s in servers:
             s.stop()
     assert code == 1 and "120 packages" in out, err[-300:]
-    assert MAX_JOBS < threads.peak <= MAX_JOBS + 2, threads.peak
+    assert MAX_JOBS < threads.peak <= MAX_JOBS + 2, threads

@@ -266,7 +266,7 @@ def test_the_pis_together_have_the_threads_of_one_check(capsys):
         piwheels.stop()
         pypi.stop()
     assert code == 0 and len(doc["packages"]) == 30, err[-300:]
-    assert 8 < threads.peak <= 8 * 2 + len(MATRIX_KINDS) + 2, threads.peak
+    assert 8 < threads.peak <= 8 * 2 + len(MATRIX_KINDS) + 2, threads
 
 
 def test_each_document_is_made_into_files_once_for_all_pis(capsys,
