@@ -81,12 +81,14 @@ def check_matrix(inputs, targets: Sequence[Tuple[str, object]], indexes,
                 for (_, target), workers in zip(
                     targets, shares(options.workers, len(targets)))]
         reports = tuple(job.result() for job in jobs)
-    except KeyboardInterrupt:  # Ctrl-C: end what is under way at once
-        for ix in indexes:
-            ix.abort()
-        raise
-    finally:
+    except BaseException as exc:  # wait for none of what is under way
+        if isinstance(exc, KeyboardInterrupt):  # Ctrl-C: end it at once
+            for ix in indexes:
+                ix.abort()
         threads.shutdown(wait=False)
+        raise
+    # every job is done: its thread ends at once, and none outlives the call
+    threads.shutdown()
     return MatrixReport(tuple(kind for kind, _ in targets), reports,
                         fail_on)
 
