@@ -174,8 +174,23 @@ def _piwcheck(capsys, kind, corpus, piwheels, requirements, args=()):
         capsys, "--pi", kind, "--isolated", "--no-cache",
         "--piwheels-url", piwheels.url, "--index-url", corpus.index,
         "--only-binary", ":all:", *args, *requirements)
-    return code, {p["name"]: ((p["file"] or {}).get("filename"),
-                              p["status"]) for p in doc["packages"]}
+    return code, {p["name"]: _Answer((p["file"] or {}).get("filename"),
+                                     p["status"], p["reason"], err)
+                  for p in doc["packages"]}
+
+
+class _Answer(tuple):
+    """(filename or None, status) of one package; ``reason`` and the
+    run's stderr ride along for the failure messages."""
+
+    def __new__(cls, filename, status, reason, err):
+        self = super().__new__(cls, (filename, status))
+        self.reason, self.err = reason, err
+        return self
+
+    def __repr__(self):
+        return "{!r} ({}; {})".format(tuple(self), self.reason,
+                                      self.err.strip()[-300:])
 
 
 _ANSWERS = {}
@@ -243,7 +258,10 @@ def test_each_set_with_dependencies(tmp_path, capsys, corpus, no_piwheels,
             status in ("no-match", "conflict") for _, status in
             ours.values()), ours
     else:
-        assert {n: f for n, (f, _) in ours.items() if f} == pip, error
+        got = {n: f for n, (f, _) in ours.items() if f}
+        assert got == pip, (error, {n: ours.get(n) for n in set(got) ^
+                                    set(pip) | {n for n in got if n in pip
+                                                and got[n] != pip[n]}})
 
 
 def test_the_bad_names_are_in_the_corpus():
