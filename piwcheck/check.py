@@ -99,8 +99,7 @@ def _resolve(packages: Dict[str, Package], roots: List[Req],
     target, pre, formats = fetcher.target, fetcher.pre, fetcher.formats
     outcome = resolve(
         fetcher, roots, target, pre, formats, limits, fetcher.follow,
-        lambda name, spec: choose(fetcher.known(name).offers, spec,
-                                  target, name, pre, formats).reason)
+        lambda name, spec: _none(fetcher, name, spec))
     names = list(packages) + sorted(
         n for n in set(outcome.picks) | set(outcome.settled)
         | set(outcome.why) if n not in packages)
@@ -201,6 +200,13 @@ def _unavailable(package: Package, known, failed: List[str],
         package.status = Status.NOT_FOUND
         package.reason = "; ".join(
             why for _, why in sorted(known.missing.items()))
+
+
+def _none(fetcher: Fetcher, name: str, spec: SpecifierSet) -> str:
+    """Why no file of ``name`` matches ``spec`` (when none does)."""
+    offers = fetcher.known(name).offers
+    return choose(offers, spec, fetcher.target, name, fetcher.pre,
+                  fetcher.formats, fetcher.ranked(offers, spec, name)).reason
 
 
 def _select(package: Package, known, spec: SpecifierSet, outcome,

@@ -18,7 +18,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from ..errors import InputError, internal_error
-from ..select import Formats, ranked
+from ..select import Formats
 from ..target import Target
 from .deps import Req, dependencies
 from .fetcher import Fetcher, Known
@@ -131,9 +131,8 @@ def _cause(name: str, infos: list, provider, why_none) -> Tuple[str, str]:
     ResolutionImpossible's causes) name."""
     known = provider.fetcher.known(name)
     limit = provider.constraints.get(name, SpecifierSet())
-    alone = [i for i in infos if ranked(
-        known.offers, i.requirement.specifier & limit, name,
-        provider.pre, provider.formats)]
+    alone = [i for i in infos if provider.fetcher.ranked(
+        known.offers, i.requirement.specifier & limit, name)]
     spec = SpecifierSet()
     for i in infos:
         spec &= i.requirement.specifier
