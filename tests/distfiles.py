@@ -111,8 +111,9 @@ def sdist(filename, meta, requires_python=None):
 class Files:
     """The files of one index, made once each: ``filename -> bytes``,
     from ``name -> [entry]`` where an entry is a dict with filename and
-    optionally requires_python, yanked, requires_dist, data (the file's
-    bytes) and sha256 (the digest the index gives)."""
+    optionally requires_python (metadata_requires_python: the METADATA's
+    alone), yanked, requires_dist, data (the file's bytes) and sha256
+    (the digest the index gives)."""
 
     def __init__(self):
         self.entries = {}
@@ -144,7 +145,10 @@ class Files:
 
     def meta(self, e):
         name, version = split(e["filename"])
-        return metadata(name, version, e.get("requires_python"),
+        # metadata_requires_python: the METADATA's alone (the index's
+        # page says nothing, as an index without data-requires-python)
+        return metadata(name, version, e.get("metadata_requires_python",
+                                             e.get("requires_python")),
                         e.get("requires_dist", ()))
 
     def data(self, e):

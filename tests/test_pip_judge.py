@@ -158,6 +158,11 @@ TREES = [
     (["cryptography", "scipy<1.14", "gpiozero", "pillow", "pydantic",
       "needs-old-numpy"], BOOKWORM_32),     # a realistic file
     (["cryptography", "pydantic[email]", "gpiozero"], BOOKWORM_64),
+    # Requires-Python in METADATA alone (the page says none): 2.0 wants
+    # another Python, so pip takes 1.0, asked for or as a dependency
+    (["rp-new"], BOOKWORM_32),
+    (["rp-top"], BOOKWORM_32),
+    (["rp-bad"], BOOKWORM_32),              # an invalid one: ignored
 ]
 
 
@@ -212,3 +217,22 @@ def test_an_impossible_tree_is_a_conflict_where_pip_fails(tmp_path, capsys,
     reason = found["imp-c"]["reason"]
     assert "imp-c>=2 (imp-a 1.0)" in reason and "imp-c<2 (imp-b 1.0)" in \
         reason
+
+
+def test_a_python_no_release_fits_is_no_match_where_pip_fails(
+        tmp_path, capsys, server, pypi):
+    # every release's METADATA wants another Python (the page says none)
+    pip, error = _pip_set(tmp_path, ["rp-none", "rp-top"], BOOKWORM_32,
+                          pypi, server)
+    assert pip is None and "requires a different Python: 3.11.2 not in " \
+        "'>=3.99'" in error, error
+    ours, doc, code = _piwcheck_set(capsys, tmp_path, ["rp-none", "rp-top"],
+                                    BOOKWORM_32, pypi, server)
+    found = pkgs(doc)
+    assert code == 1 and found["rp-none"]["status"] == "no-match"
+    assert found["rp-none"]["reason"] == (
+        "rp-none 1.0 requires a different Python: 3.11.2 not in '>=3.99' "
+        "(its metadata's Requires-Python)")
+    # the others are resolved still, rp-new within its Requires-Python
+    assert ours == {"rp-top": "rp_top-1.0-py3-none-any.whl",
+                    "rp-new": "rp_new-1.0-py3-none-any.whl"}

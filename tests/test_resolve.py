@@ -219,3 +219,21 @@ def test_debug_shows_the_bugs_traceback(both, capsys, monkeypatch):
     assert code == 3
     assert "Traceback" in err and "RuntimeError: a bug" in err
     assert err.count("Traceback") == 1
+
+
+def test_a_requires_python_in_metadata_alone_holds(both, capsys):
+    # the page says nothing of Python; 2.0's METADATA wants >=3.99
+    code, pkgs, err = resolve(capsys, *BOOKWORM_32, *both, "rp-new")
+    assert code == 0 and pkgs["rp-new"]["version"] == "1.0", err
+    # one the target's Python fits: the newest
+    code, pkgs, err = resolve(capsys, "--pi", "bookworm-32",
+                              "--python-version", "3.99", *both, "rp-new")
+    assert code == 0 and pkgs["rp-new"]["version"] == "2.0", err
+
+
+def test_an_invalid_requires_python_in_metadata_is_said_and_ignored(
+        both, capsys):
+    code, pkgs, err = resolve(capsys, *BOOKWORM_32, *both, "rp-bad")
+    assert code == 0 and pkgs["rp-bad"]["version"] == "2.0", err
+    assert "its metadata's Requires-Python '>= three' is invalid (pip " \
+        "ignores it)" in pkgs["rp-bad"]["warnings"]

@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Dependencies as pip resolves them: resolvelib (pip's own resolver)
 over the offers of every index, with each candidate's metadata
-(Requires-Dist with markers and extras).  Fetches run ahead on a pool:
-when a project's offers arrive, the metadata of its likely pick is
-fetched, and from it the offers of its dependencies, so a tree is
-fetched about level by level while the resolver, which asks one thing
-at a time, waits on work already under way.  The deeper a fetch leads,
+(Requires-Dist with markers and extras, and Requires-Python).  Fetches
+run ahead on a pool: when a project's offers arrive, the metadata of its
+likely pick is fetched, and from it the offers of its dependencies, so a
+tree is fetched about level by level while the resolver, which asks one
+thing at a time, waits on work already under way.  The deeper a fetch leads,
 the sooner it runs (``Pool`` priorities), so the levels overlap.
 
 ``fetcher`` makes every fetch, ``deps`` says where dependencies come
@@ -20,7 +20,7 @@ from packaging.version import Version
 from ..errors import InputError, internal_error
 from ..select import Formats
 from ..target import Target
-from .deps import Req, dependencies
+from .deps import PYTHON, Req, dependencies
 from .fetcher import Fetcher, Known
 from .provider import Pick, make_provider
 
@@ -101,10 +101,12 @@ def _outcome(result, settled, warnings) -> Outcome:
     picks: Dict[str, Pick] = {}
     why: Dict[str, List[Tuple[Req, Optional[Pick]]]] = {}
     for key, pick in result.mapping.items():
-        if not pick.extras and not pick.missing:
+        if not pick.extras and not pick.missing and pick.name != PYTHON:
             picks[pick.name] = pick
     for key, criterion in result.criteria.items():
         name = key.split("[")[0]
+        if name == PYTHON:
+            continue
         for info in criterion.information:
             if info.parent is not None and info.parent.name == name:
                 continue  # an extras candidate's pin of its base
@@ -114,10 +116,20 @@ def _outcome(result, settled, warnings) -> Outcome:
 
 def _settle(causes, settled, provider, why_none) -> None:
     """Settle the names a ResolutionImpossible names: no-match where a
-    requirement alone has no file, else a conflict."""
+    release's Requires-Python rules out the target's Python (pip says
+    that before any other cause) or a requirement alone has no file,
+    else a conflict."""
     by_name: Dict[str, list] = {}
     for info in causes:
         by_name.setdefault(info.requirement.name, []).append(info)
+    if PYTHON in by_name:  # as pip: said before any other cause
+        for info in by_name[PYTHON]:
+            settled[info.parent.name] = ("no-match", (
+                "{} {} requires a different Python: {} not in {!r} (its "
+                "metadata's Requires-Python)").format(
+                    info.parent.name, info.parent.version,
+                    provider.python.version, str(info.requirement.specifier)))
+        return
     for name, infos in by_name.items():
         settled[name] = provider.fetcher.guard(
             name, _cause, name, infos, provider, why_none) or \

@@ -12,7 +12,7 @@ from packaging.markers import (InvalidMarker, UndefinedComparison,
                                UndefinedEnvironmentName)
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as Pep508
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 
 from ..errors import FetchError, InputError, NotFound
 from ..metadata import Metadata
@@ -34,6 +34,31 @@ class Req:
     text: str
     #: Where the user's came from ('command line', 'req.txt:3').
     source: str = ""
+
+
+#: The name of the requirement a Requires-Python makes (as pip's
+#: "<Python from Requires-Python>"): no project can have it.
+PYTHON = "<python>"
+
+
+def python_requirement(meta: Metadata, warnings: List[str]
+                       ) -> Optional[Req]:
+    """The requirement ``meta``'s Requires-Python makes on the target's
+    Python, or None; an invalid one is said in ``warnings`` and ignored,
+    as pip does."""
+    text = (meta.requires_python or "").strip()
+    if not text:
+        return None
+    try:
+        spec = SpecifierSet(text)
+    except InvalidSpecifier:
+        spec = None
+    # packaging < 22 reads some invalid ones as legacy: invalid to pip
+    if spec is None or not all(isinstance(s, Specifier) for s in spec):
+        warnings.append("its metadata's Requires-Python {!r} is invalid "
+                        "(pip ignores it)".format(text))
+        return None
+    return Req(PYTHON, frozenset(), spec, "Requires-Python " + text)
 
 
 def dependencies(meta: Metadata, target: Target, extras: FrozenSet[str]

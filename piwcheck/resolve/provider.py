@@ -12,7 +12,7 @@ from packaging.version import Version
 from ..select import Candidate, Formats, any_file
 from ..specs import combined, spec_contains
 from ..target import Target
-from .deps import Req, dependencies
+from .deps import PYTHON, Req, dependencies, python_requirement
 from .fetcher import Fetcher
 
 
@@ -56,6 +56,9 @@ class _Provider:
         #: resolvelib asks of every criterion in every round, so a chain of
         #: n asks n*n/2 times (both are kept, so their ids stay theirs)
         self._satisfied: Dict[Tuple[int, int], tuple] = {}
+        #: the target's Python, the one candidate of a Requires-Python
+        self.python = Pick(PYTHON, frozenset(),
+                           Version(target.python_full_version))
 
     def identify(self, requirement_or_candidate):
         r = requirement_or_candidate
@@ -70,7 +73,9 @@ class _Provider:
                      for info in information
                      for s in info.requirement.specifier)
         name = information[0].requirement.name if information else ""
-        return (not pinned, name)
+        # as pip: a Requires-Python first, so a candidate it rules out
+        # is dropped before anything else is fetched for it
+        return (name != PYTHON and not pinned, name)
 
     def find_matches(self, *args, **kwargs):
         if "identifier" in kwargs:
@@ -81,6 +86,10 @@ class _Provider:
             reqs = list(args[0])
             bad = set()
         name, extras = reqs[0].name, reqs[0].extras
+        if name == PYTHON:
+            return [self.python] if all(
+                spec_contains(r.specifier, str(self.python.version))
+                for r in reqs) else []
         if name in self.settled or self.fetcher.broken(name):
             return [Pick(name, extras, None, missing=True)]
         picks = self.fetcher.guard(name, self._matches, name, extras,
@@ -132,6 +141,9 @@ class _Provider:
     def _is_satisfied_by(self, requirement, candidate) -> bool:
         if candidate.missing:
             return True
+        if candidate is self.python:
+            return spec_contains(requirement.specifier,
+                                 str(candidate.version))
         c = candidate.candidate
         ok = self.fetcher.guard(candidate.name, spec_contains,
                                 requirement.specifier,
@@ -139,7 +151,7 @@ class _Provider:
         return True if ok is None else ok  # None: a bug, reported
 
     def get_dependencies(self, candidate):
-        if candidate.missing or not self.deps:
+        if candidate.missing or not self.deps or candidate is self.python:
             return []
         return self.fetcher.guard(candidate.name, self._dependencies,
                                   candidate) or []
@@ -162,6 +174,9 @@ class _Provider:
                 self.unknown[key] = read.unknown
             return base
         reqs, warnings = dependencies(meta, self.target, candidate.extras)
+        # as pip: first (an extras candidate has its base's, by the pin)
+        python = None if candidate.extras else python_requirement(
+            meta, warnings)
         for w in warnings:
             if w not in said:
                 said.append(w)
@@ -172,8 +187,8 @@ class _Provider:
             reqs = [r for r in reqs if r.text not in plain]
         for r in reqs:
             self.fetcher.start(r.name, r.specifier, candidate.name)
-        return base + [r for r in reqs if r.name != candidate.name
-                       or r.extras]
+        return ([python] if python else []) + base + [
+            r for r in reqs if r.name != candidate.name or r.extras]
 
 
 def make_provider(*args):
