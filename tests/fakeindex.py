@@ -181,7 +181,8 @@ class IndexHandler(BaseHTTPRequestHandler):
                   headers=None, name=None):
         self._record(name, status)
         self.send_response(status)
-        self.send_header("Content-Type", ctype)
+        if status != 304:  # a 304 has no body to describe (RFC 9110)
+            self.send_header("Content-Type", ctype)
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         if body is not None:
