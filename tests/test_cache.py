@@ -198,3 +198,38 @@ def test_a_disk_that_takes_no_write_is_one_warning(server, tmp_path):
         "piwcheck: warning: the cache cannot be written ("), p.stderr
     assert lines[0].endswith("); the check went on without it")
     assert p.returncode == 0
+
+
+def test_a_304_that_changes_nothing_leaves_the_entry(server, pypi, capsys,
+                                                     tmp_path):
+    """A document that comes back 304, never fresh (max-age=0) and with
+    the same validators, is not written again (CacheControl rewrote the
+    whole entry on each 304); a 304 that makes it fresh (max-age=600) is
+    stored, and the next run asks nothing."""
+    from helpers import PI, run_json
+
+    args = [*PI, "--index-url", pypi.index, "--piwheels-url", server.url,
+            "--cache-dir", str(tmp_path / "c"), "--no-deps", "numpy"]
+    http = tmp_path / "c" / "http"
+
+    def entries():  # a write replaces the file: a new inode
+        return {p.name: p.stat().st_ino for p in http.iterdir()}
+
+    code, first, _ = run_json(capsys, *args)
+    before = entries()
+    pypi.reset_log()
+    code, second, err = run_json(capsys, *args)
+    assert code == 0 and second == first, err
+    assert pypi.statuses == {304: 1}
+    assert entries() == before
+    pypi.max_age = 600
+    try:
+        pypi.reset_log()
+        code, third, err = run_json(capsys, *args)
+        assert pypi.statuses == {304: 1} and third == first, err
+        assert entries() != before
+        pypi.reset_log()
+        code, fourth, err = run_json(capsys, *args)
+        assert pypi.statuses == {} and fourth == first, err
+    finally:
+        pypi.max_age = 0

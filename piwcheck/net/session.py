@@ -78,7 +78,7 @@ class HttpSession:
         """CacheControl's adapter over ``cache_dir`` (which it makes)."""
         from cachecontrol import CacheControlAdapter
 
-        from .cache import DirCache, ModelCache, SafeSerializer
+        from .cache import Controller, DirCache, ModelCache, SafeSerializer
 
         try:
             self.cache = DirCache(cache_dir)
@@ -89,6 +89,7 @@ class HttpSession:
         self.cache_dir = cache_dir
         return watched(CacheControlAdapter)(
             cache=self.cache, serializer=SafeSerializer(),
+            controller_class=Controller,
             pool_connections=connections, pool_maxsize=connections)
 
     def get(self, url: str, **kwargs):
