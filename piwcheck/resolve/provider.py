@@ -75,7 +75,7 @@ class _Provider:
         name = information[0].requirement.name if information else ""
         # as pip: a Requires-Python first, so a candidate it rules out
         # is dropped before anything else is fetched for it
-        return (name != PYTHON and not pinned, name)
+        return (name != PYTHON, not pinned, name)
 
     def find_matches(self, *args, **kwargs):
         if "identifier" in kwargs:
