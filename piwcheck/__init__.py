@@ -9,3 +9,6 @@ __version__ = "0.3.0"
 
 #: Seconds to wait to connect, and between bytes of an answer.
 DEFAULT_TIMEOUT = 10.0
+
+#: Retries when none are configured (four tries in all), and the most.
+DEFAULT_RETRIES, MAX_RETRIES = 3, 100

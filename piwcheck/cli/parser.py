@@ -7,7 +7,7 @@ settings.py's business."""
 import argparse
 import os
 
-from .. import DEFAULT_TIMEOUT
+from .. import DEFAULT_RETRIES, DEFAULT_TIMEOUT, MAX_RETRIES
 from ..facts import DEFAULT_PIWHEELS_URL
 from .helptext import DESCRIPTION, EPILOG
 
@@ -20,15 +20,18 @@ def version() -> str:
     return __version__
 
 
-def _checked(check):
-    """An argparse type from one of net.options' checks (ValueError
-    saying why a value is not one)."""
+def _checked(name: str):
+    """An argparse type from net.options' check ``name`` (ValueError
+    saying why a value is not one), imported only when an option is
+    given: --help needs none of the network code."""
     def convert(text: str):
+        from ..net import options
+
         try:
-            return check(text)
+            return getattr(options, name)(text)
         except ValueError as exc:
             raise argparse.ArgumentTypeError("{!r}: {}".format(text, exc))
-    convert.__name__ = check.__name__
+    convert.__name__ = name
     return convert
 
 
@@ -203,19 +206,17 @@ def _add_links(parser) -> None:
 def _add_network(parser) -> None:
     """How long to wait, how much at once; pip's network options (their
     defaults: pip's configuration and PIP_* variables)."""
-    from ..net import options
-
     parser.add_argument(
         "--timeout", "--default-timeout", metavar="SECONDS",
-        type=_checked(options.timeout_value), dest="timeout",
+        type=_checked("timeout_value"), dest="timeout",
         help="seconds to wait to connect and between bytes; each document "
              "gets three times this in all (default: pip's timeout, else "
              "{:g})".format(DEFAULT_TIMEOUT))
     parser.add_argument(
-        "--retries", metavar="N", type=_checked(options.retries_value),
+        "--retries", metavar="N", type=_checked("retries_value"),
         help="tries after the first for each document, 0 to {} (default: "
-             "pip's retries, else {})".format(options.RETRIES_RANGE[1],
-                                             options.DEFAULT_RETRIES))
+             "pip's retries, else {})".format(MAX_RETRIES,
+                                             DEFAULT_RETRIES))
     parser.add_argument(
         "--cert", metavar="PATH",
         help="the CA bundle to verify TLS with, as pip's option "
@@ -225,11 +226,11 @@ def _add_network(parser) -> None:
         help="a PEM file with the TLS client key and certificate, as pip")
     parser.add_argument(
         "--trusted-host", metavar="HOST[:PORT]", action="append",
-        default=[], type=_checked(options.trusted_host),
+        default=[], type=_checked("trusted_host"),
         help="read this host's http:// indexes and do not verify its TLS "
              "certificate, as pip; repeatable")
     parser.add_argument(
-        "--proxy", metavar="URL", type=_checked(options.proxy_value),
+        "--proxy", metavar="URL", type=_checked("proxy_value"),
         help="send every request through this proxy "
              "(scheme://[user:password@]host:port), as pip; proxy "
              "variables are then ignored")

@@ -2,13 +2,20 @@
 """Everything piwcheck does over HTTP: one Transport (a pooled session,
 retries, time budgets, a size cap, the persistent cache) and where that
 cache lives.  requests and CacheControl are imported only when a
-Transport is made."""
+Transport is made, and the transport itself when first named (the
+parser needs only ``options``)."""
 
 import os
 
-from .transport import Transport
-
 __all__ = ["Transport", "default_dir"]
+
+
+def __getattr__(name: str):
+    if name == "Transport":
+        from .transport import Transport
+        return Transport
+    raise AttributeError("module {!r} has no attribute {!r}".format(
+        __name__, name))
 
 
 def default_dir() -> str:

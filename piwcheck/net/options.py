@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Optional, Tuple
 from urllib.parse import urlsplit
 
-from .. import DEFAULT_TIMEOUT
+from .. import DEFAULT_RETRIES, DEFAULT_TIMEOUT, MAX_RETRIES
 from ..errors import InputError
 
 #: --timeout's range: long enough to connect on a slow link, short of
@@ -20,10 +20,7 @@ from ..errors import InputError
 TIMEOUT_RANGE = (0.05, 3600.0)
 
 #: --retries' range; every try of a document is within its time budget.
-RETRIES_RANGE = (0, 100)
-
-#: Retries when none are configured: four tries in all.
-DEFAULT_RETRIES = 3
+RETRIES_RANGE = (0, MAX_RETRIES)
 
 #: pip's secure origins besides https: this machine.
 _LOCAL_NETWORKS = ("127.0.0.0/8", "::1/128")
