@@ -3,7 +3,7 @@
 retries, time budgets, a size cap, the persistent cache) and where that
 cache lives.  requests and CacheControl are imported only when a
 Transport is made, and the transport itself when first named (the
-parser needs only ``options``)."""
+command line's option checks need only ``options``)."""
 
 import os
 
